@@ -1,0 +1,32 @@
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "gpuprobe/build_info.hpp"
+#include "gpuprobe/report/verdict.hpp"
+
+namespace gpuprobe::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"gpuprobe: verify that the GPU stack of this machine or container works, and measure it"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("gpuprobe ") + build::version + " (" + build::git_revision + ")");
+  app.footer(
+      "Exit codes: 0 passed, 1 a check failed, 2 usage error, 3 no GPU / no driver, 4 a check hung, 5 internal error.\n"
+      "Docs: docs/ in the source tree (report schema, exit codes, checks).");
+  setup_check(app);
+  setup_version(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a subcommand finished with this exit code
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);  // prints help/version (rc 0) or the error message
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  return kExitOk;
+}
+
+}  // namespace gpuprobe::cli

@@ -1,0 +1,18 @@
+// The gpuprobe command line: one subcommand per file (cmd_*.cpp), each with an options struct,
+// setup_x(CLI::App&) and run_x(opts). Exit codes: gpuprobe/report/verdict.hpp, docs/exit-codes.md.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace gpuprobe::cli {
+
+int run(int argc, char** argv);
+
+// Subcommands register themselves on the app; their callbacks end by throwing CLI::RuntimeError
+// with the exit code, which run() returns.
+void setup_check(CLI::App& app);
+void setup_version(CLI::App& app);
+
+}  // namespace gpuprobe::cli

@@ -1,0 +1,239 @@
+// gpuprobe check: does the GPU stack of this container work? Runs the checks of probes/ in order,
+// each under a watchdog, streams a table, writes JSON / JUnit, and exits with a code CI can act on.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "cli.hpp"
+#include "gpuprobe/build_info.hpp"
+#include "gpuprobe/probes/check_table.hpp"
+#include "gpuprobe/probes/context.hpp"
+#include "gpuprobe/probes/host_info.hpp"
+#include "gpuprobe/probes/options.hpp"
+#include "gpuprobe/report/render.hpp"
+#include "gpuprobe/report/verdict.hpp"
+
+namespace gpuprobe::cli {
+
+struct CheckOptions {
+  std::string json_path;
+  std::string junit_path;
+  std::string label;
+  int expect_gpus = -1;
+  std::string min_cc, min_memory, require;
+  std::string mem_fraction = "0.1";
+  double timeout_scale = 1.0;
+  std::vector<std::string> only, skip;
+  bool strict = false;
+  bool quiet = false;
+  bool list = false;
+};
+
+namespace {
+
+// A validator that runs one of the probes/options.hpp parsers and reports its message.
+template <class Parse>
+CLI::Validator parses_as(const char* name, Parse parse) {
+  return CLI::Validator(
+      [parse](std::string& s) -> std::string {
+        try {
+          parse(s);
+          return "";
+        } catch (const std::exception& e) {
+          return e.what();
+        }
+      },
+      "", name);
+}
+
+CLI::Validator known_check_id() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        std::string ids;
+        for (const auto& c : check_table()) {
+          if (s == c.id) return "";
+          ids += (ids.empty() ? "" : ", ") + std::string(c.id);
+        }
+        return "unknown check '" + s + "' (checks: " + ids + ")";
+      },
+      "CHECK", "check id");
+}
+
+ProbeOptions to_probe_options(const CheckOptions& o) {
+  ProbeOptions p;
+  if (o.expect_gpus >= 0) p.expect_gpus = o.expect_gpus;
+  if (!o.min_cc.empty()) p.min_cc = parse_compute_capability(o.min_cc);
+  if (!o.min_memory.empty()) p.min_memory_bytes = parse_memory_size(o.min_memory);
+  if (!o.require.empty()) p.require = parse_require_list(o.require);
+  p.mem_fraction = parse_fraction(o.mem_fraction);
+  p.timeout_scale = o.timeout_scale;
+  p.only = o.only;
+  p.skip = o.skip;
+  return p;
+}
+
+bool write_text(const std::string& path, const std::string& text, std::string& err) {
+  if (path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    err = "cannot write " + path;
+    return false;
+  }
+  out << text;
+  out.close();
+  if (!out) {
+    err = "error writing " + path;
+    return false;
+  }
+  return true;
+}
+
+// Everything the run prints and writes; shared by the normal end and the watchdog's end.
+class Output {
+ public:
+  Output(const CheckOptions& o) : o_(o) {
+    // With the JSON on stdout, the human table goes to stderr so the JSON stays parseable.
+    tty_fd_ = o.json_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
+    stream_ = o.json_path == "-" ? stderr : stdout;
+    style_.color = want_color(tty_fd_);
+    live_ = isatty(tty_fd_) == 1;
+  }
+
+  void start(const RunnableCheck& c) {
+    if (o_.quiet || !live_) return;
+    std::lock_guard<std::mutex> lk(m_);
+    std::fprintf(stream_, "....  %-12s running: %s", c.id.c_str(), c.title.c_str());
+    std::fflush(stream_);
+  }
+
+  void row(const CheckResult& r) {
+    if (o_.quiet) return;
+    std::lock_guard<std::mutex> lk(m_);
+    if (live_) std::fputs("\r\033[K", stream_);
+    std::fputs(render_check_row(r, style_).c_str(), stream_);
+    std::fflush(stream_);
+  }
+
+  // Final verdict, summary and files. Returns the exit code.
+  int finish(Report& r, bool strict) {
+    const Verdict v = compute_verdict(r.checks, strict);
+    r.exit_code = v.exit_code;
+    r.verdict = v.line;
+    int rc = v.exit_code;
+    std::string err;
+    if (!o_.json_path.empty() && !write_text(o_.json_path, to_json(r).dump(2) + "\n", err)) rc = kExitInternal;
+    if (!o_.junit_path.empty() && !write_text(o_.junit_path, render_junit(r), err)) rc = kExitInternal;
+    std::lock_guard<std::mutex> lk(m_);
+    if (!o_.quiet) {
+      std::fputs("\n", stream_);
+      std::fputs(render_header(r, style_).c_str(), stream_);
+      std::fputs(render_verdict(r, style_).c_str(), stream_);
+    } else {
+      std::fprintf(stderr, "%s\n", r.verdict.c_str());
+    }
+    if (!err.empty()) std::fprintf(stderr, "gpuprobe: %s\n", err.c_str());
+    std::fflush(stream_);
+    std::fflush(stderr);
+    return rc;
+  }
+
+ private:
+  const CheckOptions& o_;
+  int tty_fd_;
+  FILE* stream_;
+  TableStyle style_;
+  bool live_ = false;
+  std::mutex m_;
+};
+
+Report new_report(const HostInfo& host, const std::string& label) {
+  Report r;
+  r.command = "check";
+  r.created_at = now_iso8601_utc();
+  r.host = host;
+  r.label = default_label(host, label);
+  r.software.gpuprobe_version = build::version;
+  r.software.gpuprobe_revision = build::git_revision;
+  r.software.cuda_architectures = build::cuda_architectures;
+  r.software.cuda_toolkit = build::cuda_toolkit_version;
+  return r;
+}
+
+}  // namespace
+
+int run_check(const CheckOptions& o) {
+  if (o.list) {
+    for (const auto& c : check_table())
+      std::printf("%-12s %6.0f s  %s\n", c.id, c.time_bound_ms * o.timeout_scale / 1000.0, c.title);
+    return kExitOk;
+  }
+  const ProbeOptions popts = to_probe_options(o);  // validated at parse time: cannot throw here
+  const SystemView sys = SystemView::live();
+  ReportSink sink(new_report(collect_host_info(sys), o.label));
+  ProbeContext ctx(popts, sys, sink);
+  const auto checks = select_checks(runnable_checks(ctx), popts.only, popts.skip);
+  Output out(o);
+
+  RunnerHooks hooks;
+  hooks.on_start = [&](const RunnableCheck& c) { out.start(c); };
+  hooks.on_result = [&](const CheckResult& r) {
+    sink.with([&](Report& rep) { rep.checks.push_back(r); });
+    out.row(r);
+  };
+  hooks.on_timeout = [&](const CheckResult& r) {
+    // The stuck call cannot be cancelled: write what we have, naming the check that hung, and end.
+    out.row(r);
+    int rc = kExitHung;
+    sink.with([&](Report& rep) {
+      rep.checks.push_back(r);
+      rc = out.finish(rep, o.strict);
+    });
+    std::_Exit(rc);
+  };
+  run_checks(checks, hooks);
+  return sink.with([&](Report& rep) { return out.finish(rep, o.strict); });
+}
+
+void setup_check(CLI::App& app) {
+  auto o = std::make_shared<CheckOptions>();
+  auto* sub = app.add_subcommand("check", "Verify the GPU stack: driver, runtime, devices, memory, transfers, "
+                                          "NVML health, cuBLAS and cuDNN (default of the Docker image)");
+  sub->add_option("--json", o->json_path, "Write the JSON report to FILE ('-' for stdout; the table then goes to stderr)")
+      ->type_name("FILE");
+  sub->add_option("--junit", o->junit_path, "Write JUnit XML, one testcase per check, to FILE")->type_name("FILE");
+  sub->add_option("--label", o->label, "Label of this machine in comparisons (default: EC2 instance type, else hostname)");
+  sub->add_option("--expect-gpus", o->expect_gpus, "Fail unless at least N GPUs are visible (warn if more)")
+      ->check(CLI::Range(0, 1024))
+      ->type_name("N");
+  sub->add_option("--min-cc", o->min_cc, "Fail if a GPU's compute capability is below X.Y")
+      ->check(parses_as("X.Y", [](const std::string& s) { parse_compute_capability(s); }))
+      ->type_name("X.Y");
+  sub->add_option("--min-memory", o->min_memory, "Fail if a GPU has less memory (e.g. 16GiB, 80G, 24000MiB)")
+      ->check(parses_as("SIZE", [](const std::string& s) { parse_memory_size(s); }))
+      ->type_name("SIZE");
+  sub->add_option("--require", o->require, "Libraries that must be present and work: cublas,cudnn,nvml")
+      ->check(parses_as("LIBS", [](const std::string& s) { parse_require_list(s); }))
+      ->type_name("LIBS");
+  sub->add_option("--mem-fraction", o->mem_fraction, "Share of free GPU memory the memory test covers (default 0.1)")
+      ->check(parses_as("FRACTION", [](const std::string& s) { parse_fraction(s); }))
+      ->type_name("FRACTION");
+  sub->add_option("--timeout-scale", o->timeout_scale, "Multiply every check's time bound (default 1)")
+      ->check(CLI::Range(0.01, 100.0));
+  sub->add_option("--only", o->only, "Run only these checks (comma-separated)")->delimiter(',')->check(known_check_id());
+  sub->add_option("--skip", o->skip, "Do not run these checks (comma-separated)")->delimiter(',')->check(known_check_id());
+  sub->add_flag("--strict", o->strict, "Treat warnings as failures (exit 1)");
+  sub->add_flag("-q,--quiet", o->quiet, "No table; only the verdict line on stderr");
+  sub->add_flag("--list", o->list, "List the checks and their time bounds, then exit");
+  sub->callback([o] { throw CLI::RuntimeError(run_check(*o)); });
+}
+
+}  // namespace gpuprobe::cli

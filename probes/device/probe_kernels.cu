@@ -1,0 +1,197 @@
+// Device code of `gpuprobe check`: a trivial kernel (arch check), a compute kernel verified bit for
+// bit on the CPU (kernel check) and a pattern memory test (memory check).
+#include <cuda_runtime.h>
+
+#include <chrono>
+
+#include "probe_kernels.hpp"
+
+namespace gpuprobe::dev {
+namespace {
+
+constexpr unsigned kMarker = 0xC0FFEE11u;
+constexpr int kMaxBad = 16;
+
+__global__ void trivial_kernel(unsigned* out) { *out = kMarker; }
+
+__host__ __device__ inline std::uint32_t mix32_impl(std::uint32_t x, std::uint32_t seed) {
+  // murmur3 finalizer over index ^ seed: every bit of the result depends on every input bit.
+  x ^= seed;
+  x ^= x >> 16;
+  x *= 0x85ebca6bu;
+  x ^= x >> 13;
+  x *= 0xc2b2ae35u;
+  x ^= x >> 16;
+  return x;
+}
+
+__global__ void compute_kernel(const float* __restrict__ x, float a, float b, std::uint32_t seed,
+                               float* __restrict__ y, std::uint32_t* __restrict__ h, std::size_t n) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    y[i] = __fmaf_rn(a, x[i], b);
+    h[i] = mix32_impl(static_cast<std::uint32_t>(i), seed);
+  }
+}
+
+// Pattern of 32-bit word i (of the whole buffer) for each test.
+__device__ __forceinline__ std::uint32_t pattern(int which, std::uint64_t i, std::uint32_t seed) {
+  switch (which) {
+    case 0: return 1u << ((i + seed) & 31u);                    // walking ones
+    case 1: return ~(1u << ((i + seed) & 31u));                 // walking zeros
+    case 2: return mix32_impl(static_cast<std::uint32_t>(i) ^ static_cast<std::uint32_t>(i >> 32) * 0x9e3779b9u, seed);
+    default: return static_cast<std::uint32_t>(i * 4u);         // address in address (byte offset)
+  }
+}
+
+__global__ void fill_kernel(uint4* buf, std::size_t n_vec, int which, std::uint32_t seed) {
+  for (std::size_t v = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; v < n_vec;
+       v += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const std::uint64_t i = v * 4;
+    buf[v] = make_uint4(pattern(which, i, seed), pattern(which, i + 1, seed), pattern(which, i + 2, seed),
+                        pattern(which, i + 3, seed));
+  }
+}
+
+__global__ void verify_kernel(const uint4* buf, std::size_t n_vec, int which, std::uint32_t seed,
+                              unsigned long long* errors, unsigned* n_bad, unsigned long long* bad) {
+  unsigned long long local = 0;
+  for (std::size_t v = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; v < n_vec;
+       v += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const uint4 got = buf[v];
+    const std::uint32_t w[4] = {got.x, got.y, got.z, got.w};
+    for (int k = 0; k < 4; ++k) {
+      const std::uint64_t i = v * 4 + k;
+      if (w[k] != pattern(which, i, seed)) {
+        ++local;
+        const unsigned slot = atomicAdd(n_bad, 1u);
+        if (slot < kMaxBad) bad[slot] = i * 4;
+      }
+    }
+  }
+  if (local) atomicAdd(errors, local);
+}
+
+struct StreamGuard {
+  cudaStream_t s = nullptr;
+  ~StreamGuard() {
+    if (s) cudaStreamDestroy(s);
+  }
+};
+
+int grid_for(int device, std::size_t work, int block) {
+  int sms = 1;
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  const std::size_t want = (work + block - 1) / block;
+  const std::size_t cap = static_cast<std::size_t>(sms) * 8;
+  return static_cast<int>(want < cap ? (want ? want : 1) : cap);
+}
+
+}  // namespace
+
+std::uint32_t mix32(std::uint32_t i, std::uint32_t seed) { return mix32_impl(i, seed); }
+
+int launch_trivial(int device, bool* marker_ok) {
+  *marker_ok = false;
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return e;
+  unsigned* d = nullptr;
+  if ((e = cudaMalloc(&d, sizeof(unsigned))) != cudaSuccess) return e;
+  cudaMemset(d, 0, sizeof(unsigned));
+  trivial_kernel<<<1, 1>>>(d);
+  e = cudaGetLastError();
+  if (e == cudaSuccess) e = cudaDeviceSynchronize();
+  unsigned h = 0;
+  if (e == cudaSuccess) e = cudaMemcpy(&h, d, sizeof h, cudaMemcpyDeviceToHost);
+  cudaFree(d);
+  *marker_ok = (e == cudaSuccess && h == kMarker);
+  return e;
+}
+
+int run_compute_kernel(int device, const std::vector<float>& x, float a, float b, std::uint32_t seed,
+                       std::vector<float>& y, std::vector<std::uint32_t>& h) {
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return e;
+  const std::size_t n = x.size();
+  float *dx = nullptr, *dy = nullptr;
+  std::uint32_t* dh = nullptr;
+  StreamGuard st;
+  auto cleanup = [&] {
+    cudaFree(dx);
+    cudaFree(dy);
+    cudaFree(dh);
+  };
+  if ((e = cudaStreamCreateWithFlags(&st.s, cudaStreamNonBlocking)) != cudaSuccess ||
+      (e = cudaMalloc(&dx, n * sizeof(float))) != cudaSuccess ||
+      (e = cudaMalloc(&dy, n * sizeof(float))) != cudaSuccess ||
+      (e = cudaMalloc(&dh, n * sizeof(std::uint32_t))) != cudaSuccess) {
+    cleanup();
+    return e;
+  }
+  // Poison the outputs so an element the kernel skipped cannot pass.
+  cudaMemsetAsync(dy, 0xff, n * sizeof(float), st.s);
+  cudaMemsetAsync(dh, 0xa5, n * sizeof(std::uint32_t), st.s);
+  cudaMemcpyAsync(dx, x.data(), n * sizeof(float), cudaMemcpyHostToDevice, st.s);
+  const int block = 256;
+  compute_kernel<<<grid_for(device, n, block), block, 0, st.s>>>(dx, a, b, seed, dy, dh, n);
+  e = cudaGetLastError();
+  y.assign(n, 0.0f);
+  h.assign(n, 0u);
+  if (e == cudaSuccess) e = cudaMemcpyAsync(y.data(), dy, n * sizeof(float), cudaMemcpyDeviceToHost, st.s);
+  if (e == cudaSuccess) e = cudaMemcpyAsync(h.data(), dh, n * sizeof(std::uint32_t), cudaMemcpyDeviceToHost, st.s);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(st.s);
+  cleanup();
+  return e;
+}
+
+int memtest(int device, std::size_t bytes, std::uint32_t seed, MemtestResult& out) {
+  out = MemtestResult{};
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return e;
+  bytes &= ~static_cast<std::size_t>(15);  // whole uint4s
+  if (bytes == 0) return cudaErrorInvalidValue;
+  uint4* buf = nullptr;
+  unsigned long long* errors = nullptr;  // [0] error count, [1..16] bad offsets
+  unsigned* n_bad = nullptr;
+  StreamGuard st;
+  auto cleanup = [&] {
+    cudaFree(buf);
+    cudaFree(errors);
+    cudaFree(n_bad);
+  };
+  if ((e = cudaMalloc(&buf, bytes)) != cudaSuccess) return e;
+  if ((e = cudaStreamCreateWithFlags(&st.s, cudaStreamNonBlocking)) != cudaSuccess ||
+      (e = cudaMalloc(&errors, (1 + kMaxBad) * sizeof(unsigned long long))) != cudaSuccess ||
+      (e = cudaMalloc(&n_bad, sizeof(unsigned))) != cudaSuccess) {
+    cleanup();
+    return e;
+  }
+  const std::size_t n_vec = bytes / 16;
+  const int block = 256;
+  const int grid = grid_for(device, n_vec, block);
+  const auto t0 = std::chrono::steady_clock::now();
+  unsigned long long total = 0;
+  for (int p = 0; p < 4 && e == cudaSuccess; ++p) {
+    cudaMemsetAsync(errors, 0, (1 + kMaxBad) * sizeof(unsigned long long), st.s);
+    cudaMemsetAsync(n_bad, 0, sizeof(unsigned), st.s);
+    fill_kernel<<<grid, block, 0, st.s>>>(buf, n_vec, p, seed);
+    verify_kernel<<<grid, block, 0, st.s>>>(buf, n_vec, p, seed, errors, n_bad, errors + 1);
+    if ((e = cudaGetLastError()) != cudaSuccess) break;
+    unsigned long long h[1 + kMaxBad] = {};
+    unsigned nb = 0;
+    cudaMemcpyAsync(h, errors, sizeof h, cudaMemcpyDeviceToHost, st.s);
+    cudaMemcpyAsync(&nb, n_bad, sizeof nb, cudaMemcpyDeviceToHost, st.s);
+    if ((e = cudaStreamSynchronize(st.s)) != cudaSuccess) break;
+    out.errors_by_pattern.push_back(h[0]);
+    total += h[0];
+    for (unsigned k = 0; k < nb && k < static_cast<unsigned>(kMaxBad) && out.first_bad.size() < kMaxBad; ++k)
+      out.first_bad.push_back(h[1 + k]);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.errors = total;
+  out.bytes_tested = bytes;
+  cleanup();
+  return e;
+}
+
+}  // namespace gpuprobe::dev

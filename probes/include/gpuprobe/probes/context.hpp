@@ -1,0 +1,84 @@
+// State shared by the checks of one `gpuprobe check` run. Driver and runtime are brought up lazily
+// and once: whichever check needs them first pays (under its own watchdog), and a check selected on
+// its own with --only still works.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpuprobe/probes/options.hpp"
+#include "gpuprobe/probes/system.hpp"
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe {
+
+// The report under construction; the watchdog thread reads it while a check may be stuck.
+class ReportSink {
+ public:
+  explicit ReportSink(Report r) : report_(std::move(r)) {}
+  template <class F>
+  auto with(F&& f) {
+    std::lock_guard<std::mutex> lk(m_);
+    return f(report_);
+  }
+  Report snapshot() {
+    std::lock_guard<std::mutex> lk(m_);
+    return report_;
+  }
+
+ private:
+  std::mutex m_;
+  Report report_;
+};
+
+struct DriverState {
+  bool lib_loaded = false;
+  std::string lib_path;
+  std::string load_error;
+  bool is_stub = false;         // the toolkit's link stub (lib64/stubs/libcuda.so) was loaded
+  int init_code = -1;           // cuInit result
+  std::string init_name, init_text;
+  int cuda_version = 0;         // cuDriverGetVersion
+  std::string kernel_module;    // from /proc/driver/nvidia/version, e.g. "580.65.06"
+  bool ok() const { return lib_loaded && !is_stub && init_code == 0; }
+};
+
+struct RuntimeState {
+  bool attempted = false;
+  int code = 0;  // cudaGetDeviceCount result
+  std::string name, text;
+  int runtime_version = 0;
+  int device_count = 0;
+  bool ok() const { return attempted && code == 0 && device_count > 0; }
+};
+
+class ProbeContext {
+ public:
+  ProbeContext(ProbeOptions opts, SystemView sys, ReportSink& sink)
+      : opts_(std::move(opts)), sys_(std::move(sys)), sink_(sink) {}
+
+  const ProbeOptions& options() const { return opts_; }
+  const SystemView& system() const { return sys_; }
+  ReportSink& sink() { return sink_; }
+
+  const DriverState& driver();    // dlopen libcuda + cuInit, once
+  const RuntimeState& runtime();  // cudaGetDeviceCount + device properties into report.gpus, once
+  bool gpus_usable() { return driver().ok() && runtime().ok(); }
+  std::vector<GpuInfo> gpus() {
+    return sink_.with([](Report& r) { return r.gpus; });
+  }
+
+ private:
+  ProbeOptions opts_;
+  SystemView sys_;
+  ReportSink& sink_;
+  std::optional<DriverState> driver_;
+  std::optional<RuntimeState> runtime_;
+};
+
+// Parses the version from /proc/driver/nvidia/version ("... Kernel Module  580.65.06  ...").
+std::string parse_kernel_module_version(const std::string& text);
+
+}  // namespace gpuprobe

@@ -1,0 +1,83 @@
+// Function tables of the GPU libraries gpuprobe loads at run time: the CUDA driver (libcuda.so.1),
+// NVML (libnvidia-ml.so.1), cuBLAS and cuDNN. Each load() is done once per process.
+#pragma once
+
+#include <string>
+
+#include "gpuprobe/probes/dynlib.hpp"
+
+namespace gpuprobe {
+
+// ---- CUDA driver API -----------------------------------------------------------------------------
+struct CudaDriverLib {
+  DynLib lib;
+  std::string missing;  // why it is unusable; empty when usable
+  int (*cuInit)(unsigned) = nullptr;
+  int (*cuDriverGetVersion)(int*) = nullptr;
+  int (*cuDeviceGetCount)(int*) = nullptr;
+  int (*cuGetErrorName)(int, const char**) = nullptr;
+  int (*cuGetErrorString)(int, const char**) = nullptr;
+  std::string error_name(int code) const;
+  std::string error_string(int code) const;
+};
+const CudaDriverLib& cuda_driver_lib();
+
+// ---- NVML (declared here: the toolkit images do not ship nvml.h) ------------------------------------
+using nvmlDevice_t = struct nvmlDevice_st*;
+struct nvmlMemory_t {
+  unsigned long long total, free, used;
+};
+inline constexpr int kNvmlSuccess = 0;
+inline constexpr int kNvmlErrorNotSupported = 3;
+inline constexpr int kNvmlClockGraphics = 0, kNvmlClockSm = 1, kNvmlClockMem = 2;
+inline constexpr int kNvmlMemoryErrorUncorrected = 1, kNvmlVolatileEcc = 0, kNvmlAggregateEcc = 1;
+inline constexpr int kNvmlTemperatureGpu = 0;
+// nvmlClocksEventReasons bits
+inline constexpr unsigned long long kClkGpuIdle = 0x1, kClkAppSetting = 0x2, kClkSwPowerCap = 0x4,
+                                    kClkHwSlowdown = 0x8, kClkSyncBoost = 0x10, kClkSwThermal = 0x20,
+                                    kClkHwThermal = 0x40, kClkHwPowerBrake = 0x80, kClkDisplay = 0x100;
+
+struct NvmlLib {
+  DynLib lib;
+  std::string missing;
+  int init_result = -1;
+  int (*nvmlInit_v2)() = nullptr;
+  const char* (*nvmlErrorString)(int) = nullptr;
+  int (*nvmlSystemGetDriverVersion)(char*, unsigned) = nullptr;
+  int (*nvmlSystemGetNVMLVersion)(char*, unsigned) = nullptr;
+  int (*nvmlDeviceGetCount_v2)(unsigned*) = nullptr;
+  int (*nvmlDeviceGetHandleByPciBusId_v2)(const char*, nvmlDevice_t*) = nullptr;
+  int (*nvmlDeviceGetHandleByIndex_v2)(unsigned, nvmlDevice_t*) = nullptr;
+  int (*nvmlDeviceGetName)(nvmlDevice_t, char*, unsigned) = nullptr;
+  int (*nvmlDeviceGetUUID)(nvmlDevice_t, char*, unsigned) = nullptr;
+  int (*nvmlDeviceGetMemoryInfo)(nvmlDevice_t, nvmlMemory_t*) = nullptr;
+  int (*nvmlDeviceGetClockInfo)(nvmlDevice_t, int, unsigned*) = nullptr;
+  int (*nvmlDeviceGetMaxClockInfo)(nvmlDevice_t, int, unsigned*) = nullptr;
+  int (*nvmlDeviceGetEccMode)(nvmlDevice_t, int*, int*) = nullptr;
+  int (*nvmlDeviceGetTotalEccErrors)(nvmlDevice_t, int, int, unsigned long long*) = nullptr;
+  int (*nvmlDeviceGetRemappedRows)(nvmlDevice_t, unsigned*, unsigned*, unsigned*, unsigned*) = nullptr;
+  int (*nvmlDeviceGetRetiredPagesPendingStatus)(nvmlDevice_t, int*) = nullptr;
+  int (*nvmlDeviceGetCurrentClocksEventReasons)(nvmlDevice_t, unsigned long long*) = nullptr;
+  int (*nvmlDeviceGetMigMode)(nvmlDevice_t, unsigned*, unsigned*) = nullptr;
+  int (*nvmlDeviceGetPersistenceMode)(nvmlDevice_t, int*) = nullptr;
+  int (*nvmlDeviceGetTemperature)(nvmlDevice_t, int, unsigned*) = nullptr;
+  int (*nvmlDeviceGetPowerUsage)(nvmlDevice_t, unsigned*) = nullptr;
+  int (*nvmlDeviceGetEnforcedPowerLimit)(nvmlDevice_t, unsigned*) = nullptr;
+  int (*nvmlDeviceGetCurrPcieLinkGeneration)(nvmlDevice_t, unsigned*) = nullptr;
+  int (*nvmlDeviceGetCurrPcieLinkWidth)(nvmlDevice_t, unsigned*) = nullptr;
+  int (*nvmlDeviceGetMaxPcieLinkGeneration)(nvmlDevice_t, unsigned*) = nullptr;
+  int (*nvmlDeviceGetMaxPcieLinkWidth)(nvmlDevice_t, unsigned*) = nullptr;
+  bool usable() const { return missing.empty() && init_result == kNvmlSuccess; }
+  std::string error_string(int code) const;
+};
+const NvmlLib& nvml_lib();  // loaded and initialized once
+
+// ---- cuBLAS and cuDNN: opaque here; the checks bind their own tables (cublas/cudnn headers). --------
+struct LibraryProbe {
+  DynLib lib;
+  std::string version;  // "13.0.0", "9.13.0"; empty when unknown
+  std::string missing;  // why it cannot be used
+  bool usable() const { return lib.loaded() && missing.empty(); }
+};
+
+}  // namespace gpuprobe

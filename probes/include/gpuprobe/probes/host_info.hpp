@@ -1,0 +1,22 @@
+// Host facts for the report: OS, kernel, CPU, container, EC2 (from DMI, never the network),
+// NVIDIA container variables and device nodes.
+#pragma once
+
+#include "gpuprobe/probes/system.hpp"
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe {
+
+HostInfo collect_host_info(const SystemView& sys);
+ContainerInfo detect_container(const SystemView& sys);
+Ec2Info detect_ec2(const SystemView& sys);
+
+// The label later comparisons use: --label, else the EC2 instance type, else the hostname.
+std::string default_label(const HostInfo& h, const std::string& override_label);
+
+// Environment variables that decide what the NVIDIA Container Toolkit gives a container.
+inline constexpr const char* kNvidiaEnvVars[] = {"NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES",
+                                                 "NVIDIA_REQUIRE_CUDA", "CUDA_VISIBLE_DEVICES",
+                                                 "CUDA_VERSION", "NV_CUDNN_VERSION", "NVIDIA_DISABLE_REQUIRE"};
+
+}  // namespace gpuprobe

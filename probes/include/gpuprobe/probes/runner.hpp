@@ -1,0 +1,41 @@
+// Runs checks one after another, each under a watchdog. Host-only: no CUDA here.
+//
+// A check that overruns its time bound is reported as failed with reason "timeout". The watchdog
+// calls `on_timeout` from its own thread while the check is still stuck: the CLI uses that to write
+// the report so far and end the process (a hung GPU call cannot be cancelled); tests use it to
+// observe the timeout and release the stuck check.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe {
+
+struct RunnableCheck {
+  std::string id;
+  std::string title;
+  std::chrono::milliseconds time_bound{1000};
+  std::function<CheckResult()> fn;
+};
+
+struct RunnerHooks {
+  std::function<void(const RunnableCheck&)> on_start;          // before a check runs
+  std::function<void(const CheckResult&)> on_result;           // after each check (result final)
+  std::function<void(const CheckResult& timeout_result)> on_timeout;  // from the watchdog thread
+};
+
+// The result a check gets when it overran: used by the watchdog and by the runner.
+CheckResult timeout_result(const RunnableCheck& c, std::chrono::milliseconds elapsed);
+
+// Runs `checks` in order; exceptions thrown by a check become a failed result (reason "exception").
+std::vector<CheckResult> run_checks(const std::vector<RunnableCheck>& checks, const RunnerHooks& hooks);
+
+// Selects checks by --only / --skip; throws std::invalid_argument naming an unknown id.
+std::vector<RunnableCheck> select_checks(std::vector<RunnableCheck> all, const std::vector<std::string>& only,
+                                         const std::vector<std::string>& skip);
+
+}  // namespace gpuprobe

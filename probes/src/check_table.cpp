@@ -1,0 +1,70 @@
+#include "gpuprobe/probes/check_table.hpp"
+
+#include <sstream>
+
+#include "check_util.hpp"
+#include "checks/checks.hpp"
+
+namespace gpuprobe {
+
+const std::vector<CheckSpec>& check_table() {
+  // Time bounds are generous on purpose: they catch hangs, not slowness. The first CUDA call on a
+  // machine without persistence mode can take seconds per GPU.
+  static const std::vector<CheckSpec> table = {
+      {"driver", "NVIDIA driver library loads and initializes", 30000, checks::driver},
+      {"compat", "driver supports this binary's CUDA runtime", 5000, checks::compat},
+      {"devices", "GPUs visible, properties, expectations", 60000, checks::devices},
+      {"nvml", "NVML health: ECC, row remapping, throttling", 20000, checks::nvml},
+      {"arch", "binary has code for every GPU", 60000, checks::arch},
+      {"kernel", "a kernel computes correctly on every GPU", 20000, checks::kernel},
+      {"memory", "device memory pattern test", 60000, checks::memory},
+      {"transfer", "H2D/D2H/D2D bandwidth and PCIe link", 30000, checks::transfer},
+      {"cublas", "cuBLAS present and GEMMs correct", 60000, checks::cublas},
+      {"cudnn", "cuDNN present and convolution correct", 60000, checks::cudnn},
+      {"environment", "variables that distort results", 5000, checks::environment},
+  };
+  return table;
+}
+
+std::vector<RunnableCheck> runnable_checks(ProbeContext& ctx) {
+  std::vector<RunnableCheck> out;
+  for (const auto& spec : check_table()) {
+    RunnableCheck r;
+    r.id = spec.id;
+    r.title = spec.title;
+    r.time_bound = std::chrono::milliseconds(
+        static_cast<long long>(spec.time_bound_ms * ctx.options().timeout_scale));
+    r.fn = [&ctx, fn = spec.fn] { return fn(ctx); };
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+namespace checks {
+CheckResult from_findings(const std::vector<Finding>& fs, const std::string& ok_message) {
+  CheckResult r;
+  r.status = worst(fs);
+  std::ostringstream msg;
+  const Finding* lead = nullptr;
+  for (const auto& f : fs) {
+    if (f.status == r.status && !lead && r.status != Status::pass) lead = &f;
+  }
+  if (lead) {
+    r.reason = lead->reason;
+    r.hint = lead->hint;
+    msg << lead->message;
+    for (const auto& f : fs)
+      if (&f != lead && f.status != Status::pass) msg << "; " << f.message;
+  } else {
+    msg << ok_message;
+  }
+  r.message = msg.str();
+  nlohmann::json notes = nlohmann::json::array();
+  for (const auto& f : fs)
+    notes.push_back({{"status", to_string(f.status)}, {"reason", f.reason}, {"message", f.message}, {"hint", f.hint}});
+  r.details["findings"] = notes;
+  return r;
+}
+}  // namespace checks
+
+}  // namespace gpuprobe

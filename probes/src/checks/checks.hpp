@@ -1,0 +1,19 @@
+// The checks of `gpuprobe check`, one file each; registered in check_table.cpp.
+#pragma once
+
+#include "gpuprobe/probes/context.hpp"
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe::checks {
+CheckResult driver(ProbeContext&);
+CheckResult compat(ProbeContext&);
+CheckResult devices(ProbeContext&);
+CheckResult nvml(ProbeContext&);
+CheckResult arch(ProbeContext&);
+CheckResult kernel(ProbeContext&);
+CheckResult memory(ProbeContext&);
+CheckResult transfer(ProbeContext&);
+CheckResult cublas(ProbeContext&);
+CheckResult cudnn(ProbeContext&);
+CheckResult environment(ProbeContext&);
+}  // namespace gpuprobe::checks

@@ -1,0 +1,200 @@
+// Check 9: cuBLAS present (loaded at run time, never linked), and on every GPU an FP32 GEMM and a
+// tensor-core GEMM (BF16 on cc >= 8.0, FP16 on 7.x) verified element-wise against a float64 CPU
+// reference of the same (rounded) inputs.
+#include <cublas_api.h>
+#include <cuda_runtime_api.h>
+
+#include <cstdio>
+
+#include "check_util.hpp"
+#include "checks.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/probes/gpu_libs.hpp"
+
+namespace gpuprobe::checks {
+namespace {
+
+struct Cublas {
+  LibraryProbe probe;
+  decltype(&cublasCreate_v2) create = nullptr;
+  decltype(&cublasDestroy_v2) destroy = nullptr;
+  decltype(&cublasSetStream_v2) set_stream = nullptr;
+  decltype(&cublasGetProperty) get_property = nullptr;
+  decltype(&cublasSgemm_v2) sgemm = nullptr;
+  // cublasGemmEx is overloaded in C++ (a legacy cudaDataType compute-type form): name the C one.
+  using GemmExFn = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
+                                      const void*, const void*, cudaDataType, int, const void*, cudaDataType, int,
+                                      const void*, void*, cudaDataType, int, cublasComputeType_t, cublasGemmAlgo_t);
+  GemmExFn gemm_ex = nullptr;
+  decltype(&cublasGetStatusString) status_string = nullptr;
+  std::string status(cublasStatus_t s) const {
+    return status_string ? std::string(status_string(s)) : "cuBLAS status " + std::to_string(static_cast<int>(s));
+  }
+};
+
+const Cublas& cublas_lib() {
+  static const Cublas lib = [] {
+    Cublas c;
+    c.probe.lib = DynLib::open({"libcublas.so." + std::to_string(CUBLAS_VER_MAJOR), "libcublas.so"});
+    if (!c.probe.lib.loaded()) {
+      c.probe.missing = c.probe.lib.error();
+      return c;
+    }
+    const DynLib& l = c.probe.lib;
+    const bool ok = l.bind(c.create, "cublasCreate_v2") && l.bind(c.destroy, "cublasDestroy_v2") &&
+                    l.bind(c.set_stream, "cublasSetStream_v2") && l.bind(c.get_property, "cublasGetProperty") &&
+                    l.bind(c.sgemm, "cublasSgemm_v2") && l.bind(c.gemm_ex, "cublasGemmEx");
+    l.bind(c.status_string, "cublasGetStatusString");
+    if (!ok) {
+      c.probe.missing = l.path() + " lacks the GEMM entry points gpuprobe uses";
+      return c;
+    }
+    int ma = 0, mi = 0, pa = 0;
+    c.get_property(MAJOR_VERSION, &ma);
+    c.get_property(MINOR_VERSION, &mi);
+    c.get_property(PATCH_LEVEL, &pa);
+    c.probe.version = std::to_string(ma) + "." + std::to_string(mi) + "." + std::to_string(pa);
+    return c;
+  }();
+  return lib;
+}
+
+struct GemmOutcome {
+  std::string error;  // non-empty: did not run
+  VerifyResult verify;
+};
+
+struct DeviceMem {
+  void* p = nullptr;
+  explicit DeviceMem(std::size_t bytes) { GPUPROBE_CUDA_CALL(cudaMalloc(&p, bytes)); }
+  ~DeviceMem() { GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(p)); }
+};
+
+// One GEMM, C = A * B, column-major, m x n x k; `half_kind` = 0 for FP32, CUDA_R_16BF or CUDA_R_16F.
+GemmOutcome run_gemm(const Cublas& cb, cublasHandle_t h, int m, int n, int k, int half_kind, double rel_tol) {
+  GemmOutcome out;
+  const std::uint64_t seed = fresh_seed();
+  auto a = random_floats(static_cast<std::size_t>(m) * k, seed);
+  auto b = random_floats(static_cast<std::size_t>(k) * n, seed + 1);
+  std::vector<std::uint16_t> a16, b16;
+  if (half_kind) {
+    // Round the inputs as the GPU sees them; the reference then computes on identical values.
+    auto conv = [&](std::vector<float>& v, std::vector<std::uint16_t>& o) {
+      o.resize(v.size());
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        o[i] = half_kind == CUDA_R_16BF ? float_to_bf16(v[i]) : float_to_half(v[i]);
+        v[i] = half_kind == CUDA_R_16BF ? bf16_to_float(o[i]) : half_to_float(o[i]);
+      }
+    };
+    conv(a, a16);
+    conv(b, b16);
+  }
+  const std::size_t esz = half_kind ? 2 : 4;
+  DeviceMem da(a.size() * esz), db(b.size() * esz), dc(static_cast<std::size_t>(m) * n * 4);
+  GPUPROBE_CUDA_CALL(cudaMemcpy(da.p, half_kind ? static_cast<const void*>(a16.data()) : a.data(), a.size() * esz, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemcpy(db.p, half_kind ? static_cast<const void*>(b16.data()) : b.data(), b.size() * esz, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemset(dc.p, 0xff, static_cast<std::size_t>(m) * n * 4));  // NaN poison
+  const float alpha = 1.0f, beta = 0.0f;
+  cublasStatus_t st;
+  if (!half_kind)
+    st = cb.sgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, static_cast<const float*>(da.p), m,
+                  static_cast<const float*>(db.p), k, &beta, static_cast<float*>(dc.p), m);
+  else
+    st = cb.gemm_ex(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, da.p, static_cast<cudaDataType>(half_kind), m, db.p,
+                    static_cast<cudaDataType>(half_kind), k, &beta, dc.p, CUDA_R_32F, m, CUBLAS_COMPUTE_32F,
+                    CUBLAS_GEMM_DEFAULT);
+  if (st != CUBLAS_STATUS_SUCCESS) {
+    out.error = cb.status(st);
+    return out;
+  }
+  std::vector<float> c(static_cast<std::size_t>(m) * n);
+  GPUPROBE_CUDA_CALL(cudaMemcpy(c.data(), dc.p, c.size() * 4, cudaMemcpyDeviceToHost));
+  std::vector<double> ref, mag;
+  gemm_reference(m, n, k, a, b, ref, mag);
+  out.verify = verify_against(c, ref, mag, rel_tol, 1e-6);
+  return out;
+}
+
+}  // namespace
+
+CheckResult cublas(ProbeContext& ctx) {
+  const bool required = ctx.options().require.count("cublas") > 0;
+  const std::string soname = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
+  auto missing = [&](const std::string& why) {
+    auto r = outcome(required ? Status::fail : Status::warn, "missing_library",
+                     "this image has no usable cuBLAS (" + soname + ")",
+                     "use an nvidia/cuda:*-runtime-* or *-devel-* tag (the *-base-* images have no cuBLAS), or install "
+                     "libcublas for CUDA " + std::to_string(CUBLAS_VER_MAJOR));
+    r.measured = why;
+    return r;
+  };
+  if (!ctx.gpus_usable()) {
+    // Nothing to compute on: find the files instead of loading half a gigabyte of library.
+    const std::string path = find_library_file(soname, ctx.system());
+    const std::string lt = find_library_file("libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR), ctx.system());
+    ctx.sink().with([&](Report& r) {
+      r.software.libraries["cublas"] = path.empty() ? "missing: not found in the loader's paths" : path;
+      if (!path.empty()) r.software.cublas_version = version_from_library_path(path);
+    });
+    if (path.empty()) return missing(soname + " not found in the loader's paths");
+    if (lt.empty()) return missing("libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR) + " (needed by " + path + ") not found");
+    auto r = skip("cuBLAS " + version_from_library_path(path) + " present (" + path + "); no GPU to compute on", "no_gpu");
+    r.measured = version_from_library_path(path);
+    return r;
+  }
+  const Cublas& cb = cublas_lib();
+  ctx.sink().with([&](Report& r) {
+    r.software.libraries["cublas"] = cb.probe.lib.loaded() ? cb.probe.lib.path() : "missing: " + cb.probe.missing;
+    if (!cb.probe.version.empty()) r.software.cublas_version = cb.probe.version;
+  });
+  if (!cb.probe.usable()) return missing(cb.probe.missing);
+  // NVIDIA_TF32_OVERRIDE=1 makes "FP32" GEMMs use TF32: widen the tolerance to what TF32 allows.
+  const auto tf32 = ctx.system().getenv("NVIDIA_TF32_OVERRIDE");
+  const double fp32_tol = (tf32 && *tf32 == "1") ? 4e-3 : 1e-4;
+  constexpr int m = 256, n = 192, k = 320;  // not square, so a transposed result cannot pass
+  std::vector<Finding> fs;
+  nlohmann::json per_gpu = nlohmann::json::array();
+  for (const auto& g : ctx.gpus()) {
+    GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
+    cublasHandle_t h = nullptr;
+    const cublasStatus_t st = cb.create(&h);
+    if (st != CUBLAS_STATUS_SUCCESS) {
+      fs.push_back({Status::fail, "cublas_init", gpu_label(g) + ": cublasCreate failed: " + cb.status(st),
+                    "cuBLAS and the driver may not match: check the compat check"});
+      continue;
+    }
+    struct Guard {
+      const Cublas& cb;
+      cublasHandle_t h;
+      ~Guard() { cb.destroy(h); }
+    } guard{cb, h};
+    const int half_kind = g.cc_major >= 8 ? CUDA_R_16BF : CUDA_R_16F;
+    const char* half_name = g.cc_major >= 8 ? "BF16" : "FP16";
+    const GemmOutcome f32 = run_gemm(cb, h, m, n, k, 0, fp32_tol);
+    // Tensor cores accumulate in FP32 but may round intermediate sums: 2e-3 of sum|a*b| still
+    // catches any wrong element (those are off by O(1)).
+    const GemmOutcome f16 = run_gemm(cb, h, m, n, k, half_kind, 2e-3);
+    for (const auto* o : {&f32, &f16}) {
+      const std::string what = o == &f32 ? "FP32 SGEMM" : std::string(half_name) + " GEMM (tensor cores)";
+      if (!o->error.empty())
+        fs.push_back({Status::fail, "cublas_error", gpu_label(g) + ": " + what + " failed: " + o->error, ""});
+      else if (!o->verify.ok())
+        fs.push_back({Status::fail, "wrong_result", gpu_label(g) + ": " + what + ": " + o->verify.summary(),
+                      "a GPU or library that computes wrong GEMMs must not be used: check memory and ECC"});
+    }
+    per_gpu.push_back({{"index", g.index},
+                       {"fp32_max_rel_err", f32.verify.max_rel_err},
+                       {"half_type", half_name},
+                       {"half_max_rel_err", f16.verify.max_rel_err}});
+  }
+  char ok[160];
+  std::snprintf(ok, sizeof ok, "cuBLAS %s: FP32 and %s %dx%dx%d GEMMs match the CPU reference on every GPU",
+                cb.probe.version.c_str(), ctx.gpus().front().cc_major >= 8 ? "BF16" : "FP16", m, n, k);
+  CheckResult r = from_findings(fs, ok);
+  r.measured = cb.probe.version;
+  r.details["gpus"] = per_gpu;
+  return r;
+}
+
+}  // namespace gpuprobe::checks

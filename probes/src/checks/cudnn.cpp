@@ -1,0 +1,208 @@
+// Check 10: cuDNN present (loaded at run time, never linked), and on every GPU a convolution forward
+// (the algorithm cuDNN picks) verified element-wise against a float64 CPU reference.
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+
+#include <cstdio>
+
+#include "check_util.hpp"
+#include "checks.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/probes/gpu_libs.hpp"
+
+namespace gpuprobe::checks {
+namespace {
+
+struct Cudnn {
+  LibraryProbe probe;
+  decltype(&cudnnGetVersion) get_version = nullptr;
+  decltype(&cudnnGetErrorString) error_string = nullptr;
+  decltype(&cudnnCreate) create = nullptr;
+  decltype(&cudnnDestroy) destroy = nullptr;
+  decltype(&cudnnCreateTensorDescriptor) create_tensor = nullptr;
+  decltype(&cudnnSetTensor4dDescriptor) set_tensor = nullptr;
+  decltype(&cudnnDestroyTensorDescriptor) destroy_tensor = nullptr;
+  decltype(&cudnnCreateFilterDescriptor) create_filter = nullptr;
+  decltype(&cudnnSetFilter4dDescriptor) set_filter = nullptr;
+  decltype(&cudnnDestroyFilterDescriptor) destroy_filter = nullptr;
+  decltype(&cudnnCreateConvolutionDescriptor) create_conv = nullptr;
+  decltype(&cudnnSetConvolution2dDescriptor) set_conv = nullptr;
+  decltype(&cudnnDestroyConvolutionDescriptor) destroy_conv = nullptr;
+  decltype(&cudnnGetConvolution2dForwardOutputDim) output_dim = nullptr;
+  decltype(&cudnnGetConvolutionForwardAlgorithm_v7) get_algo = nullptr;
+  decltype(&cudnnGetConvolutionForwardWorkspaceSize) workspace_size = nullptr;
+  decltype(&cudnnConvolutionForward) forward = nullptr;
+  std::string status(cudnnStatus_t s) const {
+    return error_string ? std::string(error_string(s)) : "cuDNN status " + std::to_string(static_cast<int>(s));
+  }
+};
+
+const Cudnn& cudnn_lib() {
+  static const Cudnn lib = [] {
+    Cudnn c;
+    c.probe.lib = DynLib::open({"libcudnn.so." + std::to_string(CUDNN_MAJOR), "libcudnn.so"});
+    if (!c.probe.lib.loaded()) {
+      c.probe.missing = c.probe.lib.error();
+      return c;
+    }
+    const DynLib& l = c.probe.lib;
+    const bool ok =
+        l.bind(c.get_version, "cudnnGetVersion") && l.bind(c.error_string, "cudnnGetErrorString") &&
+        l.bind(c.create, "cudnnCreate") && l.bind(c.destroy, "cudnnDestroy") &&
+        l.bind(c.create_tensor, "cudnnCreateTensorDescriptor") && l.bind(c.set_tensor, "cudnnSetTensor4dDescriptor") &&
+        l.bind(c.destroy_tensor, "cudnnDestroyTensorDescriptor") &&
+        l.bind(c.create_filter, "cudnnCreateFilterDescriptor") && l.bind(c.set_filter, "cudnnSetFilter4dDescriptor") &&
+        l.bind(c.destroy_filter, "cudnnDestroyFilterDescriptor") &&
+        l.bind(c.create_conv, "cudnnCreateConvolutionDescriptor") &&
+        l.bind(c.set_conv, "cudnnSetConvolution2dDescriptor") &&
+        l.bind(c.destroy_conv, "cudnnDestroyConvolutionDescriptor") &&
+        l.bind(c.output_dim, "cudnnGetConvolution2dForwardOutputDim") &&
+        l.bind(c.get_algo, "cudnnGetConvolutionForwardAlgorithm_v7") &&
+        l.bind(c.workspace_size, "cudnnGetConvolutionForwardWorkspaceSize") &&
+        l.bind(c.forward, "cudnnConvolutionForward");
+    if (!c.get_version) {
+      c.probe.missing = l.path() + " is not a cuDNN library";
+      return c;
+    }
+    const std::size_t v = c.get_version();  // cuDNN 9: major*10000 + minor*100 + patch
+    c.probe.version = std::to_string(v / 10000) + "." + std::to_string((v % 10000) / 100) + "." + std::to_string(v % 100);
+    if (!ok) c.probe.missing = l.path() + " lacks the convolution entry points gpuprobe uses";
+    return c;
+  }();
+  return lib;
+}
+
+#define GPUPROBE_CUDNN_TRY(expr)                                              \
+  do {                                                                        \
+    const cudnnStatus_t st_ = (expr);                                         \
+    if (st_ != CUDNN_STATUS_SUCCESS) return std::string(#expr).substr(0, std::string(#expr).find('(')) + ": " + dnn.status(st_); \
+  } while (0)
+
+// Runs one convolution; returns an error string, or "" with `verify` filled.
+std::string run_conv(const Cudnn& dnn, cudnnHandle_t h, const ConvShape& sh, VerifyResult& verify) {
+  const std::uint64_t seed = fresh_seed();
+  const auto x = random_floats(static_cast<std::size_t>(sh.n) * sh.c * sh.h * sh.w, seed);
+  const auto w = random_floats(static_cast<std::size_t>(sh.k) * sh.c * sh.r * sh.s, seed + 7);
+  cudnnTensorDescriptor_t xd = nullptr, yd = nullptr;
+  cudnnFilterDescriptor_t wd = nullptr;
+  cudnnConvolutionDescriptor_t cd = nullptr;
+  void *dx = nullptr, *dw = nullptr, *dy = nullptr, *ws = nullptr;
+  struct Cleanup {
+    const Cudnn& d;
+    cudnnTensorDescriptor_t& xd;
+    cudnnTensorDescriptor_t& yd;
+    cudnnFilterDescriptor_t& wd;
+    cudnnConvolutionDescriptor_t& cd;
+    void*& dx; void*& dw; void*& dy; void*& ws;
+    ~Cleanup() {
+      if (xd) d.destroy_tensor(xd);
+      if (yd) d.destroy_tensor(yd);
+      if (wd) d.destroy_filter(wd);
+      if (cd) d.destroy_conv(cd);
+      for (void* p : {dx, dw, dy, ws}) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(p));
+    }
+  } cleanup{dnn, xd, yd, wd, cd, dx, dw, dy, ws};
+  GPUPROBE_CUDNN_TRY(dnn.create_tensor(&xd));
+  GPUPROBE_CUDNN_TRY(dnn.create_tensor(&yd));
+  GPUPROBE_CUDNN_TRY(dnn.create_filter(&wd));
+  GPUPROBE_CUDNN_TRY(dnn.create_conv(&cd));
+  GPUPROBE_CUDNN_TRY(dnn.set_tensor(xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, sh.n, sh.c, sh.h, sh.w));
+  GPUPROBE_CUDNN_TRY(dnn.set_filter(wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, sh.k, sh.c, sh.r, sh.s));
+  GPUPROBE_CUDNN_TRY(dnn.set_conv(cd, sh.pad_h, sh.pad_w, sh.stride_h, sh.stride_w, sh.dil_h, sh.dil_w,
+                                  CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  int on = 0, ok = 0, op = 0, oq = 0;
+  GPUPROBE_CUDNN_TRY(dnn.output_dim(cd, xd, wd, &on, &ok, &op, &oq));
+  if (on != sh.n || ok != sh.k || op != sh.out_h() || oq != sh.out_w())
+    return "cuDNN computes output " + std::to_string(op) + "x" + std::to_string(oq) + ", expected " +
+           std::to_string(sh.out_h()) + "x" + std::to_string(sh.out_w());
+  GPUPROBE_CUDNN_TRY(dnn.set_tensor(yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, on, ok, op, oq));
+  cudnnConvolutionFwdAlgoPerf_t perf[8];
+  int returned = 0;
+  GPUPROBE_CUDNN_TRY(dnn.get_algo(h, xd, wd, cd, yd, 8, &returned, perf));
+  if (returned < 1) return "cuDNN offers no forward algorithm for this convolution";
+  cudnnConvolutionFwdAlgo_t algo = perf[0].algo;
+  std::size_t ws_bytes = 0;
+  GPUPROBE_CUDNN_TRY(dnn.workspace_size(h, xd, wd, cd, yd, algo, &ws_bytes));
+  const std::size_t y_elems = static_cast<std::size_t>(on) * ok * op * oq;
+  GPUPROBE_CUDA_CALL(cudaMalloc(&dx, x.size() * 4));
+  GPUPROBE_CUDA_CALL(cudaMalloc(&dw, w.size() * 4));
+  GPUPROBE_CUDA_CALL(cudaMalloc(&dy, y_elems * 4));
+  if (ws_bytes) GPUPROBE_CUDA_CALL(cudaMalloc(&ws, ws_bytes));
+  GPUPROBE_CUDA_CALL(cudaMemcpy(dx, x.data(), x.size() * 4, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemcpy(dw, w.data(), w.size() * 4, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemset(dy, 0xff, y_elems * 4));  // NaN poison
+  const float alpha = 1.0f, beta = 0.0f;
+  GPUPROBE_CUDNN_TRY(dnn.forward(h, &alpha, xd, dx, wd, dw, cd, algo, ws, ws_bytes, &beta, yd, dy));
+  std::vector<float> y(y_elems);
+  GPUPROBE_CUDA_CALL(cudaMemcpy(y.data(), dy, y_elems * 4, cudaMemcpyDeviceToHost));
+  std::vector<double> ref, mag;
+  conv2d_reference(sh, x, w, ref, mag);
+  // cuDNN's default math may use TF32 on cc >= 8.0 for FP32 data: 10-bit mantissas, so allow
+  // 2e-3 of sum|x*w|; a wrong element is off by O(1).
+  verify = verify_against(y, ref, mag, 2e-3, 1e-6);
+  return "";
+}
+
+}  // namespace
+
+CheckResult cudnn(ProbeContext& ctx) {
+  const bool required = ctx.options().require.count("cudnn") > 0;
+  const std::string major = std::to_string(CUDNN_MAJOR);
+  auto missing = [&](const std::string& why) {
+    auto r = outcome(required ? Status::fail : Status::warn, "missing_library",
+                     "this image has no cuDNN: use an nvidia/cuda:*-cudnn-* tag",
+                     "e.g. nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04, or install libcudnn" + major +
+                         " for your CUDA major");
+    r.measured = why;
+    return r;
+  };
+  const Cudnn& dnn = cudnn_lib();  // the shim is small; sub-libraries load at cudnnCreate
+  ctx.sink().with([&](Report& r) {
+    r.software.libraries["cudnn"] = dnn.probe.lib.loaded() ? dnn.probe.lib.path() : "missing: " + dnn.probe.missing;
+    if (!dnn.probe.version.empty()) r.software.cudnn_version = dnn.probe.version;
+  });
+  if (!dnn.probe.usable()) return missing(dnn.probe.missing);
+  if (!ctx.gpus_usable()) {
+    // Nothing to compute on: check the files of the sub-libraries a convolution needs.
+    for (const char* sub : {"libcudnn_graph.so.", "libcudnn_ops.so.", "libcudnn_cnn.so."})
+      if (find_library_file(sub + major, ctx.system()).empty())
+        return missing(std::string(sub) + major + " (a cuDNN sub-library) not found: the cuDNN install is incomplete");
+    auto r = skip("cuDNN " + dnn.probe.version + " present (" + dnn.probe.lib.path() + "); no GPU to compute on", "no_gpu");
+    r.measured = dnn.probe.version;
+    return r;
+  }
+  ConvShape sh;
+  sh.n = 2, sh.c = 8, sh.h = 15, sh.w = 17, sh.k = 16, sh.r = 3, sh.s = 3, sh.pad_h = 1, sh.pad_w = 1;
+  std::vector<Finding> fs;
+  nlohmann::json per_gpu = nlohmann::json::array();
+  for (const auto& g : ctx.gpus()) {
+    GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
+    cudnnHandle_t h = nullptr;
+    const cudnnStatus_t st = dnn.create(&h);
+    if (st != CUDNN_STATUS_SUCCESS) {
+      fs.push_back({Status::fail, "cudnn_init", gpu_label(g) + ": cudnnCreate failed: " + dnn.status(st),
+                    "a cuDNN sub-library may be missing (libcudnn_*.so." + std::to_string(CUDNN_MAJOR) +
+                        "), or cuDNN does not support this GPU/driver"});
+      continue;
+    }
+    VerifyResult v;
+    const std::string err = run_conv(dnn, h, sh, v);
+    dnn.destroy(h);
+    if (!err.empty())
+      fs.push_back({Status::fail, "cudnn_error", gpu_label(g) + ": convolution failed: " + err, ""});
+    else if (!v.ok())
+      fs.push_back({Status::fail, "wrong_result", gpu_label(g) + ": convolution: " + v.summary(),
+                    "a GPU or library that computes wrong convolutions must not be used: check memory and ECC"});
+    per_gpu.push_back({{"index", g.index}, {"max_rel_err", v.max_rel_err}, {"checked", v.checked}});
+  }
+  char ok[200];
+  std::snprintf(ok, sizeof ok, "cuDNN %s: conv %dx%dx%dx%d * %dx%dx3x3 (pad 1) matches the CPU reference on every GPU",
+                dnn.probe.version.c_str(), sh.n, sh.c, sh.h, sh.w, sh.k, sh.c);
+  CheckResult r = from_findings(fs, ok);
+  r.measured = dnn.probe.version;
+  r.details["gpus"] = per_gpu;
+  return r;
+}
+
+}  // namespace gpuprobe::checks

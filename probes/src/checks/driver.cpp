@@ -1,0 +1,93 @@
+// Check 1: is there a usable NVIDIA driver in this container? Tells "started without --gpus all"
+// apart from "driver too old" (both are error 35 to the CUDA runtime) and from the link stub.
+#include "check_util.hpp"
+#include "checks.hpp"
+
+namespace gpuprobe::checks {
+
+namespace {
+std::string visible_devices_hint(const SystemView& sys) {
+  const auto nvd = sys.getenv("NVIDIA_VISIBLE_DEVICES");
+  if (nvd && *nvd == "none") return "NVIDIA_VISIBLE_DEVICES=none mounts the driver but no GPU: use --gpus all";
+  if (auto cvd = sys.getenv("CUDA_VISIBLE_DEVICES"))
+    return "CUDA_VISIBLE_DEVICES='" + *cvd + "' may hide every GPU: unset it or list valid indices";
+  return "start the container with --gpus all; on the host, nvidia-smi must list the GPU";
+}
+}  // namespace
+
+CheckResult driver(ProbeContext& ctx) {
+  const DriverState& d = ctx.driver();
+  const SystemView& sys = ctx.system();
+  if (!d.lib_loaded) {
+    const bool container = sys.exists("/.dockerenv") || sys.exists("/run/.containerenv") || sys.getenv("container");
+    bool dev_nodes = false;
+    for (const auto& n : sys.list_dir("/dev"))
+      if (n.rfind("nvidia", 0) == 0) dev_nodes = true;
+    CheckResult r;
+    if (container || !dev_nodes) {
+      r = fail("no_driver",
+               "no NVIDIA driver library in this container — start it with `--gpus all` (NVIDIA Container Toolkit on "
+               "the host)",
+               "docker run --gpus all …; Compose: deploy.resources.reservations.devices with capabilities [gpu]; "
+               "Kubernetes: resources.limits nvidia.com/gpu. The CUDA runtime reports this as error 35 \"driver "
+               "version is insufficient\": the driver is not old, it is absent");
+      if (!container)
+        r.hint = "no libcuda.so.1 and no /dev/nvidia* on this machine: install the NVIDIA driver (not just the "
+                 "CUDA toolkit), or run on a GPU instance; in a container, start it with --gpus all";
+    } else {
+      r = fail("no_driver", "/dev/nvidia* exists but libcuda.so.1 does not load",
+               "the driver's user-space libraries are not mounted or not on the loader path: set "
+               "NVIDIA_DRIVER_CAPABILITIES=compute,utility and use the nvidia runtime (--gpus all)");
+    }
+    r.measured = "libcuda.so.1: " + d.load_error;
+    r.expected = "libcuda.so.1 loadable";
+    r.details["device_nodes"] = dev_nodes;
+    r.details["in_container"] = container;
+    if (auto v = sys.getenv("NVIDIA_VISIBLE_DEVICES")) r.details["NVIDIA_VISIBLE_DEVICES"] = *v;
+    return r;
+  }
+  if (d.is_stub) {
+    auto r = fail("driver_stub", "loaded the CUDA toolkit's link stub " + d.lib_path + " instead of the driver",
+                  "remove the toolkit's lib64/stubs folder from LD_LIBRARY_PATH (and /etc/ld.so.conf.d): the stub "
+                  "only exists for linking; then start the container with --gpus all");
+    r.measured = d.lib_path;
+    return r;
+  }
+  if (d.init_code != 0) {
+    const std::string err = d.init_name + " (" + std::to_string(d.init_code) + "): " + d.init_text;
+    CheckResult r;
+    switch (d.init_code) {
+      case 100:  // CUDA_ERROR_NO_DEVICE
+        r = fail("no_device", "the NVIDIA driver loads but sees no GPU", visible_devices_hint(sys));
+        break;
+      case 803:  // CUDA_ERROR_SYSTEM_DRIVER_MISMATCH
+        r = fail("driver_mismatch",
+                 "driver library " + d.lib_path + " does not match the kernel module " +
+                     (d.kernel_module.empty() ? std::string("(version unknown)") : d.kernel_module),
+                 "the host's driver was upgraded without a reboot, or the image carries its own libcuda: reboot the "
+                 "host or remove the image's driver libraries");
+        break;
+      case 804:  // CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE
+        r = fail("compat_unsupported",
+                 "the forward-compatibility driver (cuda-compat) in this image does not support this GPU",
+                 "remove /usr/local/cuda/compat from LD_LIBRARY_PATH and upgrade the host driver instead (forward "
+                 "compatibility works on data-center GPUs only)");
+        break;
+      case 999:
+        r = fail("driver_init", "cuInit failed with an unknown error",
+                 "look for Xid errors in the host kernel log (dmesg); a GPU that fails cuInit usually needs a reset");
+        break;
+      default:
+        r = fail("driver_init", "cuInit failed", "check the host: nvidia-smi, dmesg for Xid errors");
+    }
+    r.measured = err;
+    r.expected = "CUDA_SUCCESS";
+    return r;
+  }
+  std::string msg = "libcuda " + d.lib_path;
+  if (!d.kernel_module.empty()) msg += ", driver " + d.kernel_module;
+  msg += ", CUDA " + std::to_string(d.cuda_version / 1000) + "." + std::to_string((d.cuda_version % 1000) / 10);
+  return pass(msg, d.kernel_module.empty() ? std::to_string(d.cuda_version) : d.kernel_module);
+}
+
+}  // namespace gpuprobe::checks

@@ -1,0 +1,80 @@
+// Check 6: pattern test over a share of free device memory (walking ones/zeros, random, address in
+// address), every 32-bit word checked on the GPU, errors counted and located.
+#include <cuda_runtime_api.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "check_util.hpp"
+#include "checks.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/report/render.hpp"
+#include "probe_kernels.hpp"
+
+namespace gpuprobe::checks {
+
+CheckResult memory(ProbeContext& ctx) {
+  if (!ctx.gpus_usable()) return skip_no_gpu(ctx);
+  const double fraction = ctx.options().mem_fraction;
+  std::vector<Finding> fs;
+  nlohmann::json per_gpu = nlohmann::json::array();
+  std::uint64_t tested_total = 0;
+  double gbps_min = 0;
+  for (const auto& g : ctx.gpus()) {
+    std::size_t free_b = 0, total_b = 0;
+    if (cudaSetDevice(g.index) != cudaSuccess || cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
+      fs.push_back({Status::fail, "memory_info", gpu_label(g) + ": cudaMemGetInfo failed", ""});
+      continue;
+    }
+    std::size_t bytes = static_cast<std::size_t>(static_cast<double>(free_b) * fraction);
+    dev::MemtestResult res;
+    int code = cudaErrorMemoryAllocation;
+    // Free memory can shrink between the query and the allocation (other processes): halve and retry.
+    for (int attempt = 0; attempt < 4 && code == cudaErrorMemoryAllocation && bytes >= (1u << 20); ++attempt) {
+      code = dev::memtest(g.index, bytes, static_cast<std::uint32_t>(fresh_seed()), res);
+      if (code == cudaErrorMemoryAllocation) {
+        cudaGetLastError();
+        bytes /= 2;
+      }
+    }
+    if (code != cudaSuccess) {
+      const auto e = static_cast<cudaError_t>(code);
+      fs.push_back({Status::fail, "memtest_error",
+                    gpu_label(g) + ": memory test could not run: " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")",
+                    code == cudaErrorMemoryAllocation ? "another process holds the GPU memory: see nvidia-smi on the host"
+                                                      : "check dmesg on the host for Xid errors"});
+      continue;
+    }
+    tested_total += res.bytes_tested;
+    // 4 patterns x (write + read) passes over the buffer.
+    const double gbps = res.seconds > 0 ? 8.0 * static_cast<double>(res.bytes_tested) / res.seconds / 1e9 : 0;
+    if (gbps_min == 0 || gbps < gbps_min) gbps_min = gbps;
+    nlohmann::json row = {{"index", g.index},   {"bytes", res.bytes_tested}, {"errors", res.errors},
+                          {"seconds", res.seconds}, {"gb_per_s", gbps},    {"errors_by_pattern", res.errors_by_pattern},
+                          {"first_bad_offsets", res.first_bad}};
+    per_gpu.push_back(row);
+    if (res.errors) {
+      std::ostringstream where;
+      where << std::hex;
+      for (std::size_t i = 0; i < res.first_bad.size() && i < 4; ++i) where << (i ? ", " : "") << "+0x" << res.first_bad[i];
+      std::ostringstream pats;
+      for (std::size_t p = 0; p < res.errors_by_pattern.size(); ++p)
+        if (res.errors_by_pattern[p]) pats << (pats.tellp() > 0 ? ", " : "") << dev::kMemtestPatterns[p] << " " << res.errors_by_pattern[p];
+      fs.push_back({Status::fail, "memory_errors",
+                    gpu_label(g) + ": " + std::to_string(res.errors) + " bad words in " + format_bytes(res.bytes_tested) +
+                        " (" + pats.str() + "; at " + where.str() + ")",
+                    "faulty GPU memory: drain the GPU, check NVML ECC/row-remap counters, on EC2 stop/start the instance"});
+    }
+  }
+  char ok[160];
+  std::snprintf(ok, sizeof ok, "%s tested with 4 patterns, 0 errors (%.0f GB/s effective)",
+                format_bytes(tested_total).c_str(), gbps_min);
+  CheckResult r = from_findings(fs, ok);
+  r.measured = format_bytes(tested_total) + " tested";
+  r.expected = "0 errors";
+  r.details["gpus"] = per_gpu;
+  r.details["fraction_of_free"] = fraction;
+  return r;
+}
+
+}  // namespace gpuprobe::checks

@@ -1,0 +1,132 @@
+// Check 7: pinned H2D / D2H and D2D bandwidth on every GPU, data verified, H2D judged against what
+// the PCIe link (read from NVML right after the copies) should deliver.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "check_util.hpp"
+#include "checks.hpp"
+#include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"
+#include "nvml_read.hpp"
+
+namespace gpuprobe::checks {
+namespace {
+
+constexpr std::size_t kHostBytes = 64u << 20;   // per H2D/D2H copy
+constexpr std::size_t kDevBytes = 256u << 20;   // per D2D copy
+constexpr int kReps = 5;
+
+struct Buffers {
+  void* h_src = nullptr;
+  void* h_dst = nullptr;
+  void* d_a = nullptr;
+  void* d_b = nullptr;
+  cudaStream_t s = nullptr;
+  cudaEvent_t e0 = nullptr, e1 = nullptr;
+  ~Buffers() {
+    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFreeHost(h_src));
+    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFreeHost(h_dst));
+    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(d_a));
+    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(d_b));
+    if (e0) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaEventDestroy(e0));
+    if (e1) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaEventDestroy(e1));
+    if (s) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaStreamDestroy(s));
+  }
+};
+
+// Median bandwidth in GB/s of `reps` copies, `counted` bytes each.
+double time_copies(Buffers& b, void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, double counted) {
+  std::vector<double> gbps;
+  for (int i = 0; i < kReps + 1; ++i) {
+    GPUPROBE_CUDA_CALL(cudaEventRecord(b.e0, b.s));
+    GPUPROBE_CUDA_CALL(cudaMemcpyAsync(dst, src, bytes, kind, b.s));
+    GPUPROBE_CUDA_CALL(cudaEventRecord(b.e1, b.s));
+    GPUPROBE_CUDA_CALL(cudaEventSynchronize(b.e1));
+    float ms = 0;
+    GPUPROBE_CUDA_CALL(cudaEventElapsedTime(&ms, b.e0, b.e1));
+    if (i > 0 && ms > 0) gbps.push_back(counted / (ms * 1e-3) / 1e9);  // first copy is the warm-up
+  }
+  std::sort(gbps.begin(), gbps.end());
+  return gbps.empty() ? 0 : gbps[gbps.size() / 2];
+}
+
+}  // namespace
+
+CheckResult transfer(ProbeContext& ctx) {
+  if (!ctx.gpus_usable()) return skip_no_gpu(ctx);
+  const NvmlLib& nvml = nvml_lib();
+  std::vector<Finding> fs;
+  nlohmann::json per_gpu = nlohmann::json::array();
+  std::string summary;
+  for (const auto& g : ctx.gpus()) {
+    Buffers b;
+    GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
+    GPUPROBE_CUDA_CALL(cudaStreamCreateWithFlags(&b.s, cudaStreamNonBlocking));
+    GPUPROBE_CUDA_CALL(cudaEventCreate(&b.e0));
+    GPUPROBE_CUDA_CALL(cudaEventCreate(&b.e1));
+    GPUPROBE_CUDA_CALL(cudaHostAlloc(&b.h_src, kHostBytes, cudaHostAllocDefault));
+    GPUPROBE_CUDA_CALL(cudaHostAlloc(&b.h_dst, kHostBytes, cudaHostAllocDefault));
+    GPUPROBE_CUDA_CALL(cudaMalloc(&b.d_a, kDevBytes));
+    GPUPROBE_CUDA_CALL(cudaMalloc(&b.d_b, kDevBytes));
+    // Random content, so a copy that moves nothing or the wrong bytes cannot pass.
+    std::uint64_t x = fresh_seed() | 1;
+    auto* words = static_cast<std::uint64_t*>(b.h_src);
+    for (std::size_t i = 0; i < kHostBytes / 8; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      words[i] = x;
+    }
+    std::memset(b.h_dst, 0x5a, kHostBytes);
+
+    const double h2d = time_copies(b, b.d_a, b.h_src, kHostBytes, cudaMemcpyHostToDevice, kHostBytes);
+    // Read the link while it is still trained up from the copies.
+    PcieLink link;
+    if (nvml.usable())
+      if (auto dev = nvml_handle_for(nvml, g)) link = nvml_read_pcie(nvml, *dev);
+    const double d2h = time_copies(b, b.h_dst, b.d_a, kHostBytes, cudaMemcpyDeviceToHost, kHostBytes);
+    const bool roundtrip_ok = std::memcmp(b.h_src, b.h_dst, kHostBytes) == 0;
+
+    // D2D: fill the source from the verified block, copy, check every block of the destination.
+    for (std::size_t off = 0; off < kDevBytes; off += kHostBytes)
+      GPUPROBE_CUDA_CALL(cudaMemcpyAsync(static_cast<char*>(b.d_b) + off, b.d_a, kHostBytes, cudaMemcpyDeviceToDevice, b.s));
+    GPUPROBE_CUDA_CALL(cudaMemsetAsync(b.d_a, 0, kDevBytes, b.s));  // poison the destination
+    const double d2d = time_copies(b, b.d_a, b.d_b, kDevBytes, cudaMemcpyDeviceToDevice, 2.0 * kDevBytes);
+    bool d2d_ok = true;
+    for (std::size_t off = 0; off < kDevBytes && d2d_ok; off += kHostBytes) {
+      std::memset(b.h_dst, 0, kHostBytes);
+      GPUPROBE_CUDA_CALL(cudaMemcpyAsync(b.h_dst, static_cast<char*>(b.d_a) + off, kHostBytes, cudaMemcpyDeviceToHost, b.s));
+      GPUPROBE_CUDA_CALL(cudaStreamSynchronize(b.s));
+      d2d_ok = std::memcmp(b.h_src, b.h_dst, kHostBytes) == 0;
+    }
+
+    if (!roundtrip_ok)
+      fs.push_back({Status::fail, "transfer_corrupt", gpu_label(g) + ": data changed on the H2D/D2H round trip",
+                    "faulty link or memory: check dmesg for Xid/AER errors on the host"});
+    if (!d2d_ok)
+      fs.push_back({Status::fail, "transfer_corrupt", gpu_label(g) + ": device-to-device copy produced wrong data",
+                    "faulty GPU memory: see the memory check"});
+    auto pcie = evaluate_pcie(gpu_label(g), link, h2d);
+    fs.insert(fs.end(), pcie.begin(), pcie.end());
+    char line[160];
+    std::snprintf(line, sizeof line, "%sGPU %d: H2D %.1f, D2H %.1f, D2D %.0f GB/s", summary.empty() ? "" : "; ", g.index,
+                  h2d, d2h, d2d);
+    summary += line;
+    per_gpu.push_back({{"index", g.index},
+                       {"h2d_gb_per_s", h2d},
+                       {"d2h_gb_per_s", d2h},
+                       {"d2d_gb_per_s", d2d},
+                       {"d2d_counts", "bytes read + written"},
+                       {"pcie_gen", link.gen_current ? nlohmann::json(*link.gen_current) : nlohmann::json()},
+                       {"pcie_width", link.width_current ? nlohmann::json(*link.width_current) : nlohmann::json()},
+                       {"verified", roundtrip_ok && d2d_ok}});
+  }
+  CheckResult r = from_findings(fs, summary + " (pinned, verified)");
+  if (r.status != Status::pass) r.message += " — " + summary;
+  r.measured = summary;
+  r.details["gpus"] = per_gpu;
+  return r;
+}
+
+}  // namespace gpuprobe::checks

@@ -1,0 +1,105 @@
+#include "gpuprobe/probes/context.hpp"
+
+#include <cuda_runtime_api.h>
+
+#include <cstdio>
+#include <regex>
+
+#include "gpuprobe/probes/gpu_libs.hpp"
+
+namespace gpuprobe {
+
+std::string parse_kernel_module_version(const std::string& text) {
+  // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul 27 ..."
+  // "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.65.06  Release Build ..."
+  static const std::regex re(R"(Kernel Module[^0-9]*([0-9]+\.[0-9]+(\.[0-9]+)?))");
+  std::smatch m;
+  if (std::regex_search(text, m, re)) return m[1];
+  return "";
+}
+
+const DriverState& ProbeContext::driver() {
+  if (driver_) return *driver_;
+  DriverState d;
+  d.kernel_module = parse_kernel_module_version(sys_.read_file("/proc/driver/nvidia/version", 4096).value_or(""));
+  const CudaDriverLib& lib = cuda_driver_lib();
+  d.lib_loaded = lib.lib.loaded();
+  d.lib_path = lib.lib.path();
+  if (!d.lib_loaded) d.load_error = lib.missing;
+  if (d.lib_loaded && !lib.missing.empty()) {
+    d.lib_loaded = false;
+    d.load_error = lib.missing;
+  }
+  if (d.lib_loaded) {
+    d.init_code = lib.cuInit(0);
+    d.init_name = lib.error_name(d.init_code);
+    d.init_text = lib.error_string(d.init_code);
+    constexpr int kCudaErrorStubLibrary = 34;
+    d.is_stub = d.init_code == kCudaErrorStubLibrary || d.lib_path.find("/stubs/") != std::string::npos;
+    int v = 0;
+    if (lib.cuDriverGetVersion(&v) == 0) d.cuda_version = v;
+  }
+  driver_ = d;
+  sink_.with([&](Report& r) {
+    r.software.libraries["libcuda.so.1"] = d.lib_loaded ? d.lib_path : "missing: " + d.load_error;
+    if (d.cuda_version && !d.is_stub) r.software.cuda_driver_version = d.cuda_version;
+    if (!d.kernel_module.empty() && !r.software.driver_version) r.software.driver_version = d.kernel_module;
+  });
+  return *driver_;
+}
+
+namespace {
+std::string format_uuid(const cudaUUID_t& u) {
+  const auto* b = reinterpret_cast<const unsigned char*>(u.bytes);
+  char s[64];
+  std::snprintf(s, sizeof s, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return s;
+}
+}  // namespace
+
+const RuntimeState& ProbeContext::runtime() {
+  if (runtime_) return *runtime_;
+  RuntimeState rs;
+  int rv = 0;
+  if (cudaRuntimeGetVersion(&rv) == cudaSuccess) rs.runtime_version = rv;
+  sink_.with([&](Report& r) { r.software.cuda_runtime_version = rs.runtime_version; });
+  if (!driver().ok()) {
+    runtime_ = rs;  // not attempted: without a driver the runtime only says error 35
+    return *runtime_;
+  }
+  rs.attempted = true;
+  const cudaError_t e = cudaGetDeviceCount(&rs.device_count);
+  rs.code = e;
+  rs.name = cudaGetErrorName(e);
+  rs.text = cudaGetErrorString(e);
+  if (e != cudaSuccess) {
+    rs.device_count = 0;
+    cudaGetLastError();  // clear the sticky-free error so later calls report their own
+  }
+  std::vector<GpuInfo> gpus;
+  for (int i = 0; i < rs.device_count; ++i) {
+    cudaDeviceProp p{};
+    if (cudaGetDeviceProperties(&p, i) != cudaSuccess) continue;
+    GpuInfo g;
+    g.index = i;
+    g.name = p.name;
+    g.uuid = format_uuid(p.uuid);
+    char bus[32] = {};
+    if (cudaDeviceGetPCIBusId(bus, sizeof bus, i) == cudaSuccess) g.pci_bus_id = bus;
+    g.cc_major = p.major;
+    g.cc_minor = p.minor;
+    g.sm_count = p.multiProcessorCount;
+    g.memory_total_bytes = p.totalGlobalMem;
+    g.l2_cache_bytes = static_cast<std::uint64_t>(p.l2CacheSize);
+    g.memory_bus_width_bits = p.memoryBusWidth;
+    std::size_t free_b = 0, total_b = 0;
+    if (cudaSetDevice(i) == cudaSuccess && cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) g.memory_free_bytes = free_b;
+    gpus.push_back(g);
+  }
+  runtime_ = rs;
+  sink_.with([&](Report& r) { r.gpus = gpus; });
+  return *runtime_;
+}
+
+}  // namespace gpuprobe

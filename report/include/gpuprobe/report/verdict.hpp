@@ -1,0 +1,31 @@
+// Verdict and exit codes: the contract CI systems act on. Documented in docs/exit-codes.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe {
+
+enum ExitCode : int {
+  kExitOk = 0,           // every check passed (warnings allowed unless --strict)
+  kExitCheckFailed = 1,  // at least one check failed (or warned, with --strict)
+  kExitUsage = 2,        // bad arguments or unreadable input
+  kExitNoGpu = 3,        // no NVIDIA driver in this container, or no GPU visible
+  kExitHung = 4,         // a check did not finish within its time bound (watchdog)
+  kExitInternal = 5,     // gpuprobe itself failed (e.g. cannot write the report file)
+};
+
+// Reasons that mean "there is no usable GPU here", which map to kExitNoGpu.
+bool is_no_gpu_reason(const std::string& reason);
+
+struct Verdict {
+  int exit_code = kExitOk;
+  std::string line;  // one line, e.g. "FAIL: 1 of 11 checks failed (memory)"
+  int passed = 0, warned = 0, failed = 0, skipped = 0;
+};
+
+Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict);
+
+}  // namespace gpuprobe

@@ -1,0 +1,176 @@
+#include "gpuprobe/report/render.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+namespace gpuprobe {
+namespace {
+
+const char* kReset = "\033[0m";
+
+const char* status_color(Status s) {
+  switch (s) {
+    case Status::pass: return "\033[32m";
+    case Status::warn: return "\033[33m";
+    case Status::fail: return "\033[1;31m";
+    case Status::skip: return "\033[2m";
+  }
+  return "";
+}
+
+std::string status_tag(Status s) {
+  switch (s) {
+    case Status::pass: return "PASS";
+    case Status::warn: return "WARN";
+    case Status::fail: return "FAIL";
+    case Status::skip: return "SKIP";
+  }
+  return "????";
+}
+
+std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+
+}  // namespace
+
+bool want_color(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string(term) == "dumb") return false;
+  return isatty(fd) == 1;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024.0 && u < 4) {
+    v /= 1024.0;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string format_cuda_version(int v) {
+  if (v <= 0) return "?";
+  return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
+}
+
+std::string render_check_row(const CheckResult& c, const TableStyle& style) {
+  std::ostringstream os;
+  const std::string tag = status_tag(c.status);
+  if (style.color) os << status_color(c.status) << tag << kReset;
+  else os << tag;
+  char dur[24];
+  std::snprintf(dur, sizeof dur, "%7.0f ms", c.duration_ms);
+  os << "  " << pad(c.id, 12) << " " << dur << "  " << c.message;
+  if (!c.measured.empty() && c.message.find(c.measured) == std::string::npos) os << " [" << c.measured << "]";
+  os << "\n";
+  if (style.hints && (c.status == Status::fail || c.status == Status::warn) && !c.hint.empty())
+    os << "      " << pad("", 12) << "            fix: " << c.hint << "\n";
+  return os.str();
+}
+
+std::string render_header(const Report& r, const TableStyle& style) {
+  std::ostringstream os;
+  const char* b = style.color ? "\033[1m" : "";
+  const char* e = style.color ? kReset : "";
+  os << b << "gpuprobe " << r.software.gpuprobe_version << e << " (" << r.software.gpuprobe_revision
+     << ", CUDA " << r.software.cuda_toolkit << ", archs " << r.software.cuda_architectures << ")\n";
+  os << "host    " << r.host.hostname;
+  if (!r.label.empty() && r.label != r.host.hostname) os << " [" << r.label << "]";
+  os << " · " << (r.host.os.empty() ? "unknown OS" : r.host.os) << " · kernel " << r.host.kernel;
+  if (r.host.container.detected)
+    os << " · container" << (r.host.container.runtime.empty() ? "" : " (" + r.host.container.runtime + ")");
+  if (r.host.ec2.detected) os << " · EC2 " << (r.host.ec2.instance_type.empty() ? "(type unknown)" : r.host.ec2.instance_type);
+  os << "\n";
+  os << "driver  " << r.software.driver_version.value_or("none");
+  if (r.software.cuda_driver_version) os << " (CUDA " << format_cuda_version(*r.software.cuda_driver_version) << ")";
+  if (r.software.cuda_runtime_version) os << " · runtime " << format_cuda_version(*r.software.cuda_runtime_version);
+  os << " · cuBLAS " << r.software.cublas_version.value_or("-") << " · cuDNN "
+     << r.software.cudnn_version.value_or("-") << "\n";
+  for (const auto& g : r.gpus) {
+    os << "gpu " << g.index << "   " << g.name << " · cc " << g.cc_major << "." << g.cc_minor << " · " << g.sm_count
+       << " SMs · " << format_bytes(g.memory_total_bytes);
+    if (!g.pci_bus_id.empty()) os << " · " << g.pci_bus_id;
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::string render_verdict(const Report& r, const TableStyle& style) {
+  std::string color;
+  if (style.color) color = r.exit_code == 0 ? "\033[1;32m" : "\033[1;31m";
+  return color + r.verdict + (style.color ? kReset : "") + " [exit " + std::to_string(r.exit_code) + "]\n";
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 forbids most control characters even when escaped.
+        if (ch < 0x20 && ch != '\n' && ch != '\r' && ch != '\t') out += "?";
+        else out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
+std::string render_junit(const Report& r) {
+  int failures = 0, skipped = 0;
+  double total_ms = 0;
+  for (const auto& c : r.checks) {
+    if (c.status == Status::fail) ++failures;
+    if (c.status == Status::skip) ++skipped;
+    total_ms += c.duration_ms;
+  }
+  const std::string suite = "gpuprobe." + (r.command.empty() ? std::string("check") : r.command);
+  std::ostringstream os;
+  char t[32];
+  std::snprintf(t, sizeof t, "%.3f", total_ms / 1000.0);
+  os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  os << "<testsuites name=\"gpuprobe\" tests=\"" << r.checks.size() << "\" failures=\"" << failures
+     << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << t << "\">\n";
+  os << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << r.checks.size() << "\" failures=\""
+     << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << t << "\" timestamp=\""
+     << xml_escape(r.created_at) << "\" hostname=\"" << xml_escape(r.host.hostname) << "\">\n";
+  os << "    <properties>\n";
+  auto prop = [&](const std::string& k, const std::string& v) {
+    os << "      <property name=\"" << xml_escape(k) << "\" value=\"" << xml_escape(v) << "\"/>\n";
+  };
+  prop("label", r.label);
+  prop("verdict", r.verdict);
+  prop("exit_code", std::to_string(r.exit_code));
+  prop("driver_version", r.software.driver_version.value_or(""));
+  for (const auto& g : r.gpus) prop("gpu." + std::to_string(g.index), g.name);
+  os << "    </properties>\n";
+  for (const auto& c : r.checks) {
+    std::snprintf(t, sizeof t, "%.3f", c.duration_ms / 1000.0);
+    os << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(c.id) << "\" time=\"" << t
+       << "\">\n";
+    const std::string body = c.message + (c.hint.empty() ? "" : "\nfix: " + c.hint);
+    if (c.status == Status::fail)
+      os << "      <failure message=\"" << xml_escape(c.message) << "\" type=\"" << xml_escape(c.reason) << "\">"
+         << xml_escape(body) << "</failure>\n";
+    else if (c.status == Status::skip)
+      os << "      <skipped message=\"" << xml_escape(c.message) << "\"/>\n";
+    os << "      <system-out>" << xml_escape(std::string(to_string(c.status)) + ": " + body) << "</system-out>\n";
+    os << "    </testcase>\n";
+  }
+  os << "  </testsuite>\n</testsuites>\n";
+  return os.str();
+}
+
+}  // namespace gpuprobe
