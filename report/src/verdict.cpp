@@ -49,7 +49,7 @@ Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict) {
   } else if (strict && !warned.empty()) {
     v.exit_code = kExitCheckFailed;
     line << "FAIL (--strict): warnings in " << join_ids(warned) << " (" << counts.str() << ")";
-  } else if (v.passed == 0) {
+  } else if (v.passed + v.warned == 0) {
     // Nothing ran (everything skipped or filtered out): not a pass a CI should trust.
     v.exit_code = kExitCheckFailed;
     line << "FAIL: no check ran (" << counts.str() << ")";
