@@ -12,7 +12,7 @@ namespace gpuprobe {
 std::string parse_kernel_module_version(const std::string& text) {
   // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul 27 ..."
   // "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.65.06  Release Build ..."
-  static const std::regex re(R"(Kernel Module[^0-9]*([0-9]+\.[0-9]+(\.[0-9]+)?))");
+  static const std::regex re(R"(Kernel Module(?:\s+for\s+\S+)?\s+([0-9]+\.[0-9]+(?:\.[0-9]+)?))");
   std::smatch m;
   if (std::regex_search(text, m, re)) return m[1];
   return "";

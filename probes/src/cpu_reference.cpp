@@ -129,7 +129,7 @@ VerifyResult verify_against(const std::vector<float>& got, const std::vector<dou
     ++v.checked;
     const double g = got[i];
     const double err = std::fabs(g - ref[i]);
-    const bool bad = !std::isfinite(g) || err > rel_tol * abs_sum[i] + abs_tol;
+    const bool bad = !std::isfinite(g) || !std::isfinite(ref[i]) || !(err <= rel_tol * abs_sum[i] + abs_tol);
     if (std::isfinite(err)) {
       v.max_abs_err = std::max(v.max_abs_err, err);
       if (abs_sum[i] > 0) v.max_rel_err = std::max(v.max_rel_err, err / abs_sum[i]);

@@ -3,6 +3,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cstdint>
 #include <sstream>
 #include <thread>
 
@@ -98,7 +100,9 @@ HostInfo collect_host_info(const SystemView& sys) {
   h.cpu_count = processors > 0 ? processors : static_cast<int>(std::thread::hardware_concurrency());
   const std::string meminfo = sys.read_file("/proc/meminfo", 64 * 1024).value_or("");
   const std::string mem_kb = cpuinfo_value(meminfo, "MemTotal");
-  if (!mem_kb.empty()) h.memory_total_bytes = std::stoull(mem_kb) * 1024ULL;
+  std::uint64_t kb = 0;
+  const auto [end, ec] = std::from_chars(mem_kb.data(), mem_kb.data() + mem_kb.size(), kb);
+  if (ec == std::errc() && end != mem_kb.data() && kb <= UINT64_MAX / 1024) h.memory_total_bytes = kb * 1024ULL;
   h.container = detect_container(sys);
   h.ec2 = detect_ec2(sys);
   for (const char* var : kNvidiaEnvVars)
