@@ -1,0 +1,194 @@
+// Finding and loading GPU libraries, library version strings, and the kernel module version.
+#include <gtest/gtest.h>
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "gpuprobe/probes/context.hpp"
+#include "gpuprobe/probes/dynlib.hpp"
+
+namespace gpuprobe {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FakeRoot {
+ public:
+  FakeRoot() {
+    std::string tmpl = ::testing::TempDir() + "gpuprobe_dynlib_XXXXXX";
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+  }
+  ~FakeRoot() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  FakeRoot(const FakeRoot&) = delete;
+  FakeRoot& operator=(const FakeRoot&) = delete;
+
+  fs::path host(const std::string& abs) const { return fs::path(dir_) / abs.substr(1); }
+  void write(const std::string& abs, const std::string& content = "") const {
+    fs::create_directories(host(abs).parent_path());
+    std::ofstream(host(abs), std::ios::binary) << content;
+  }
+  void symlink(const std::string& target, const std::string& abs_link) const {
+    fs::create_directories(host(abs_link).parent_path());
+    fs::create_symlink(target, host(abs_link));
+  }
+  // The canonical host path of a file under the root, as realpath(3) reports it.
+  std::string resolved(const std::string& abs) const {
+    char buf[PATH_MAX];
+    return ::realpath(host(abs).c_str(), buf) ? std::string(buf) : std::string();
+  }
+  SystemView view(std::map<std::string, std::string> env = {}) const {
+    SystemView v;
+    v.root = dir_;
+    v.env = std::move(env);
+    return v;
+  }
+
+ private:
+  std::string dir_;
+};
+
+TEST(VersionFromLibraryPath, Table) {
+  struct Case { const char* path; const char* version; };
+  for (const auto& c : {Case{"/usr/local/cuda/lib64/libcublas.so.13.1.0.3", "13.1.0"},
+                        Case{"/usr/lib/x86_64-linux-gnu/libcudnn.so.9.19.0", "9.19.0"},
+                        Case{"libcublas.so.13", "13"},
+                        Case{"libfoo.so", ""},
+                        Case{"/usr/lib/libnvidia-ml.so.580.65.06", "580.65.06"},
+                        Case{"/usr/lib/libcuda.so.1", "1"},
+                        Case{"libx.so.1.2rc", ""},
+                        Case{"", ""}}) {
+    SCOPED_TRACE(c.path);
+    EXPECT_EQ(version_from_library_path(c.path), c.version);
+  }
+}
+
+TEST(FindLibraryFile, LdLibraryPathWithSymlink) {
+  FakeRoot root;
+  root.write("/opt/gpu/lib/libx.so.1.2.3", "ELF");
+  root.symlink("libx.so.1.2.3", "/opt/gpu/lib/libx.so.1");
+  const SystemView sys = root.view({{"LD_LIBRARY_PATH", "/nonexistent:/opt/gpu/lib"}});
+  const std::string found = find_library_file("libx.so.1", sys);
+  EXPECT_EQ(found, root.resolved("/opt/gpu/lib/libx.so.1.2.3"));
+  EXPECT_EQ(version_from_library_path(found), "1.2.3");
+  // The real file by its own name is found as well.
+  EXPECT_EQ(find_library_file("libx.so.1.2.3", sys), root.resolved("/opt/gpu/lib/libx.so.1.2.3"));
+}
+
+TEST(FindLibraryFile, LdLibraryPathOrderWins) {
+  FakeRoot root;
+  root.write("/first/liby.so.2", "1");
+  root.write("/second/liby.so.2", "2");
+  EXPECT_EQ(find_library_file("liby.so.2", root.view({{"LD_LIBRARY_PATH", "/first:/second"}})),
+            root.resolved("/first/liby.so.2"));
+  EXPECT_EQ(find_library_file("liby.so.2", root.view({{"LD_LIBRARY_PATH", "/second::/first"}})),
+            root.resolved("/second/liby.so.2"));
+}
+
+TEST(FindLibraryFile, LdSoConfIncludeGlobIsFollowed) {
+  FakeRoot root;
+  root.write("/etc/ld.so.conf", "# comment\ninclude /etc/ld.so.conf.d/*.conf\n/usr/local/lib\n");
+  root.write("/etc/ld.so.conf.d/000-cuda.conf", "/usr/local/cuda/targets/x86_64-linux/lib  # toolkit\n");
+  root.write("/etc/ld.so.conf.d/nvidia.conf", "\n/usr/local/nvidia/lib64\n");
+  root.write("/usr/local/cuda/targets/x86_64-linux/lib/libcublas.so.13.0.0.19", "ELF");
+  root.symlink("libcublas.so.13.0.0.19", "/usr/local/cuda/targets/x86_64-linux/lib/libcublas.so.13");
+  root.write("/usr/local/nvidia/lib64/libcuda.so.1", "ELF");
+  root.write("/usr/local/lib/libz.so.9", "ELF");
+  const SystemView sys = root.view();
+  EXPECT_EQ(find_library_file("libcublas.so.13", sys),
+            root.resolved("/usr/local/cuda/targets/x86_64-linux/lib/libcublas.so.13.0.0.19"));
+  EXPECT_EQ(find_library_file("libcuda.so.1", sys), root.resolved("/usr/local/nvidia/lib64/libcuda.so.1"));
+  EXPECT_EQ(find_library_file("libz.so.9", sys), root.resolved("/usr/local/lib/libz.so.9"));
+}
+
+TEST(FindLibraryFile, SystemFolders) {
+  FakeRoot root;
+  root.write("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", "ELF");
+  EXPECT_EQ(find_library_file("libnvidia-ml.so.1", root.view()),
+            root.resolved("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1"));
+}
+
+TEST(FindLibraryFile, AbsentIsEmpty) {
+  FakeRoot root;
+  root.write("/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");  // glob matches nothing
+  root.write("/opt/lib/libother.so.1", "ELF");
+  EXPECT_EQ(find_library_file("libdefinitely-absent.so.1", root.view({{"LD_LIBRARY_PATH", "/opt/lib"}})), "");
+  // A dangling symlink is absent too.
+  root.symlink("libgone.so.1.0", "/opt/lib/libgone.so.1");
+  EXPECT_EQ(find_library_file("libgone.so.1", root.view({{"LD_LIBRARY_PATH", "/opt/lib"}})), "");
+}
+
+TEST(FindLibraryFile, SelfIncludingConfDoesNotLoopForever) {
+  FakeRoot root;
+  root.write("/etc/ld.so.conf", "include /etc/ld.so.conf\n/opt/lib\n");
+  root.write("/opt/lib/libq.so.1", "ELF");
+  EXPECT_EQ(find_library_file("libq.so.1", root.view()), root.resolved("/opt/lib/libq.so.1"));
+}
+
+TEST(DynLib, MissingLibraryNotLoaded) {
+  const DynLib lib = DynLib::open({"libdefinitely-not-there.so.7"});
+  EXPECT_FALSE(lib.loaded());
+  EXPECT_NE(lib.error().find("libdefinitely-not-there.so.7"), std::string::npos) << lib.error();
+  EXPECT_EQ(lib.soname(), "");
+  EXPECT_EQ(lib.path(), "");
+  EXPECT_EQ(lib.raw("anything"), nullptr);
+  void (*fn)() = nullptr;
+  EXPECT_FALSE(lib.bind(fn, "anything"));
+}
+
+TEST(DynLib, ErrorNamesTheLastNameTried) {
+  const DynLib lib = DynLib::open({"libnot-there-a.so.1", "libnot-there-b.so.2"});
+  EXPECT_FALSE(lib.loaded());
+  EXPECT_NE(lib.error().find("libnot-there-b.so.2"), std::string::npos) << lib.error();
+}
+
+TEST(DynLib, FallsBackToALibraryThatExists) {
+  // libc is present on any Linux host this runs on.
+  const DynLib lib = DynLib::open({"libdefinitely-not-there.so.7", "libc.so.6"});
+  ASSERT_TRUE(lib.loaded()) << lib.error();
+  EXPECT_EQ(lib.soname(), "libc.so.6");
+  EXPECT_FALSE(lib.path().empty());
+  EXPECT_EQ(lib.error(), "");
+  int (*abs_fn)(int) = nullptr;
+  ASSERT_TRUE(lib.bind(abs_fn, "abs"));
+  EXPECT_EQ(abs_fn(-3), 3);
+}
+
+TEST(KernelModuleVersion, ProprietaryModule) {
+  EXPECT_EQ(parse_kernel_module_version(
+                "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul 27 06:54:38 UTC 2025\n"
+                "GCC version:  gcc version 13.3.0 (Ubuntu 13.3.0-6ubuntu2~24.04)\n"),
+            "580.65.06");
+  EXPECT_EQ(parse_kernel_module_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  570.26  Thu Jan 23 2025"),
+            "570.26");
+}
+
+TEST(KernelModuleVersion, OpenModule) {
+  const std::string text =
+      "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build  (dvs-builder@U22)\n"
+      "GCC version:  gcc version 12.3.0\n";
+  const std::string v = parse_kernel_module_version(text);
+  EXPECT_EQ(v, "580.95.05");
+}
+
+TEST(KernelModuleVersion, OpenModuleAarch64) {
+  const std::string v = parse_kernel_module_version(
+      "NVRM version: NVIDIA UNIX Open Kernel Module for aarch64  580.95.05  Release Build\n");
+  EXPECT_EQ(v, "580.95.05");
+}
+
+TEST(KernelModuleVersion, GarbageIsEmpty) {
+  EXPECT_EQ(parse_kernel_module_version(""), "");
+  EXPECT_EQ(parse_kernel_module_version("garbage"), "");
+  EXPECT_EQ(parse_kernel_module_version("NVRM version: something else 580.65.06"), "");
+  EXPECT_EQ(parse_kernel_module_version("Kernel Module  no version here"), "");
+}
+
+}  // namespace
+}  // namespace gpuprobe
