@@ -227,7 +227,7 @@ void setup_check(CLI::App& app) {
       ->check(parses_as("FRACTION", [](const std::string& s) { parse_fraction(s); }))
       ->type_name("FRACTION");
   sub->add_option("--timeout-scale", o->timeout_scale, "Multiply every check's time bound (default 1)")
-      ->check(CLI::Range(0.01, 100.0));
+      ->check(CLI::Range(0.001, 100.0));
   sub->add_option("--only", o->only, "Run only these checks (comma-separated)")->delimiter(',')->check(known_check_id());
   sub->add_option("--skip", o->skip, "Do not run these checks (comma-separated)")->delimiter(',')->check(known_check_id());
   sub->add_flag("--strict", o->strict, "Treat warnings as failures (exit 1)");

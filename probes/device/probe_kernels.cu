@@ -40,7 +40,10 @@ __device__ __forceinline__ std::uint32_t pattern(int which, std::uint64_t i, std
     case 0: return 1u << ((i + seed) & 31u);                    // walking ones
     case 1: return ~(1u << ((i + seed) & 31u));                 // walking zeros
     case 2: return mix32_impl(static_cast<std::uint32_t>(i) ^ static_cast<std::uint32_t>(i >> 32) * 0x9e3779b9u, seed);
-    default: return static_cast<std::uint32_t>(i * 4u);         // address in address (byte offset)
+    default: {  // address in address: the word's byte offset (high bits folded in past 4 GiB)
+      const std::uint64_t a = i * 4u;
+      return static_cast<std::uint32_t>(a) ^ static_cast<std::uint32_t>(a >> 32) * 0x9e3779b9u;
+    }
   }
 }
 

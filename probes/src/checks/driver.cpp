@@ -2,6 +2,7 @@
 // apart from "driver too old" (both are error 35 to the CUDA runtime) and from the link stub.
 #include "check_util.hpp"
 #include "checks.hpp"
+#include "gpuprobe/probes/host_info.hpp"
 
 namespace gpuprobe::checks {
 
@@ -19,27 +20,31 @@ CheckResult driver(ProbeContext& ctx) {
   const DriverState& d = ctx.driver();
   const SystemView& sys = ctx.system();
   if (!d.lib_loaded) {
-    const bool container = sys.exists("/.dockerenv") || sys.exists("/run/.containerenv") || sys.getenv("container");
+    const bool container = detect_container(sys).detected;
     bool dev_nodes = false;
     for (const auto& n : sys.list_dir("/dev"))
       if (n.rfind("nvidia", 0) == 0) dev_nodes = true;
     CheckResult r;
-    if (container || !dev_nodes) {
+    if (dev_nodes) {
+      r = fail("no_driver", "/dev/nvidia* exists but the driver library libcuda.so.1 does not load",
+               "the driver's user-space libraries are not mounted or not on the loader path: use the NVIDIA "
+               "Container Toolkit (--gpus all) rather than --device mounts, and keep "
+               "NVIDIA_DRIVER_CAPABILITIES=compute,utility");
+    } else if (container) {
       r = fail("no_driver",
                "no NVIDIA driver library in this container — start it with `--gpus all` (NVIDIA Container Toolkit on "
                "the host)",
                "docker run --gpus all …; Compose: deploy.resources.reservations.devices with capabilities [gpu]; "
                "Kubernetes: resources.limits nvidia.com/gpu. The CUDA runtime reports this as error 35 \"driver "
                "version is insufficient\": the driver is not old, it is absent");
-      if (!container)
-        r.hint = "no libcuda.so.1 and no /dev/nvidia* on this machine: install the NVIDIA driver (not just the "
-                 "CUDA toolkit), or run on a GPU instance; in a container, start it with --gpus all";
     } else {
-      r = fail("no_driver", "/dev/nvidia* exists but libcuda.so.1 does not load",
-               "the driver's user-space libraries are not mounted or not on the loader path: set "
-               "NVIDIA_DRIVER_CAPABILITIES=compute,utility and use the nvidia runtime (--gpus all)");
+      r = fail("no_driver",
+               "no NVIDIA driver on this machine (no libcuda.so.1, no /dev/nvidia*) — if this is a container, start "
+               "it with `--gpus all`",
+               "install the NVIDIA driver (the CUDA toolkit alone has none; EC2 Deep Learning AMIs ship one). The "
+               "CUDA runtime reports this as error 35 \"driver version is insufficient\": the driver is absent");
     }
-    r.measured = "libcuda.so.1: " + d.load_error;
+    r.measured = d.load_error;  // dlerror names the library
     r.expected = "libcuda.so.1 loadable";
     r.details["device_nodes"] = dev_nodes;
     r.details["in_container"] = container;

@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# gpuprobe check on a machine without an NVIDIA driver (CI's and developers'), plus the driver
+# situations the stand-in libcuda.so.1 plays. Real binary, real exit codes, real files.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+@test "no driver: diagnosis names --gpus all, exit code 3" {
+  require_no_driver
+  run "$GPUPROBE" check
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"FAIL  driver"* ]]
+  [[ "$output" == *"no NVIDIA driver"* ]]
+  [[ "$output" == *"--gpus all"* ]]
+  [[ "$output" == *'error 35'* ]]   # the misleading runtime error is named and explained
+  [[ "$output" == *"NO GPU:"* ]]
+  [[ "$output" == *"[exit 3]"* ]]
+}
+
+@test "no driver: JSON report carries the diagnosis, host facts and skipped GPU checks" {
+  require_no_driver
+  run "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(json "$TEST_TMP/r.json" "r['schema']")" = "gpuprobe.report/1" ]
+  [ "$(json "$TEST_TMP/r.json" "r['exit_code']")" = "3" ]
+  [ "$(check_field "$TEST_TMP/r.json" driver status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "no_driver" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"--gpus all"* ]]
+  for id in compat devices arch kernel memory transfer; do
+    [ "$(check_field "$TEST_TMP/r.json" "$id" status)" = "skip" ]
+  done
+  [ "$(json "$TEST_TMP/r.json" "len(r['checks'])")" = "11" ]
+  [ "$(json "$TEST_TMP/r.json" "r['gpus']")" = "[]" ]
+  [ -n "$(json "$TEST_TMP/r.json" "r['host']['kernel']")" ]
+  [ "$(json "$TEST_TMP/r.json" "r['host']['cpu_count'] > 0")" = "true" ]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['libcuda.so.1']")" == missing:* ]]
+  [ "$(json "$TEST_TMP/r.json" "r['benchmarks']")" = "[]" ]
+  [[ "$(json "$TEST_TMP/r.json" "r['verdict']")" == "NO GPU:"* ]]
+}
+
+@test "--json - writes only JSON to stdout; the table goes to stderr" {
+  require_no_driver
+  run --separate-stderr "$GPUPROBE" check --json -
+  [ "$status" -eq 3 ]
+  echo "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["schema"]=="gpuprobe.report/1"'
+  [[ "$stderr" == *"FAIL  driver"* ]]
+}
+
+@test "--junit writes one testcase per check with the failure" {
+  require_no_driver
+  run "$GPUPROBE" check --junit "$TEST_TMP/j.xml"
+  [ "$status" -eq 3 ]
+  python3 - "$TEST_TMP/j.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.findall(".//testcase")
+assert len(cases) == 11, len(cases)
+driver = [c for c in cases if c.get("name") == "driver"][0]
+f = driver.find("failure")
+assert f is not None and f.get("type") == "no_driver", ET.tostring(driver)
+assert "--gpus all" in f.text
+assert int(root.get("failures")) == 1
+assert int(root.get("skipped")) >= 8
+PY
+}
+
+@test "label defaults to hostname and --label overrides it" {
+  run "$GPUPROBE" check --only environment --json "$TEST_TMP/r.json" --label my-laptop
+  [ "$status" -eq 0 ]
+  [ "$(json "$TEST_TMP/r.json" "r['label']")" = "my-laptop" ]
+  run "$GPUPROBE" check --only environment --json "$TEST_TMP/r2.json"
+  [ "$(json "$TEST_TMP/r2.json" "r['label']")" = "$(json "$TEST_TMP/r2.json" "r['host']['hostname']")" ]
+}
+
+@test "environment: CUDA_LAUNCH_BLOCKING warns (exit 0), --strict turns it into exit 1" {
+  CUDA_LAUNCH_BLOCKING=1 run "$GPUPROBE" check --only environment
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"WARN  environment"* ]]
+  [[ "$output" == *"CUDA_LAUNCH_BLOCKING=1"* ]]
+  [[ "$output" == *"fix: unset CUDA_LAUNCH_BLOCKING"* ]]
+  CUDA_LAUNCH_BLOCKING=1 run "$GPUPROBE" check --only environment --strict
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"FAIL (--strict)"* ]]
+}
+
+@test "no colour when NO_COLOR is set or output is not a terminal" {
+  run "$GPUPROBE" check --only environment
+  [[ "$output" != *$'\033['* ]]
+}
+
+@test "watchdog: a hung cuInit ends the run with exit 4 and a report naming the check" {
+  run with_fake_driver hang timeout 60 "$GPUPROBE" check --timeout-scale 0.02 --json "$TEST_TMP/r.json" --junit "$TEST_TMP/j.xml"
+  [ "$status" -eq 4 ]
+  [[ "$output" == *"HUNG: driver"* ]]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "timeout" ]
+  [ "$(json "$TEST_TMP/r.json" "r['exit_code']")" = "4" ]
+  grep -q 'type="timeout"' "$TEST_TMP/j.xml"
+}
+
+@test "driver loads but sees no GPU: no_device, exit 3, hint about visibility" {
+  NVIDIA_VISIBLE_DEVICES=none run with_fake_driver nodevice "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "no_device" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"NVIDIA_VISIBLE_DEVICES=none"* ]]
+}
+
+@test "the toolkit's link stub is recognised, not mistaken for a driver" {
+  run with_fake_driver stub "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "driver_stub" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"stubs"* ]]
+}
+
+@test "driver library / kernel module mismatch (803) is named" {
+  run with_fake_driver mismatch "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 1 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "driver_mismatch" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"reboot"* ]]
+}
+
+@test "driver too old for the runtime: compat names branch 580 and a CUDA 12.4 image" {
+  FAKE_CUDA_VERSION=12040 run with_fake_driver old "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 1 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver status)" = "pass" ]
+  [ "$(check_field "$TEST_TMP/r.json" compat status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" compat reason)" = "driver_too_old" ]
+  hint="$(check_field "$TEST_TMP/r.json" compat hint)"
+  [[ "$hint" == *"branch 580"* ]]
+  [[ "$hint" == *"nvidia/cuda:12.4.1"* ]]
+  [ "$(json "$TEST_TMP/r.json" "r['software']['cuda_driver_version']")" = "12040" ]
+}
+
+@test "image without cuBLAS and cuDNN: warned with the image tag to use; --require makes it a failure" {
+  require_no_driver
+  command -v unshare >/dev/null || skip "unshare not available"
+  "$GPUPROBE" check --only cublas,cudnn --json "$TEST_TMP/found.json" || true
+  cudnn="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cudnn','')")"
+  cublas="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cublas','')")"
+  [[ "$cudnn" == /* && "$cublas" == /* ]] || skip "cuBLAS/cuDNN not installed here: nothing to hide"
+  dirs="$(dirname "$cudnn") $(dirname "$cublas")"
+  hide="for d in $dirs; do mount -t tmpfs none \"\$d\"; done"
+  unshare -m --propagation private true 2>/dev/null || skip "no mount namespaces here"
+  run unshare -m --propagation private sh -c "$hide && exec \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "warn" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"no cuDNN: use an nvidia/cuda:*-cudnn-* tag"* ]]
+  [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "warn" ]
+  [ "$(check_field "$TEST_TMP/r.json" cublas reason)" = "missing_library" ]
+  run unshare -m --propagation private sh -c "$hide && exec \"$GPUPROBE\" check --only cublas,cudnn --require cudnn,cublas --json $TEST_TMP/r.json"
+  [ "$status" -eq 1 ]
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "fail" ]
+}
+
+@test "libraries present without a GPU: reported with versions, checks skipped" {
+  require_no_driver
+  run "$GPUPROBE" check --only cublas,cudnn --json "$TEST_TMP/r.json"
+  c="$(json "$TEST_TMP/r.json" "r['software']['libraries'].get('cudnn','')")"
+  [[ "$c" == /* ]] || skip "cuDNN not installed on this machine"
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "skip" ]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['cudnn_version']")" == 9.* ]]
+}
+
+@test "--list names every check with its time bound" {
+  run "$GPUPROBE" check --list
+  [ "$status" -eq 0 ]
+  for id in driver compat devices nvml arch kernel memory transfer cublas cudnn environment; do
+    [[ "$output" == *"$id"* ]]
+  done
+}
+
+@test "usage errors exit 2 with a message" {
+  run "$GPUPROBE" check --min-cc 8.x
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"compute capability must look like 8.0"* ]]
+  run "$GPUPROBE" check --min-memory 16Q
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown unit"* ]]
+  run "$GPUPROBE" check --require cufft
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown library 'cufft'"* ]]
+  run "$GPUPROBE" check --only nosuch
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown check 'nosuch'"* ]]
+  run "$GPUPROBE" check --expect-gpus -3
+  [ "$status" -eq 2 ]
+  run "$GPUPROBE" check --mem-fraction 2
+  [ "$status" -eq 2 ]
+}
+
+@test "an unwritable --json path is an internal error (5), after the table" {
+  run "$GPUPROBE" check --only environment --json /nonexistent-dir/r.json
+  [ "$status" -eq 5 ]
+  [[ "$output" == *"cannot write /nonexistent-dir/r.json"* ]]
+}
+
+@test "no driver: check finishes in well under a second" {
+  require_no_driver
+  # A sanity bound for hangs, not a benchmark (the measured number is in docs/results/).
+  run timeout 10 "$GPUPROBE" check -q
+  [ "$status" -eq 3 ]
+}
