@@ -193,10 +193,11 @@ int run_check(const CheckOptions& o) {
     // The stuck call cannot be cancelled: write what we have, naming the check that hung, and end.
     out.row(r);
     int rc = kExitHung;
-    sink.with([&](Report& rep) {
+    const bool wrote = sink.try_with_for(std::chrono::seconds(5), [&](Report& rep) {
       rep.checks.push_back(r);
       rc = out.finish(rep, o.strict);
     });
+    if (!wrote) std::fprintf(stderr, "gpuprobe: %s hung; the report could not be written\n", r.id.c_str());
     std::_Exit(rc);
   };
   run_checks(checks, hooks);

@@ -93,12 +93,13 @@ CheckResult nvml(ProbeContext& ctx) {
     r.measured = why;
     return r;
   }
-  char buf[96] = {};
+  // NVML calls stay outside the report lock: the watchdog needs that lock if one of them hangs.
+  char drv[96] = {}, ver[96] = {};
+  const bool have_drv = n.nvmlSystemGetDriverVersion && n.nvmlSystemGetDriverVersion(drv, sizeof drv) == kNvmlSuccess;
+  const bool have_ver = n.nvmlSystemGetNVMLVersion && n.nvmlSystemGetNVMLVersion(ver, sizeof ver) == kNvmlSuccess;
   ctx.sink().with([&](Report& r) {
-    if (n.nvmlSystemGetDriverVersion && n.nvmlSystemGetDriverVersion(buf, sizeof buf) == kNvmlSuccess)
-      r.software.driver_version = std::string(buf);
-    if (n.nvmlSystemGetNVMLVersion && n.nvmlSystemGetNVMLVersion(buf, sizeof buf) == kNvmlSuccess)
-      r.software.nvml_version = std::string(buf);
+    if (have_drv) r.software.driver_version = std::string(drv);
+    if (have_ver) r.software.nvml_version = std::string(ver);
   });
   unsigned nvml_count = 0;
   n.nvmlDeviceGetCount_v2(&nvml_count);

@@ -3,6 +3,7 @@
 // its own with --only still works.
 #pragma once
 
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -14,22 +15,31 @@
 
 namespace gpuprobe {
 
-// The report under construction; the watchdog thread reads it while a check may be stuck.
+// The report under construction; the watchdog thread reads it while a check may be stuck. Never
+// call into a GPU library inside with(): a hang there would keep the watchdog from the report.
 class ReportSink {
  public:
   explicit ReportSink(Report r) : report_(std::move(r)) {}
   template <class F>
   auto with(F&& f) {
-    std::lock_guard<std::mutex> lk(m_);
+    std::lock_guard<std::timed_mutex> lk(m_);
     return f(report_);
   }
+  // For the watchdog: gives up after `wait` rather than block forever; false when it gave up.
+  template <class F>
+  bool try_with_for(std::chrono::milliseconds wait, F&& f) {
+    std::unique_lock<std::timed_mutex> lk(m_, wait);
+    if (!lk.owns_lock()) return false;
+    f(report_);
+    return true;
+  }
   Report snapshot() {
-    std::lock_guard<std::mutex> lk(m_);
+    std::lock_guard<std::timed_mutex> lk(m_);
     return report_;
   }
 
  private:
-  std::mutex m_;
+  std::timed_mutex m_;
   Report report_;
 };
 
