@@ -38,6 +38,11 @@ run() {
     CUDA_ARCHITECTURES="90" bundle >"$OUT/device-build.txt" 2>&1 || { say "device build failed"; tail -20 "$OUT/device-build.txt"; return 1; }
   fi
   say "gpuprobe: $(head -1 "$OUT/version.txt")"
+  # What the binary really holds, beside what it records (the arch check trusts the record).
+  if command -v cuobjdump >/dev/null 2>&1; then
+    { cuobjdump --list-elf "$BUNDLE/gpuprobe"; cuobjdump --list-ptx "$BUNDLE/gpuprobe"; } >"$OUT/cuobjdump.txt" 2>&1
+    say "cuobjdump: $(grep -oE 'sm_[0-9]+[af]?' "$OUT/cuobjdump.txt" | sort -u | tr '\n' ' ')vs recorded $(sed -n 's/^architectures: //p' "$OUT/version.txt")"
+  fi
 
   local t0 t1 rc
   for pass in cold warm; do

@@ -14,7 +14,7 @@ CheckResult environment(ProbeContext& ctx) {
   const auto fs = evaluate_environment(ctx.system().env, nvml_count, cuda_count);
   CheckResult r = from_findings(fs, "no variable that distorts results (CUDA_LAUNCH_BLOCKING, CUDA_VISIBLE_DEVICES, "
                                     "NVIDIA_TF32_OVERRIDE, CUDA_FORCE_PTX_JIT, …)");
-  r.measured = std::to_string(fs.size()) + " finding(s)";
+  if (!fs.empty()) r.measured = std::to_string(fs.size()) + " finding(s)";
   return r;
 }
 
