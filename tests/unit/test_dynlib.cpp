@@ -1,6 +1,8 @@
 // Finding and loading GPU libraries, library version strings, and the kernel module version.
 #include <gtest/gtest.h>
 
+#include "fake_root.hpp"
+
 #include <limits.h>
 #include <stdlib.h>
 
@@ -15,44 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FakeRoot {
- public:
-  FakeRoot() {
-    std::string tmpl = ::testing::TempDir() + "gpuprobe_dynlib_XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-  }
-  ~FakeRoot() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  FakeRoot(const FakeRoot&) = delete;
-  FakeRoot& operator=(const FakeRoot&) = delete;
-
-  fs::path host(const std::string& abs) const { return fs::path(dir_) / abs.substr(1); }
-  void write(const std::string& abs, const std::string& content = "") const {
-    fs::create_directories(host(abs).parent_path());
-    std::ofstream(host(abs), std::ios::binary) << content;
-  }
-  void symlink(const std::string& target, const std::string& abs_link) const {
-    fs::create_directories(host(abs_link).parent_path());
-    fs::create_symlink(target, host(abs_link));
-  }
-  // The canonical host path of a file under the root, as realpath(3) reports it.
-  std::string resolved(const std::string& abs) const {
-    char buf[PATH_MAX];
-    return ::realpath(host(abs).c_str(), buf) ? std::string(buf) : std::string();
-  }
-  SystemView view(std::map<std::string, std::string> env = {}) const {
-    SystemView v;
-    v.root = dir_;
-    v.env = std::move(env);
-    return v;
-  }
-
- private:
-  std::string dir_;
-};
+using gpuprobe::testing::FakeRoot;
 
 TEST(VersionFromLibraryPath, Table) {
   struct Case { const char* path; const char* version; };

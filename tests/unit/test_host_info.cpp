@@ -1,6 +1,8 @@
 // Host facts from a fake filesystem root: container and EC2 detection, os-release, cpuinfo, meminfo.
 #include <gtest/gtest.h>
 
+#include "fake_root.hpp"
+
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,38 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A temporary directory that serves as a filesystem root; removed with everything in it.
-class FakeRoot {
- public:
-  FakeRoot() {
-    std::string tmpl = ::testing::TempDir() + "gpuprobe_host_XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-  }
-  ~FakeRoot() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  FakeRoot(const FakeRoot&) = delete;
-  FakeRoot& operator=(const FakeRoot&) = delete;
-
-  void write(const std::string& abs, const std::string& content) const {
-    const fs::path p = fs::path(dir_) / abs.substr(1);
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-  }
-  void mkdir(const std::string& abs) const { fs::create_directories(fs::path(dir_) / abs.substr(1)); }
-  SystemView view(std::map<std::string, std::string> env = {}) const {
-    SystemView v;
-    v.root = dir_;
-    v.env = std::move(env);
-    return v;
-  }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-};
+using gpuprobe::testing::FakeRoot;
 
 bool has(const std::vector<std::string>& v, const std::string& needle) {
   for (const auto& s : v)
