@@ -74,6 +74,7 @@ const NvmlLib& nvml_lib() {
     n.lib.bind(n.nvmlDeviceGetTemperature, "nvmlDeviceGetTemperature");
     n.lib.bind(n.nvmlDeviceGetPowerUsage, "nvmlDeviceGetPowerUsage");
     n.lib.bind(n.nvmlDeviceGetEnforcedPowerLimit, "nvmlDeviceGetEnforcedPowerLimit");
+    n.lib.bind(n.nvmlDeviceGetPowerManagementDefaultLimit, "nvmlDeviceGetPowerManagementDefaultLimit");
     n.lib.bind(n.nvmlDeviceGetCurrPcieLinkGeneration, "nvmlDeviceGetCurrPcieLinkGeneration");
     n.lib.bind(n.nvmlDeviceGetCurrPcieLinkWidth, "nvmlDeviceGetCurrPcieLinkWidth");
     n.lib.bind(n.nvmlDeviceGetMaxPcieLinkGeneration, "nvmlDeviceGetMaxPcieLinkGeneration");

@@ -60,6 +60,15 @@ std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth
                         (h.temperature_c ? " at " + std::to_string(*h.temperature_c) + " C" : ""),
                     "check cooling and power delivery on the host; benchmark numbers taken now will be low"});
   }
+  if (h.clock_event_reasons && (*h.clock_event_reasons & kClkSwPowerCap))
+    fs.push_back({Status::pass, "", gpu + ": clocks capped by the power limit (normal under full load)", ""});
+  if (h.power_limit_w && h.default_power_limit_w && *h.power_limit_w < 0.9 * *h.default_power_limit_w) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "%s: power limit lowered to %.0f W of the board's default %.0f W", gpu.c_str(),
+                  *h.power_limit_w, *h.default_power_limit_w);
+    fs.push_back({Status::warn, "power_limit_lowered", msg,
+                  "someone set a lower limit on the host (nvidia-smi -pl): benchmarks will be slower than the GPU's rating"});
+  }
   if (h.mig_enabled && *h.mig_enabled)
     fs.push_back({Status::pass, "", gpu + ": MIG mode on (CUDA sees MIG instances, not the whole GPU)", ""});
   if (h.persistence_mode && !*h.persistence_mode)

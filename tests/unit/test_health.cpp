@@ -96,6 +96,35 @@ TEST(GpuHealth, BenignClockReasonsDoNotWarn) {
   EXPECT_EQ(worst(fs), Status::pass);
 }
 
+TEST(GpuHealth, LoweredPowerLimitWarnsDefaultDoesNot) {
+  GpuHealth h;
+  h.power_limit_w = 300;
+  h.default_power_limit_w = 700;
+  auto fs = evaluate_gpu_health("gpu 0", h);
+  const Finding* f = find_reason(fs, "power_limit_lowered");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, Status::warn);
+  EXPECT_TRUE(contains(f->message, "300 W")) << f->message;
+  EXPECT_TRUE(contains(f->message, "700 W")) << f->message;
+  h.power_limit_w = 700;
+  fs = evaluate_gpu_health("gpu 0", h);
+  EXPECT_EQ(find_reason(fs, "power_limit_lowered"), nullptr);
+  EXPECT_EQ(worst(fs), Status::pass);
+  h.default_power_limit_w.reset();  // unknown default: nothing to judge
+  h.power_limit_w = 100;
+  EXPECT_EQ(find_reason(evaluate_gpu_health("gpu 0", h), "power_limit_lowered"), nullptr);
+}
+
+TEST(GpuHealth, PowerCapIsNotedButPasses) {
+  GpuHealth h;
+  h.clock_event_reasons = kClkSwPowerCap;
+  const auto fs = evaluate_gpu_health("gpu 0", h);
+  EXPECT_EQ(worst(fs), Status::pass);
+  bool noted = false;
+  for (const auto& f : fs) noted = noted || contains(f.message, "power limit");
+  EXPECT_TRUE(noted);
+}
+
 TEST(GpuHealth, ThrottleMessageNamesOnlyTheBadReasons) {
   GpuHealth h;
   h.clock_event_reasons = kClkGpuIdle | kClkHwPowerBrake;

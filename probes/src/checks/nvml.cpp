@@ -60,6 +60,9 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
   h.temperature_c = g.temperature_c;
   if (n.nvmlDeviceGetPowerUsage && n.nvmlDeviceGetPowerUsage(dev, &v) == kNvmlSuccess) g.power_w = v / 1000.0;
   if (n.nvmlDeviceGetEnforcedPowerLimit && n.nvmlDeviceGetEnforcedPowerLimit(dev, &v) == kNvmlSuccess) g.power_limit_w = v / 1000.0;
+  h.power_limit_w = g.power_limit_w;
+  if (n.nvmlDeviceGetPowerManagementDefaultLimit && n.nvmlDeviceGetPowerManagementDefaultLimit(dev, &v) == kNvmlSuccess)
+    h.default_power_limit_w = v / 1000.0;
   const PcieLink l = nvml_read_pcie(n, dev);
   g.pcie_gen_current = l.gen_current;
   g.pcie_gen_max = l.gen_max;

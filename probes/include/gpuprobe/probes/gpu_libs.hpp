@@ -63,6 +63,7 @@ struct NvmlLib {
   int (*nvmlDeviceGetTemperature)(nvmlDevice_t, int, unsigned*) = nullptr;
   int (*nvmlDeviceGetPowerUsage)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetEnforcedPowerLimit)(nvmlDevice_t, unsigned*) = nullptr;
+  int (*nvmlDeviceGetPowerManagementDefaultLimit)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetCurrPcieLinkGeneration)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetCurrPcieLinkWidth)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetMaxPcieLinkGeneration)(nvmlDevice_t, unsigned*) = nullptr;

@@ -32,6 +32,8 @@ struct GpuHealth {
   std::optional<bool> mig_enabled;
   std::optional<bool> persistence_mode;
   std::optional<int> temperature_c;
+  std::optional<double> power_limit_w;          // enforced
+  std::optional<double> default_power_limit_w;  // the board's default
 };
 std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth& h);
 std::string describe_clock_event_reasons(unsigned long long bits);  // "thermal (HW), power brake"
