@@ -40,6 +40,7 @@ const DriverState& ProbeContext::driver() {
     if (lib.cuDriverGetVersion(&v) == 0) d.cuda_version = v;
   }
   driver_ = d;
+  if (d.ok()) start_prefetch();
   sink_.with([&](Report& r) {
     r.software.libraries["libcuda.so.1"] = d.lib_loaded ? d.lib_path : "missing: " + d.load_error;
     if (d.cuda_version && !d.is_stub) r.software.cuda_driver_version = d.cuda_version;

@@ -157,3 +157,18 @@ TEST(KernelModuleVersion, GarbageIsEmpty) {
 
 }  // namespace
 }  // namespace gpuprobe
+
+namespace gpuprobe {
+namespace {
+TEST(PrefetchSonames, FollowTheSelectedChecks) {
+  EXPECT_TRUE(prefetch_sonames(false, false).empty());
+  const auto blas = prefetch_sonames(true, false);
+  ASSERT_EQ(blas.size(), 1u);
+  EXPECT_EQ(blas[0].rfind("libcublas.so.", 0), 0u);
+  const auto dnn = prefetch_sonames(false, true);
+  ASSERT_FALSE(dnn.empty());
+  for (const auto& n : dnn) EXPECT_EQ(n.rfind("libcudnn", 0), 0u) << n;
+  EXPECT_EQ(prefetch_sonames(true, true).size(), blas.size() + dnn.size());
+}
+}  // namespace
+}  // namespace gpuprobe

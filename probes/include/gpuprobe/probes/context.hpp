@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gpuprobe/probes/options.hpp"
@@ -68,6 +69,9 @@ class ProbeContext {
  public:
   ProbeContext(ProbeOptions opts, SystemView sys, ReportSink& sink)
       : opts_(std::move(opts)), sys_(std::move(sys)), sink_(sink) {}
+  ~ProbeContext();
+  ProbeContext(const ProbeContext&) = delete;
+  ProbeContext& operator=(const ProbeContext&) = delete;
 
   const ProbeOptions& options() const { return opts_; }
   const SystemView& system() const { return sys_; }
@@ -84,9 +88,16 @@ class ProbeContext {
   ProbeOptions opts_;
   SystemView sys_;
   ReportSink& sink_;
+  // Starts loading cuBLAS/cuDNN (those of the selected checks) in the background; see prefetch.cpp.
+  void start_prefetch();
+
   std::optional<DriverState> driver_;
   std::optional<RuntimeState> runtime_;
+  std::thread prefetch_;
 };
+
+// The libraries start_prefetch() loads, for the checks selected.
+std::vector<std::string> prefetch_sonames(bool cublas, bool cudnn);
 
 // Parses the version from /proc/driver/nvidia/version ("... Kernel Module  580.65.06  ...").
 std::string parse_kernel_module_version(const std::string& text);
