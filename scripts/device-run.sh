@@ -45,9 +45,9 @@ run() {
   fi
 
   local t0 t1 rc
-  for pass in cold warm; do
+  for pass in cold warm noprefetch; do
     t0=$(date +%s.%N)
-    NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$OUT/check-$pass.json" --junit "$OUT/check-$pass-junit.xml" \
+    GPUPROBE_NO_PREFETCH=$([[ $pass == noprefetch ]] && echo 1) NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$OUT/check-$pass.json" --junit "$OUT/check-$pass-junit.xml" \
       >"$OUT/check-$pass.txt" 2>&1
     rc=$?
     t1=$(date +%s.%N)

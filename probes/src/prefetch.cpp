@@ -33,7 +33,8 @@ void ProbeContext::start_prefetch() {
     return in_only && std::find(skip.begin(), skip.end(), id) == skip.end();
   };
   const auto names = prefetch_sonames(wanted("cublas"), wanted("cudnn"));
-  if (names.empty() || prefetch_.joinable() || sys_.getenv("GPUPROBE_NO_PREFETCH")) return;
+  const auto off = sys_.getenv("GPUPROBE_NO_PREFETCH");
+  if (names.empty() || prefetch_.joinable() || (off && !off->empty() && *off != "0")) return;
   prefetch_ = std::thread([names] {
     for (const auto& n : names) DynLib::open({n});  // a failure is the checks' to report
   });
