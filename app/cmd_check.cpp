@@ -100,7 +100,7 @@ bool write_text(const std::string& path, const std::string& text, std::string& e
 // Everything the run prints and writes; shared by the normal end and the watchdog's end.
 class Output {
  public:
-  Output(const CheckOptions& o) : o_(o) {
+  explicit Output(const CheckOptions& o) : o_(o) {
     // With the JSON on stdout, the human table goes to stderr so the JSON stays parseable.
     tty_fd_ = o.json_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
     stream_ = o.json_path == "-" ? stderr : stdout;
@@ -175,6 +175,10 @@ int run_check(const CheckOptions& o) {
     for (const auto& c : check_table())
       std::printf("%-12s %6.0f s  %s\n", c.id, c.time_bound_ms * o.timeout_scale / 1000.0, c.title);
     return kExitOk;
+  }
+  if (o.json_path == "-" && o.junit_path == "-") {
+    std::fprintf(stderr, "gpuprobe check: --json - and --junit - cannot both write to stdout\n");
+    return kExitUsage;
   }
   const ProbeOptions popts = to_probe_options(o);  // validated at parse time: cannot throw here
   const SystemView sys = SystemView::live();

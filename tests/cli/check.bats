@@ -185,6 +185,9 @@ PY
   [ "$status" -eq 2 ]
   run "$GPUPROBE" check --mem-fraction 2
   [ "$status" -eq 2 ]
+  run "$GPUPROBE" check --json - --junit -
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"cannot both write to stdout"* ]]
 }
 
 @test "an unwritable --json path is an internal error (5), after the table" {
