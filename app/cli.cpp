@@ -18,6 +18,9 @@ int run(int argc, char** argv) {
       "Docs: docs/ in the source tree (report schema, exit codes, checks).");
   setup_check(app);
   setup_version(app);
+  setup_compare(app);
+  setup_report(app);
+  setup_instances(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

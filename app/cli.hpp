@@ -14,5 +14,8 @@ int run(int argc, char** argv);
 // with the exit code, which run() returns.
 void setup_check(CLI::App& app);
 void setup_version(CLI::App& app);
+void setup_compare(CLI::App& app);
+void setup_report(CLI::App& app);
+void setup_instances(CLI::App& app);
 
 }  // namespace gpuprobe::cli

@@ -1,7 +1,11 @@
 #include "gpuprobe/report/report.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <ctime>
+#include <limits>
+#include <type_traits>
 
 namespace gpuprobe {
 namespace {
@@ -13,15 +17,48 @@ void put(json& j, const char* key, const std::optional<T>& v) {
   j[key] = v ? json(*v) : json(nullptr);
 }
 
+// One value of a field. Integers are range-checked here: nlohmann's get<int>() of 1e300 or of -1
+// into an unsigned field would be an undefined or silently wrapping conversion (found by fuzzing).
+template <class T>
+T convert(const json& v, const char* key) {
+  try {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      const auto bad = [&] {
+        return ReportError(std::string("field '") + key + "': " + v.dump().substr(0, 40) +
+                           " is not a valid integer here");
+      };
+      if (!v.is_number()) throw ReportError(std::string("field '") + key + "': expected a number, got " + v.type_name());
+      if (v.is_number_float()) {
+        const double d = v.get<double>();
+        if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(std::numeric_limits<T>::min()) ||
+            d >= std::ldexp(1.0, std::numeric_limits<T>::digits))
+          throw bad();
+        return static_cast<T>(d);
+      }
+      if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) throw bad();
+        return static_cast<T>(u);
+      }
+      const auto i = v.get<std::int64_t>();
+      if ((std::is_unsigned_v<T> && i < 0) ||
+          (std::is_signed_v<T> && (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+                                   i > static_cast<std::int64_t>(std::numeric_limits<T>::max()))))
+        throw bad();
+      return static_cast<T>(i);
+    } else {
+      return v.get<T>();
+    }
+  } catch (const json::exception& e) {
+    throw ReportError(std::string("field '") + key + "': " + e.what());
+  }
+}
+
 template <class T>
 void get(const json& j, const char* key, T& out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
-  try {
-    out = it->get<T>();
-  } catch (const json::exception& e) {
-    throw ReportError(std::string("field '") + key + "': " + e.what());
-  }
+  out = convert<T>(*it, key);
 }
 
 template <class T>
@@ -31,11 +68,7 @@ void get(const json& j, const char* key, std::optional<T>& out) {
     out.reset();
     return;
   }
-  try {
-    out = it->get<T>();
-  } catch (const json::exception& e) {
-    throw ReportError(std::string("field '") + key + "': " + e.what());
-  }
+  out = convert<T>(*it, key);
 }
 
 const json& object_at(const json& j, const char* key) {
@@ -250,6 +283,21 @@ std::optional<Status> status_from_string(const std::string& s) {
   return std::nullopt;
 }
 
+std::string schema_problem(const std::string& schema) {
+  const std::string family = "gpuprobe.report/";
+  const std::string ours = kReportSchema;
+  if (schema == ours) return "";
+  if (schema.rfind(family, 0) == 0) {
+    const std::string version = schema.substr(family.size());
+    // Same major with a minor ("1.2"): fields were only added, readable.
+    if (version.rfind("1.", 0) == 0 && version.size() > 2 &&
+        version.find_first_not_of("0123456789", 2) == std::string::npos)
+      return "";
+  }
+  return "report schema \"" + schema + "\" is not supported by this gpuprobe (reads \"" + ours + "\" and \"" +
+         ours + ".N\")";
+}
+
 nlohmann::json to_json(const Report& r) {
   json checks = json::array();
   for (const auto& c : r.checks) checks.push_back(check_to_json(c));
@@ -272,10 +320,7 @@ Report report_from_json(const nlohmann::json& j) {
     throw ReportError("not a gpuprobe report: no 'schema' field (expected \"" + std::string(kReportSchema) +
                       "\")");
   const std::string schema = it->get<std::string>();
-  // Same family, same major: readable. gpuprobe.report/1 is the only one so far.
-  if (schema != kReportSchema)
-    throw ReportError("report schema \"" + schema + "\" is not supported by this gpuprobe (reads \"" +
-                      std::string(kReportSchema) + "\")");
+  if (auto problem = schema_problem(schema); !problem.empty()) throw ReportError(problem);
   Report r;
   r.schema = schema;
   get(j, "label", r.label);

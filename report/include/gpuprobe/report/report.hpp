@@ -120,6 +120,10 @@ struct ReportError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Schema compatibility: "gpuprobe.report/1" and any "gpuprobe.report/1.N" (fields added only) are
+// readable; anything else is rejected naming both versions. Returns the message, "" when readable.
+std::string schema_problem(const std::string& schema);
+
 nlohmann::json to_json(const Report& r);
 Report report_from_json(const nlohmann::json& j);
 std::string now_iso8601_utc();

@@ -1,0 +1,75 @@
+// The built-in catalog of AWS GPU instance types: GPU model and count, memory, compute capability,
+// datasheet peaks (unknown where the reference gives none), and on-demand prices with the region
+// and the date they were taken. `--prices FILE` replaces the price table. Source of the numbers:
+// the project's reference facts (shared/reference/facts.md); docs/compare.md lists them.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gpuprobe {
+
+struct Comparison;
+
+struct GpuModel {
+  std::string name;  // "A10G"
+  int cc_major = 0, cc_minor = 0;
+  std::optional<double> memory_gb;  // per GPU, GB as the datasheet states it
+  std::optional<double> peak_fp32_tflops, peak_tf32_tflops, peak_fp16_tflops, peak_mem_gb_s;  // dense
+};
+
+struct InstanceType {
+  std::string name;    // "g5.xlarge"
+  std::string family;  // "g5"
+  int gpu_count = 1;
+  GpuModel gpu;
+};
+
+struct PriceTable {
+  std::string region;  // "us-east-1"
+  std::string date;    // when the prices were taken, as precise as known
+  std::string source;
+  std::map<std::string, double> per_hour;  // instance type → on-demand Linux $/hour
+};
+
+struct Catalog {
+  std::vector<InstanceType> instances;
+  PriceTable prices;
+};
+
+const Catalog& builtin_catalog();
+
+// Exact instance type; else nullptr.
+const InstanceType* find_instance(const Catalog& c, const std::string& name);
+// The family of an instance type ("g5.2xlarge" → "g5", "p6-b200.48xlarge" → "p6-b200"), and the
+// first catalog entry of that family (GPU model known, price of another size: not used).
+std::string family_of(const std::string& instance_type);
+const InstanceType* find_family(const Catalog& c, const std::string& instance_type);
+std::optional<double> price_of(const Catalog& c, const std::string& instance_type);
+
+// Whether a CUDA toolkit major version can build for / run on a compute capability. CUDA 13 dropped
+// cc < 7.5, CUDA 12 cc < 5.0, so p3 (V100, 7.0) needs a CUDA 12 image and p2 (K80, 3.7) CUDA 11.
+struct CudaSupport {
+  bool supported = false;
+  std::string note;  // "", or "needs a CUDA 12 image", "needs CUDA ≤ 11 and driver ≤ R470"
+};
+CudaSupport cuda_support(int cc_major, int cc_minor, int cuda_major);
+// "13.0.88" → 13; 0 when not a version.
+int cuda_major_of(const std::string& version);
+
+// A --prices document: {"region": "...", "date": "YYYY-MM-DD", "source": "...", "prices": {"g5.xlarge": 1.006}}.
+// Throws std::invalid_argument naming the field. The table replaces the built-in one entirely.
+PriceTable prices_from_json(const nlohmann::json& j);
+
+// Fills columns' instance types (a label that names a known instance type counts) and prices.
+void attach_prices(Comparison& comparison, const Catalog& c);
+
+// `gpuprobe instances` output.
+std::string render_instances_text(const Catalog& c, int cuda_major, const std::string& cuda_version);
+nlohmann::json instances_to_json(const Catalog& c, int cuda_major, const std::string& cuda_version);
+
+}  // namespace gpuprobe

@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# gpuprobe instances: the built-in catalog, support by this build's CUDA, prices with their date.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+@test "lists every family with GPUs, cc, price and the date the prices were taken" {
+  run "$GPUPROBE" instances
+  [ "$status" -eq 0 ]
+  for t in p2.xlarge p3.2xlarge g4dn.xlarge g5.xlarge g6.xlarge g6e.xlarge p4d.24xlarge p5.48xlarge \
+           p5e.48xlarge p5en.48xlarge p6-b200.48xlarge; do
+    [[ "$output" == *"$t"* ]]
+  done
+  [[ "$output" == *"us-east-1"*"taken 2025-06"* ]]
+  [[ "$output" == *"1× A10G"* ]]
+}
+
+@test "CUDA 13 builds: p2 and p3 are flagged as needing an older CUDA image" {
+  local cuda
+  cuda=$("$GPUPROBE" version --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cuda_toolkit"].split(".")[0])')
+  run "$GPUPROBE" instances --json
+  [ "$status" -eq 0 ]
+  echo "$output" > "$TEST_TMP/i.json"
+  [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='g4dn.xlarge'][0]['supported_by_this_build']")" = "true" ]
+  if [ "$cuda" -ge 13 ]; then
+    [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p3.2xlarge'][0]['supported_by_this_build']")" = "false" ]
+    [[ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p3.2xlarge'][0]['support_note']")" == *"CUDA 12"* ]]
+    [[ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p2.xlarge'][0]['support_note']")" == *"CUDA 11"* ]]
+  fi
+  [ "$(json "$TEST_TMP/i.json" "r['prices']['region']")" = "us-east-1" ]
+  [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p5e.48xlarge'][0]['price_per_hour']")" = "null" ]
+}
+
+@test "--prices replaces the price table (region and date printed); a bad file is exit 2" {
+  cat > "$TEST_TMP/p.json" <<'JSON'
+{"region": "eu-west-1", "date": "2026-11-01", "source": "test", "prices": {"g5.xlarge": 1.234}}
+JSON
+  run "$GPUPROBE" instances --prices "$TEST_TMP/p.json"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"eu-west-1"*"taken 2026-11-01"* ]]
+  [[ "$output" == *"1.234"* ]]
+  echo '{"region": "x"}' > "$TEST_TMP/bad.json"
+  run "$GPUPROBE" instances --prices "$TEST_TMP/bad.json"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"bad.json"*"'date' is required"* ]]
+  run "$GPUPROBE" instances --prices /nonexistent.json
+  [ "$status" -eq 2 ]
+}
+
+@test "prices reach compare's perf per dollar" {
+  local data="$BATS_TEST_DIRNAME/../data/reports"
+  cat > "$TEST_TMP/p.json" <<'JSON'
+{"region": "eu-west-1", "date": "2026-11-01", "prices": {"g5.xlarge": 2.0, "g6.xlarge": 1.0}}
+JSON
+  run "$GPUPROBE" compare "$data/g5.json" "$data/g6.json" --prices "$TEST_TMP/p.json" --format json -o "$TEST_TMP/c.json"
+  [ "$status" -eq 0 ]
+  [ "$(json "$TEST_TMP/c.json" "r['benchmarks'][0]['cells'][0]['perf_per_dollar']")" = "31.0" ]
+  [ "$(json "$TEST_TMP/c.json" "r['benchmarks'][0]['cells'][1]['perf_per_dollar']")" = "100.0" ]
+}
