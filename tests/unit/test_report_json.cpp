@@ -1,6 +1,8 @@
 // Report <-> JSON: a full round trip, and the ways a foreign or malformed document is rejected.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <string>
 
 #include "gpuprobe/report/report.hpp"
@@ -398,5 +400,40 @@ TEST(ReportJson, NowIso8601Shape) {
   EXPECT_EQ(t[19], 'Z');
 }
 
+}  // namespace
+}  // namespace gpuprobe
+
+namespace gpuprobe {
+namespace {
+// Integers are range-checked when read (the fuzzer found 3.4e109 in memory_total_bytes).
+TEST(ReportJsonIntegers, OutOfRangeOrNonIntegralValuesAreRejected) {
+  auto base = to_json(Report{});
+  struct Case { const char* where; const char* field; nlohmann::json value; };
+  const Case cases[] = {
+      {"host", "memory_total_bytes", 3.4e109},  {"host", "memory_total_bytes", -1},
+      {"host", "cpu_count", 1e10},               {"host", "cpu_count", 2.5},
+      {"software", "cuda_driver_version", -1e300}, {"", "exit_code", std::numeric_limits<double>::infinity()},
+      {"", "exit_code", 4294967296LL},
+  };
+  for (const auto& c : cases) {
+    auto j = base;
+    (c.where[0] ? j[c.where] : j)[c.field] = c.value;
+    EXPECT_THROW(report_from_json(j), ReportError) << c.where << "." << c.field << " = " << c.value.dump();
+  }
+  auto ok = base;
+  ok["host"]["memory_total_bytes"] = 1.6e10;  // an integral float in range is fine
+  ok["host"]["cpu_count"] = 64;
+  const Report r = report_from_json(ok);
+  EXPECT_EQ(r.host.memory_total_bytes, 16000000000ULL);
+  EXPECT_EQ(r.host.cpu_count, 64);
+}
+
+TEST(ReportJsonSchema, MinorVersionsOfTheSameMajorAreRead) {
+  auto j = to_json(Report{});
+  j["schema"] = "gpuprobe.report/1.4";
+  EXPECT_NO_THROW(report_from_json(j));
+  j["schema"] = "gpuprobe.report/2";
+  EXPECT_THROW(report_from_json(j), ReportError);
+}
 }  // namespace
 }  // namespace gpuprobe
