@@ -10,6 +10,7 @@
 
 #include "gpuprobe/report/compare.hpp"
 #include "gpuprobe/report/load.hpp"
+#include "fixture_reports.hpp"
 
 namespace gpuprobe {
 namespace {
@@ -17,8 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path data_dir() { return fs::path(__FILE__).parent_path().parent_path() / "data"; }
-Report fixture(const std::string& name) { return load_report_file((data_dir() / "reports" / (name + ".json")).string()); }
+using gpuprobe::testing::data_dir;
+using gpuprobe::testing::fixture;
 
 json bench(const std::string& name, double value, double spread, const std::string& unit = "TFLOP/s") {
   return json{{"name", name}, {"params", {{"m", 1024}}}, {"unit", unit}, {"value", value},

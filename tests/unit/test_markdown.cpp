@@ -11,6 +11,7 @@
 #include "gpuprobe/report/catalog.hpp"
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/load.hpp"
+#include "fixture_reports.hpp"
 #include "gpuprobe/report/report_doc.hpp"
 
 namespace gpuprobe {
@@ -18,13 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path data_dir() { return fs::path(__FILE__).parent_path().parent_path() / "data"; }
+using gpuprobe::testing::data_dir;
 
-std::vector<Report> fixtures(std::initializer_list<const char*> names) {
-  std::vector<Report> out;
-  for (const char* n : names) out.push_back(load_report_file((data_dir() / "reports" / (std::string(n) + ".json")).string()));
-  return out;
-}
+using gpuprobe::testing::fixtures;
 
 Comparison comparison_of(const std::vector<Report>& reports, double tol = 0.05) {
   Comparison c = compare_reports(reports, {}, tol);
