@@ -6,12 +6,7 @@
 load test_helper
 
 setup_file() {
-  gpa_start_moto
-  gpa_env "$BATS_FILE_TMPDIR"
-  gpa_reset_moto
-  gpa_start_sshd
-  gpa_import_test_key
-  gpa_up --key gpa-test >"$BATS_FILE_TMPDIR/up.log" 2>&1 || { cat "$BATS_FILE_TMPDIR/up.log" >&2; return 1; }
+  gpa_setup_file_with_instance || return 1
   # a small project: a git repo with a Dockerfile, pushed to a bare "origin"
   export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid
   local p="$BATS_FILE_TMPDIR/proj"

@@ -6,12 +6,7 @@
 load test_helper
 
 setup_file() {
-  gpa_start_moto
-  gpa_env "$BATS_FILE_TMPDIR"
-  gpa_reset_moto
-  gpa_start_sshd
-  gpa_import_test_key
-  gpa_up --key gpa-test >"$BATS_FILE_TMPDIR/up.log" 2>&1 || { cat "$BATS_FILE_TMPDIR/up.log" >&2; return 1; }
+  gpa_setup_file_with_instance || return 1
   # the project: a Dockerfile with a jupyter target, where gpuprobe keeps it
   mkdir -p "$BATS_FILE_TMPDIR/proj/docker"
   printf 'FROM localbase:1 AS runtime\nFROM runtime AS jupyter\n' >"$BATS_FILE_TMPDIR/proj/docker/Dockerfile"

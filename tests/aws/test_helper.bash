@@ -227,3 +227,14 @@ sg_rules_of() { # DUMP SG
 
 # `up` with the test AMI parameter
 gpa_up() { "$GPA_BIN" up --ami-param "$GPA_TEST_AMI_PARAM" "$@"; }
+
+# For files whose tests share one instance: moto, the state sandbox, the loopback OpenSSH server
+# standing in for the instance, the test key, and `up`.
+gpa_setup_file_with_instance() {
+  gpa_start_moto
+  gpa_env "$BATS_FILE_TMPDIR"
+  gpa_reset_moto
+  gpa_start_sshd
+  gpa_import_test_key
+  gpa_up --key gpa-test >"$BATS_FILE_TMPDIR/up.log" 2>&1 || { cat "$BATS_FILE_TMPDIR/up.log" >&2; return 1; }
+}
