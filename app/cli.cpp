@@ -21,6 +21,21 @@ int run(int argc, char** argv) {
   setup_compare(app);
   setup_report(app);
   setup_instances(app);
+  // A first word that names no subcommand is a usage error, also with --help after it (CLI11 would
+  // print the top-level help and exit 0, so `gpuprobe bench --help` looked like a working command).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "gpuprobe: unknown subcommand '" << argv[1] << "' (subcommands: " << names << ")\n"
+                << "Run with --help for more information.\n";
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -10,6 +10,10 @@ load test_helper
 @test "unknown subcommand or option is a usage error" {
   run "$GPUPROBE" frobnicate
   [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown subcommand 'frobnicate'"* ]]
+  [[ "$output" == *"check"* ]]
+  run "$GPUPROBE" frobnicate --help   # not the top-level help with exit 0
+  [ "$status" -eq 2 ]
   run "$GPUPROBE" check --no-such-flag
   [ "$status" -eq 2 ]
 }
