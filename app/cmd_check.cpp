@@ -102,10 +102,10 @@ class Output {
  public:
   explicit Output(const CheckOptions& o) : o_(o) {
     // With the JSON on stdout, the human table goes to stderr so the JSON stays parseable.
-    tty_fd_ = o.json_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
+    const int fd = o.json_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
     stream_ = o.json_path == "-" ? stderr : stdout;
-    style_.color = want_color(tty_fd_);
-    live_ = isatty(tty_fd_) == 1;
+    style_.color = want_color(fd);
+    live_ = isatty(fd) == 1;
   }
 
   void start(const RunnableCheck& c) {
@@ -148,7 +148,6 @@ class Output {
 
  private:
   const CheckOptions& o_;
-  int tty_fd_;
   FILE* stream_;
   TableStyle style_;
   bool live_ = false;
