@@ -107,9 +107,15 @@ HostInfo collect_host_info(const SystemView& sys) {
   h.ec2 = detect_ec2(sys);
   for (const char* var : kNvidiaEnvVars)
     if (auto v = sys.getenv(var)) h.nvidia_env[var] = *v;
-  for (const auto& n : sys.list_dir("/dev"))
-    if (n.rfind("nvidia", 0) == 0) h.device_nodes.push_back("/dev/" + n);
+  h.device_nodes = nvidia_device_nodes(sys);
   return h;
+}
+
+std::vector<std::string> nvidia_device_nodes(const SystemView& sys) {
+  std::vector<std::string> nodes;
+  for (const auto& n : sys.list_dir("/dev"))
+    if (n.rfind("nvidia", 0) == 0) nodes.push_back("/dev/" + n);
+  return nodes;
 }
 
 std::string default_label(const HostInfo& h, const std::string& override_label) {

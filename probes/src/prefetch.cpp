@@ -6,12 +6,12 @@
 #include <cublas_api.h>
 #include <cudnn_version.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/probes/dynlib.hpp"
+#include "gpuprobe/probes/runner.hpp"
 
 namespace gpuprobe {
 
@@ -26,13 +26,8 @@ std::vector<std::string> prefetch_sonames(bool cublas, bool cudnn) {
 }
 
 void ProbeContext::start_prefetch() {
-  auto wanted = [&](const char* id) {
-    const auto& only = opts_.only;
-    const auto& skip = opts_.skip;
-    const bool in_only = only.empty() || std::find(only.begin(), only.end(), id) != only.end();
-    return in_only && std::find(skip.begin(), skip.end(), id) == skip.end();
-  };
-  const auto names = prefetch_sonames(wanted("cublas"), wanted("cudnn"));
+  const auto names = prefetch_sonames(is_selected("cublas", opts_.only, opts_.skip),
+                                      is_selected("cudnn", opts_.only, opts_.skip));
   const auto off = sys_.getenv("GPUPROBE_NO_PREFETCH");
   if (names.empty() || prefetch_.joinable() || (off && !off->empty() && *off != "0")) return;
   prefetch_ = std::thread([names] {

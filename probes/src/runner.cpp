@@ -126,12 +126,14 @@ std::vector<RunnableCheck> select_checks(std::vector<RunnableCheck> all, const s
     for (const auto& id : *list)
       if (!known(id)) throw std::invalid_argument("unknown check '" + id + "' (checks: " + ids + ")");
   std::vector<RunnableCheck> out;
-  for (auto& c : all) {
-    const bool in_only = only.empty() || std::find(only.begin(), only.end(), c.id) != only.end();
-    const bool skipped = std::find(skip.begin(), skip.end(), c.id) != skip.end();
-    if (in_only && !skipped) out.push_back(std::move(c));
-  }
+  for (auto& c : all)
+    if (is_selected(c.id, only, skip)) out.push_back(std::move(c));
   return out;
+}
+
+bool is_selected(const std::string& id, const std::vector<std::string>& only, const std::vector<std::string>& skip) {
+  const bool in_only = only.empty() || std::find(only.begin(), only.end(), id) != only.end();
+  return in_only && std::find(skip.begin(), skip.end(), id) == skip.end();
 }
 
 }  // namespace gpuprobe

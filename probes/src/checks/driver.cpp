@@ -3,6 +3,7 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/probes/host_info.hpp"
+#include "gpuprobe/report/render.hpp"
 
 namespace gpuprobe::checks {
 
@@ -21,9 +22,7 @@ CheckResult driver(ProbeContext& ctx) {
   const SystemView& sys = ctx.system();
   if (!d.lib_loaded) {
     const bool container = detect_container(sys).detected;
-    bool dev_nodes = false;
-    for (const auto& n : sys.list_dir("/dev"))
-      if (n.rfind("nvidia", 0) == 0) dev_nodes = true;
+    const bool dev_nodes = !nvidia_device_nodes(sys).empty();
     CheckResult r;
     if (dev_nodes) {
       r = fail("no_driver", "/dev/nvidia* exists but the driver library libcuda.so.1 does not load",
@@ -91,7 +90,7 @@ CheckResult driver(ProbeContext& ctx) {
   }
   std::string msg = "libcuda " + d.lib_path;
   if (!d.kernel_module.empty()) msg += ", driver " + d.kernel_module;
-  msg += ", CUDA " + std::to_string(d.cuda_version / 1000) + "." + std::to_string((d.cuda_version % 1000) / 10);
+  msg += ", CUDA " + format_cuda_version(d.cuda_version);
   return pass(msg, d.kernel_module.empty() ? std::to_string(d.cuda_version) : d.kernel_module);
 }
 

@@ -10,6 +10,7 @@ namespace gpuprobe {
 HostInfo collect_host_info(const SystemView& sys);
 ContainerInfo detect_container(const SystemView& sys);
 Ec2Info detect_ec2(const SystemView& sys);
+std::vector<std::string> nvidia_device_nodes(const SystemView& sys);  // "/dev/nvidia0", "/dev/nvidiactl", …
 
 // The label later comparisons use: --label, else the EC2 instance type, else the hostname.
 std::string default_label(const HostInfo& h, const std::string& override_label);

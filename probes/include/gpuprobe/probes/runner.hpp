@@ -34,6 +34,9 @@ CheckResult timeout_result(const RunnableCheck& c, std::chrono::milliseconds ela
 // Runs `checks` in order; exceptions thrown by a check become a failed result (reason "exception").
 std::vector<CheckResult> run_checks(const std::vector<RunnableCheck>& checks, const RunnerHooks& hooks);
 
+// Whether --only / --skip select the check `id` (the one rule select_checks and the prefetch use).
+bool is_selected(const std::string& id, const std::vector<std::string>& only, const std::vector<std::string>& skip);
+
 // Selects checks by --only / --skip; throws std::invalid_argument naming an unknown id.
 std::vector<RunnableCheck> select_checks(std::vector<RunnableCheck> all, const std::vector<std::string>& only,
                                          const std::vector<std::string>& skip);
