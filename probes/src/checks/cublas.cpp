@@ -10,55 +10,11 @@
 #include "checks.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
 
 namespace gpuprobe::checks {
 namespace {
-
-struct Cublas {
-  LibraryProbe probe;
-  decltype(&cublasCreate_v2) create = nullptr;
-  decltype(&cublasDestroy_v2) destroy = nullptr;
-  decltype(&cublasSetStream_v2) set_stream = nullptr;
-  decltype(&cublasGetProperty) get_property = nullptr;
-  decltype(&cublasSgemm_v2) sgemm = nullptr;
-  // cublasGemmEx is overloaded in C++ (a legacy cudaDataType compute-type form): name the C one.
-  using GemmExFn = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
-                                      const void*, const void*, cudaDataType, int, const void*, cudaDataType, int,
-                                      const void*, void*, cudaDataType, int, cublasComputeType_t, cublasGemmAlgo_t);
-  GemmExFn gemm_ex = nullptr;
-  decltype(&cublasGetStatusString) status_string = nullptr;
-  std::string status(cublasStatus_t s) const {
-    return status_string ? std::string(status_string(s)) : "cuBLAS status " + std::to_string(static_cast<int>(s));
-  }
-};
-
-const Cublas& cublas_lib() {
-  static const Cublas lib = [] {
-    Cublas c;
-    c.probe.lib = DynLib::open({"libcublas.so." + std::to_string(CUBLAS_VER_MAJOR), "libcublas.so"});
-    if (!c.probe.lib.loaded()) {
-      c.probe.missing = c.probe.lib.error();
-      return c;
-    }
-    const DynLib& l = c.probe.lib;
-    const bool ok = l.bind(c.create, "cublasCreate_v2") && l.bind(c.destroy, "cublasDestroy_v2") &&
-                    l.bind(c.set_stream, "cublasSetStream_v2") && l.bind(c.get_property, "cublasGetProperty") &&
-                    l.bind(c.sgemm, "cublasSgemm_v2") && l.bind(c.gemm_ex, "cublasGemmEx");
-    l.bind(c.status_string, "cublasGetStatusString");
-    if (!ok) {
-      c.probe.missing = l.path() + " lacks the GEMM entry points gpuprobe uses";
-      return c;
-    }
-    int ma = 0, mi = 0, pa = 0;
-    c.get_property(MAJOR_VERSION, &ma);
-    c.get_property(MINOR_VERSION, &mi);
-    c.get_property(PATCH_LEVEL, &pa);
-    c.probe.version = std::to_string(ma) + "." + std::to_string(mi) + "." + std::to_string(pa);
-    return c;
-  }();
-  return lib;
-}
 
 struct GemmOutcome {
   std::string error;  // non-empty: did not run

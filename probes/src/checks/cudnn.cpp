@@ -9,69 +9,11 @@
 #include "checks.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
 
 namespace gpuprobe::checks {
 namespace {
-
-struct Cudnn {
-  LibraryProbe probe;
-  decltype(&cudnnGetVersion) get_version = nullptr;
-  decltype(&cudnnGetErrorString) error_string = nullptr;
-  decltype(&cudnnCreate) create = nullptr;
-  decltype(&cudnnDestroy) destroy = nullptr;
-  decltype(&cudnnCreateTensorDescriptor) create_tensor = nullptr;
-  decltype(&cudnnSetTensor4dDescriptor) set_tensor = nullptr;
-  decltype(&cudnnDestroyTensorDescriptor) destroy_tensor = nullptr;
-  decltype(&cudnnCreateFilterDescriptor) create_filter = nullptr;
-  decltype(&cudnnSetFilter4dDescriptor) set_filter = nullptr;
-  decltype(&cudnnDestroyFilterDescriptor) destroy_filter = nullptr;
-  decltype(&cudnnCreateConvolutionDescriptor) create_conv = nullptr;
-  decltype(&cudnnSetConvolution2dDescriptor) set_conv = nullptr;
-  decltype(&cudnnDestroyConvolutionDescriptor) destroy_conv = nullptr;
-  decltype(&cudnnGetConvolution2dForwardOutputDim) output_dim = nullptr;
-  decltype(&cudnnGetConvolutionForwardAlgorithm_v7) get_algo = nullptr;
-  decltype(&cudnnGetConvolutionForwardWorkspaceSize) workspace_size = nullptr;
-  decltype(&cudnnConvolutionForward) forward = nullptr;
-  std::string status(cudnnStatus_t s) const {
-    return error_string ? std::string(error_string(s)) : "cuDNN status " + std::to_string(static_cast<int>(s));
-  }
-};
-
-const Cudnn& cudnn_lib() {
-  static const Cudnn lib = [] {
-    Cudnn c;
-    c.probe.lib = DynLib::open({"libcudnn.so." + std::to_string(CUDNN_MAJOR), "libcudnn.so"});
-    if (!c.probe.lib.loaded()) {
-      c.probe.missing = c.probe.lib.error();
-      return c;
-    }
-    const DynLib& l = c.probe.lib;
-    const bool ok =
-        l.bind(c.get_version, "cudnnGetVersion") && l.bind(c.error_string, "cudnnGetErrorString") &&
-        l.bind(c.create, "cudnnCreate") && l.bind(c.destroy, "cudnnDestroy") &&
-        l.bind(c.create_tensor, "cudnnCreateTensorDescriptor") && l.bind(c.set_tensor, "cudnnSetTensor4dDescriptor") &&
-        l.bind(c.destroy_tensor, "cudnnDestroyTensorDescriptor") &&
-        l.bind(c.create_filter, "cudnnCreateFilterDescriptor") && l.bind(c.set_filter, "cudnnSetFilter4dDescriptor") &&
-        l.bind(c.destroy_filter, "cudnnDestroyFilterDescriptor") &&
-        l.bind(c.create_conv, "cudnnCreateConvolutionDescriptor") &&
-        l.bind(c.set_conv, "cudnnSetConvolution2dDescriptor") &&
-        l.bind(c.destroy_conv, "cudnnDestroyConvolutionDescriptor") &&
-        l.bind(c.output_dim, "cudnnGetConvolution2dForwardOutputDim") &&
-        l.bind(c.get_algo, "cudnnGetConvolutionForwardAlgorithm_v7") &&
-        l.bind(c.workspace_size, "cudnnGetConvolutionForwardWorkspaceSize") &&
-        l.bind(c.forward, "cudnnConvolutionForward");
-    if (!c.get_version) {
-      c.probe.missing = l.path() + " is not a cuDNN library";
-      return c;
-    }
-    const std::size_t v = c.get_version();  // cuDNN 9: major*10000 + minor*100 + patch
-    c.probe.version = std::to_string(v / 10000) + "." + std::to_string((v % 10000) / 100) + "." + std::to_string(v % 100);
-    if (!ok) c.probe.missing = l.path() + " lacks the convolution entry points gpuprobe uses";
-    return c;
-  }();
-  return lib;
-}
 
 #define GPUPROBE_CUDNN_TRY(expr)                                              \
   do {                                                                        \
