@@ -17,6 +17,7 @@ int run(int argc, char** argv) {
       "Exit codes: 0 passed, 1 a check failed, 2 usage error, 3 no GPU / no driver, 4 a check hung, 5 internal error.\n"
       "Docs: docs/ in the source tree (report schema, exit codes, checks).");
   setup_check(app);
+  setup_bench(app);
   setup_version(app);
   setup_compare(app);
   setup_report(app);

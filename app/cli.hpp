@@ -13,6 +13,7 @@ int run(int argc, char** argv);
 // Subcommands register themselves on the app; their callbacks end by throwing CLI::RuntimeError
 // with the exit code, which run() returns.
 void setup_check(CLI::App& app);
+void setup_bench(CLI::App& app);
 void setup_version(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_report(CLI::App& app);

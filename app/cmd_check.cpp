@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "cli.hpp"
+#include "new_report.hpp"
 #include "gpuprobe/build_info.hpp"
 #include "gpuprobe/probes/check_table.hpp"
 #include "gpuprobe/probes/context.hpp"
@@ -154,19 +155,6 @@ class Output {
   std::mutex m_;
 };
 
-Report new_report(const HostInfo& host, const std::string& label) {
-  Report r;
-  r.command = "check";
-  r.created_at = now_iso8601_utc();
-  r.host = host;
-  r.label = default_label(host, label);
-  r.software.gpuprobe_version = build::version;
-  r.software.gpuprobe_revision = build::git_revision;
-  r.software.cuda_architectures = build::cuda_architectures;
-  r.software.cuda_toolkit = build::cuda_toolkit_version;
-  return r;
-}
-
 }  // namespace
 
 int run_check(const CheckOptions& o) {
@@ -181,7 +169,7 @@ int run_check(const CheckOptions& o) {
   }
   const ProbeOptions popts = to_probe_options(o);  // validated at parse time: cannot throw here
   const SystemView sys = SystemView::live();
-  ReportSink sink(new_report(collect_host_info(sys), o.label));
+  ReportSink sink(new_report("check", collect_host_info(sys), o.label));
   ProbeContext ctx(popts, sys, sink);
   const auto checks = select_checks(runnable_checks(ctx), popts.only, popts.skip);
   Output out(o);

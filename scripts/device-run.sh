@@ -4,10 +4,14 @@
 #   scripts/device-run.sh bundle   here (no GPU needed): build with a static C++ runtime for the
 #                                  GPU machine and stage the binaries in device-bundle/
 #   scripts/device-run.sh run      on the GPU machine: run gpuprobe check (cold and warm, timed),
-#                                  the GPU tests and the unit tests; write logs, JSON, JUnit to $OUT
+#                                  the GPU tests (probes, kernels, benchmarks), the unit tests,
+#                                  gpuprobe bench --suite smoke and standard (timed), the independent
+#                                  cuBLAS timing beside gpuprobe's, and compute-sanitizer over the
+#                                  kernel tests; write logs, JSON, JUnit to $OUT
 #
 # With the device tool: run `scripts/device-run.sh bundle` here, then
-#   run(command="scripts/device-run.sh run", carry=["device-bundle"], timeout_s=300)
+#   run(command="scripts/device-run.sh run", carry=["device-bundle"], timeout_s=580)
+# (about 6 minutes on an H200: check ~10 s, GPU tests ~1 min, smoke <= 30 s, standard <= 3 min).
 # If the carried binaries do not start there, `run` rebuilds from source on the device.
 # Results go into docs/results/ by hand (GPU, driver, date, numbers): see docs/results/README.md.
 set -uo pipefail
@@ -21,7 +25,11 @@ bundle() {
     "-DCMAKE_CUDA_ARCHITECTURES=$ARCHS" >/dev/null || return 1
   cmake --build "$b" -j "$(nproc)" || return 1
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE"
-  cp "$b/gpuprobe" "$b/gpuprobe_gpu_tests" "$b/gpuprobe_unit_tests" "$BUNDLE/"
+  cp "$b/gpuprobe" "$b/gpuprobe_gpu_tests" "$b/gpuprobe_gpu_kernel_tests" "$b/gpuprobe_gpu_bench_tests" \
+    "$b/gpuprobe_cublas_reference" "$b/gpuprobe_unit_tests" "$BUNDLE/"
+  # Google Benchmark is a shared library on Debian/Ubuntu: carry it (LD_LIBRARY_PATH in run()).
+  mkdir -p "$BUNDLE/lib"
+  ldd "$b/gpuprobe" | awk '/libbenchmark/ {print $3}' | xargs -r -I{} cp -L {} "$BUNDLE/lib/"
   du -sh "$BUNDLE"
 }
 
@@ -32,6 +40,7 @@ run() {
   : >"$log"
   say() { echo "$*" | tee -a "$log"; }
   say "date: $(date -u +%FT%TZ)"
+  export LD_LIBRARY_PATH="$PWD/$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1 && say "nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.max,pcie.link.width.max --format=csv,noheader 2>/dev/null | head -1)"
   if ! "$BUNDLE/gpuprobe" version >"$OUT/version.txt" 2>&1; then
     say "carried binaries do not start here ($(head -1 "$OUT/version.txt")): building on the device"
@@ -60,13 +69,56 @@ run() {
   NO_COLOR=1 "$BUNDLE/gpuprobe" check --timeout-scale 0.001 --json "$OUT/check-watchdog.json" >"$OUT/check-watchdog.txt" 2>&1
   say "check --timeout-scale 0.001 (driver bound 30 ms; expect exit 4 unless cuInit is faster): exit $?"
 
-  "$BUNDLE/gpuprobe_gpu_tests" --gtest_output="xml:$OUT/gpu-tests.xml" >"$OUT/gpu-tests.txt" 2>&1
-  say "gpu tests: exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$OUT/gpu-tests.txt" | tr '\n' ' ')"
+  local t
+  for t in gpu kernel bench; do
+    local exe="$BUNDLE/gpuprobe_gpu_tests"
+    [[ $t != gpu ]] && exe="$BUNDLE/gpuprobe_gpu_${t}_tests"
+    "$exe" --gtest_output="xml:$OUT/gpu-$t-tests.xml" >"$OUT/gpu-$t-tests.txt" 2>&1
+    say "gpu tests ($t): exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$OUT/gpu-$t-tests.txt" | tr '\n' ' ')"
+  done
+  # Out-of-bounds accesses and shared-memory races of the hand-written kernels (small sizes).
+  if command -v compute-sanitizer >/dev/null 2>&1; then
+    for tool in memcheck racecheck; do
+      timeout 150 compute-sanitizer --tool "$tool" --error-exitcode 9 "$BUNDLE/gpuprobe_gpu_kernel_tests" \
+        >"$OUT/sanitizer-$tool.txt" 2>&1
+      say "compute-sanitizer $tool over the kernel tests: exit $? — $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer-$tool.txt" | tail -1)"
+    done
+  fi
+  for suite in smoke standard; do
+    t0=$(date +%s.%N)
+    NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite "$suite" --json "$OUT/bench-$suite.json" >"$OUT/bench-$suite.txt" 2>&1
+    rc=$?
+    t1=$(date +%s.%N)
+    say "bench --suite $suite: exit $rc, wall $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s — $(tail -1 "$OUT/bench-$suite.txt")"
+  done
+  # Target: cuBLAS BF16 8192^3 through gpuprobe within 2 % of an independent timing; spread <= 1 %.
+  "$BUNDLE/gpuprobe_cublas_reference" 8192 50 >"$OUT/cublas-reference.txt" 2>&1
+  say "independent: $(cat "$OUT/cublas-reference.txt")"
+  NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite full --filter '^matmul/cublas/bf16/' --sizes 8192 \
+    --json "$OUT/bench-bf16-8192.json" -- --benchmark_repetitions=3 >"$OUT/bench-bf16-8192.txt" 2>&1
+  say "gpuprobe:    $(grep 'matmul/cublas/bf16' "$OUT/bench-bf16-8192.txt" | tail -1)"
+  if python3 -c 'import torch; assert torch.cuda.is_available()' >/dev/null 2>&1; then
+    python3 - >"$OUT/torch-reference.txt" 2>&1 <<'PY'
+import torch
+a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+for _ in range(10): a @ b
+ts = []
+for _ in range(50):
+    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    s.record(); a @ b; e.record(); e.synchronize(); ts.append(s.elapsed_time(e))
+ts.sort(); m = ts[len(ts) // 2]
+print(f"torch.matmul BF16 8192^3: median {m:.4f} ms = {2 * 8192**3 / (m * 1e-3) / 1e12:.1f} TFLOP/s")
+PY
+    say "torch:       $(cat "$OUT/torch-reference.txt")"
+  fi
   "$BUNDLE/gpuprobe_unit_tests" --gtest_brief=1 >"$OUT/unit-tests.txt" 2>&1
   say "unit tests: exit $? — $(grep -E '^\[  (PASSED|FAILED) ' "$OUT/unit-tests.txt" | tr '\n' ' ')"
 
   echo "---- check (warm) ----"
   cat "$OUT/check-warm.txt"
+  echo "---- bench smoke ----"
+  cat "$OUT/bench-smoke.txt"
   echo "---- summary ----"
   cat "$log"
 }

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(cmake ninja-build g++ libcli11-dev nlohmann-json3-dev libgtest-dev pkg-config)
+want=(cmake ninja-build g++ libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev pkg-config)
 if [[ "${1:-}" == "--test" ]]; then
   want+=(bats python3 util-linux chromium clang libclang-rt-14-dev shellcheck)
 fi

@@ -1,0 +1,27 @@
+// The GPU side of `gpuprobe bench`: instances of every benchmark of the table on one device
+// (kernels/ for the hand-written ones, cuBLAS / cuBLASLt / cuDNN loaded at run time for the
+// baselines), and the NVML clock sampler. No CUDA types here: the CLI (.cpp) includes it.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "gpuprobe/bench/harness.hpp"
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe::bench {
+
+// Makes the instances for `gpu` (its index selects the device). Benchmarks this GPU or this image
+// cannot run (a dtype without hardware support, a missing library, too little free memory) throw
+// Skip with the reason when made.
+Factory make_gpu_factory(const GpuInfo& gpu);
+
+// Samples the SM clock and the clock-event (throttle) reasons of `gpu` every 10 ms through NVML;
+// nullptr when NVML is unusable or does not know the GPU.
+std::unique_ptr<ClockSampler> make_nvml_clock_sampler(const GpuInfo& gpu);
+
+// The peak rates of `gpu` (datasheet table or estimate) and its PCIe link's theoretical rate.
+GpuPeaks peaks_of(const GpuInfo& gpu);
+std::optional<double> pcie_peak_of(const GpuInfo& gpu);
+
+}  // namespace gpuprobe::bench

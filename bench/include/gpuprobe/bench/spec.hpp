@@ -1,0 +1,72 @@
+// What `gpuprobe bench` can run: one table of benchmark specifications (family, implementation,
+// variant, parameters, suites), and the selection by suite, filter and sizes. Host-only, no CUDA:
+// `gpuprobe bench --list` and the unit tests use it without a GPU.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gpuprobe/bench/peaks.hpp"
+#include "gpuprobe/kernels/conv_shape.hpp"
+
+namespace gpuprobe::bench {
+
+enum class Suite { smoke, standard, full };
+const char* to_string(Suite s);
+std::optional<Suite> suite_from_string(const std::string& s);
+
+enum class Family { matmul, conv, memory };
+const char* to_string(Family f);
+
+// What a benchmark's work is counted in: FLOPs (TFLOP/s) or bytes moved (GB/s, 1e9 bytes).
+enum class Work { flops, bytes };
+
+struct GemmShape {
+  int m = 0, n = 0, k = 0;
+};
+
+struct BenchSpec {
+  Family family = Family::matmul;
+  std::string impl;     // "cublas", "cublaslt", "cudnn", "simt_warp_tiled", "tensorcore", "stream", "memcpy", …
+  std::string variant;  // the dtype ("bf16") or the operation ("copy", "h2d_pinned")
+  std::string label;    // what the shape is, for people: "square", "deepbench train", "resnet50 conv3_x 3x3"
+  nlohmann::json params = nlohmann::json::object();  // identity across reports (sizes, dtype)
+  Work work_kind = Work::flops;
+  double work = 0;                  // FLOPs or bytes of one run
+  std::optional<Dtype> dtype;       // for the peak rate (nullopt: memory benchmarks use the DRAM peak)
+  bool device_memory_peak = false;  // compare with the GPU's DRAM bandwidth
+  std::string baseline;             // name() of the library benchmark with the same params, for "% of baseline"
+  unsigned suites = 0;              // bit (1 << Suite)
+  // Shapes, one of which is used according to the family.
+  GemmShape gemm;
+  kernels::ConvShape conv;
+  std::uint64_t bytes = 0;  // memory: buffer size
+
+  std::string name() const;     // "matmul/cublas/bf16": the report's `name`
+  std::string gb_name() const;  // "matmul/cublas/bf16/m:4096/n:4096/k:4096": Google Benchmark's, what --filter matches
+  std::string unit() const { return work_kind == Work::flops ? "TFLOP/s" : "GB/s"; }
+  bool in(Suite s) const { return (suites >> static_cast<unsigned>(s)) & 1u; }
+  // cuBLAS, cuBLASLt, cuDNN and cudaMemcpy are libraries; the rest is written here (kernels/).
+  bool is_library() const { return impl == "cublas" || impl == "cublaslt" || impl == "cudnn" || impl == "memcpy"; }
+};
+
+struct CatalogOptions {
+  std::vector<int> sizes;  // overrides the square GEMM sizes of the suite (--sizes)
+};
+// Every benchmark gpuprobe knows, for every suite.
+std::vector<BenchSpec> full_catalog(const CatalogOptions& o = {});
+
+// The benchmarks of `suite` whose gb_name() matches `filter` (ECMAScript regex, searched; empty:
+// all). With --sizes, the square GEMM benchmarks of every suite are taken at those sizes instead.
+// Throws std::invalid_argument for a bad regex.
+std::vector<BenchSpec> select_benchmarks(Suite suite, const std::string& filter, const CatalogOptions& o = {});
+
+// "4096,8192" -> {4096, 8192}; throws std::invalid_argument (message for the user) on anything
+// but positive integers up to 65536.
+std::vector<int> parse_sizes(const std::string& text);
+
+}  // namespace gpuprobe::bench

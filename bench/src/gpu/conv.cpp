@@ -1,0 +1,236 @@
+// Convolution benchmarks: cuDNN forward (NHWC, the fastest algorithm cudnnFind measures; FP32 with
+// FMA math so it is the same arithmetic as the hand-written FP32 kernels, FP16/BF16 with tensor
+// cores) and the hand-written direct and implicit-GEMM kernels of kernels/conv.hpp. Verified by
+// recomputing sampled outputs (and checking every output is finite) on the CPU in float64.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "device_util.hpp"
+#include "gpuprobe/bench/reference.hpp"
+#include "gpuprobe/kernels/conv.hpp"
+#include "gpuprobe/kernels/fill.hpp"
+#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"
+#include "instances.hpp"
+
+namespace gpuprobe::bench::gpu {
+namespace {
+
+using kernels::Elem;
+
+Elem elem_of(Dtype d) { return d == Dtype::fp16 ? Elem::f16 : d == Dtype::bf16 ? Elem::bf16 : Elem::f32; }
+
+constexpr std::size_t kSampledOutputs = 4096;
+
+class ConvBase : public Instance {
+ public:
+  ConvBase(const GpuInfo& gpu, const BenchSpec& spec) : spec_(spec), sh_(spec.conv), e_(elem_of(*spec.dtype)),
+                                                         flush_(gpu.l2_cache_bytes) {
+    if (!sh_.valid()) throw Skip("invalid convolution shape");
+    const std::size_t es = kernels::elem_size(e_);
+    require_free_memory((sh_.x_elems() + sh_.w_elems() + sh_.y_elems()) * es, spec.name());
+    x_ = DeviceBuffer(sh_.x_elems() * es);
+    w_ = DeviceBuffer(sh_.w_elems() * es);
+    y_ = DeviceBuffer(sh_.y_elems() * es);
+    seed_x_ = fresh_seed();
+    seed_w_ = fresh_seed();
+    GPUPROBE_CUDA_CALL(kernels::fill_random(x_.get(), sh_.x_elems(), e_, seed_x_, stream_.get()));
+    GPUPROBE_CUDA_CALL(kernels::fill_random(w_.get(), sh_.w_elems(), e_, seed_w_, stream_.get()));
+    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream_.get()));
+  }
+
+  double run() override {
+    GPUPROBE_CUDA_CALL(kernels::poison(y_.get(), y_.bytes(), stream_.get()));
+    flush_(stream_.get());
+    return timer_.time(stream_.get(), [this] { enqueue(); });
+  }
+
+  Verification verify() override {
+    std::vector<float> x(sh_.x_elems()), w(sh_.w_elems());
+    parallel_for(x.size(), [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t i = lo; i < hi; ++i) x[i] = kernels::random_value(e_, seed_x_, i);
+    });
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = kernels::random_value(e_, seed_w_, i);
+    std::vector<unsigned char> raw(y_.bytes());
+    GPUPROBE_CUDA_CALL(cudaMemcpy(raw.data(), y_.get(), raw.size(), cudaMemcpyDeviceToHost));
+    const std::size_t n_out = sh_.y_elems(), es = kernels::elem_size(e_);
+    auto y_at = [&](std::size_t i) -> double {
+      if (e_ == Elem::f32) {
+        float f;
+        std::memcpy(&f, raw.data() + i * 4, 4);
+        return f;
+      }
+      std::uint16_t h;
+      std::memcpy(&h, raw.data() + i * es, 2);
+      return e_ == Elem::f16 ? half_to_float(h) : bf16_to_float(h);
+    };
+    for (std::size_t i = 0; i < n_out; ++i)
+      if (!std::isfinite(y_at(i)))
+        return {false, "output " + std::to_string(i) + " of " + std::to_string(n_out) +
+                           " is NaN/Inf (never written, or overflow)"};
+    // Sampled outputs: the first and the last, then random ones.
+    std::mt19937_64 rng(fresh_seed());
+    std::vector<std::size_t> picks = {0, n_out - 1};
+    for (std::size_t i = 0; i < kSampledOutputs && i < n_out; ++i) picks.push_back(rng() % n_out);
+    const int P = sh_.p(), Q = sh_.q(), terms = sh_.r * sh_.s * sh_.c;
+    const Precision prec = precision_for(*spec_.dtype, true);
+    double worst = 0;
+    std::size_t worst_i = 0;
+    for (std::size_t idx : picks) {
+      const int k = static_cast<int>(idx % sh_.k);
+      const std::size_t pix = idx / sh_.k;
+      const int q = static_cast<int>(pix % Q), p = static_cast<int>((pix / Q) % P), n = static_cast<int>(pix / Q / P);
+      const RefValue ref = conv_nhwc_at(sh_, x.data(), w.data(), n, p, q, k);
+      const double ratio = std::fabs(y_at(idx) - ref.value) / dot_tolerance(ref, terms, prec);
+      if (ratio > worst) worst = ratio, worst_i = idx;
+    }
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%zu sampled outputs of %zu: worst (index %zu) at %.3g of tolerance%s",
+                  picks.size(), n_out, worst_i, worst, worst <= 1 ? "" : ": WRONG");
+    return {worst <= 1.0, buf};
+  }
+
+ protected:
+  virtual void enqueue() = 0;
+  BenchSpec spec_;
+  kernels::ConvShape sh_;
+  Elem e_;
+  Stream stream_;
+  EventTimer timer_;
+  L2Flush flush_;
+  DeviceBuffer x_, w_, y_;
+  std::uint64_t seed_x_ = 0, seed_w_ = 0;
+};
+
+class HandConv : public ConvBase {
+ public:
+  HandConv(const GpuInfo& gpu, const BenchSpec& spec, kernels::Conv kind) : ConvBase(gpu, spec), kind_(kind) {}
+
+ protected:
+  void enqueue() override {
+    GPUPROBE_CUDA_CALL(kernels::conv2d(kind_, sh_, x_.as<float>(), w_.as<float>(), y_.as<float>(), stream_.get()));
+  }
+
+ private:
+  kernels::Conv kind_;
+};
+
+const char* algo_name(cudnnConvolutionFwdAlgo_t a) {
+  switch (a) {
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "DIRECT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "FFT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "FFT_TILING";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "WINOGRAD";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
+    default: return "?";
+  }
+}
+
+class CudnnConv : public ConvBase {
+ public:
+  CudnnConv(const GpuInfo& gpu, const BenchSpec& spec) : ConvBase(gpu, spec), dnn_(cudnn_lib()) {
+    if (!dnn_.probe.usable()) throw Skip("cuDNN unusable: " + dnn_.probe.missing);
+    check(dnn_.create(&h_), "cudnnCreate");
+    check(dnn_.set_stream(h_, stream_.get()), "cudnnSetStream");
+    const cudnnDataType_t dt = e_ == Elem::f16 ? CUDNN_DATA_HALF : e_ == Elem::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+    check(dnn_.create_tensor(&xd_), "x descriptor");
+    check(dnn_.create_tensor(&yd_), "y descriptor");
+    check(dnn_.create_filter(&wd_), "filter descriptor");
+    check(dnn_.create_conv(&cd_), "convolution descriptor");
+    check(dnn_.set_tensor(xd_, CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.c, sh_.h, sh_.w), "cudnnSetTensor4dDescriptor(x)");
+    check(dnn_.set_filter(wd_, dt, CUDNN_TENSOR_NHWC, sh_.k, sh_.c, sh_.r, sh_.s), "cudnnSetFilter4dDescriptor");
+    check(dnn_.set_conv(cd_, sh_.pad_h, sh_.pad_w, sh_.stride_h, sh_.stride_w, sh_.dil_h, sh_.dil_w,
+                        CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+          "cudnnSetConvolution2dDescriptor");
+    // FP32: plain FMA math (TF32 would be another dtype); FP16/BF16: tensor cores.
+    check(dnn_.set_math(cd_, e_ == Elem::f32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH), "cudnnSetConvolutionMathType");
+    int on = 0, ok = 0, op = 0, oq = 0;
+    check(dnn_.output_dim(cd_, xd_, wd_, &on, &ok, &op, &oq), "cudnnGetConvolution2dForwardOutputDim");
+    if (on != sh_.n || ok != sh_.k || op != sh_.p() || oq != sh_.q())
+      throw std::runtime_error("cuDNN computes an output of " + std::to_string(op) + "x" + std::to_string(oq) +
+                               ", gpuprobe " + std::to_string(sh_.p()) + "x" + std::to_string(sh_.q()));
+    check(dnn_.set_tensor(yd_, CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.k, op, oq), "cudnnSetTensor4dDescriptor(y)");
+    // Let cuDNN measure its algorithms with up to 256 MiB of workspace; keep the fastest that worked.
+    std::size_t free_b = 0, total_b = 0;
+    GPUPROBE_CUDA_CALL(cudaMemGetInfo(&free_b, &total_b));
+    const std::size_t ws_limit = std::min<std::size_t>(256u << 20, free_b / 4);
+    DeviceBuffer find_ws(ws_limit);
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    int returned = 0;
+    check(dnn_.find_algo(h_, xd_, x_.get(), wd_, w_.get(), cd_, yd_, y_.get(), CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+                         &returned, perf, find_ws.get(), ws_limit),
+          "cudnnFindConvolutionForwardAlgorithmEx");
+    const cudnnConvolutionFwdAlgoPerf_t* best = nullptr;
+    for (int i = 0; i < returned; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= ws_limit) {
+        best = &perf[i];  // sorted fastest first
+        break;
+      }
+    if (!best) throw Skip("cuDNN has no forward algorithm for this convolution within " + std::to_string(ws_limit >> 20) +
+                          " MiB of workspace");
+    algo_ = best->algo;
+    math_ = best->mathType;
+    find_ms_ = best->time;
+    find_ws.reset();
+    ws_bytes_ = best->memory;
+    if (ws_bytes_) ws_ = DeviceBuffer(ws_bytes_);
+  }
+  ~CudnnConv() override {
+    if (xd_) dnn_.destroy_tensor(xd_);
+    if (yd_) dnn_.destroy_tensor(yd_);
+    if (wd_) dnn_.destroy_filter(wd_);
+    if (cd_) dnn_.destroy_conv(cd_);
+    if (h_) dnn_.destroy(h_);
+  }
+  nlohmann::json details() const override {
+    return {{"library", "cuDNN " + dnn_.probe.version},
+            {"algorithm", algo_name(algo_)},
+            {"tensor_ops", math_ != CUDNN_FMA_MATH && math_ != CUDNN_DEFAULT_MATH},
+            {"workspace_bytes", ws_bytes_},
+            {"find_ms", find_ms_}};
+  }
+
+ protected:
+  void enqueue() override {
+    const float one = 1.0f, zero = 0.0f;
+    check(dnn_.forward(h_, &one, xd_, x_.get(), wd_, w_.get(), cd_, algo_, ws_.get(), ws_bytes_, &zero, yd_, y_.get()),
+          "cudnnConvolutionForward");
+  }
+
+ private:
+  void check(cudnnStatus_t st, const char* what) const {
+    if (st == CUDNN_STATUS_NOT_SUPPORTED) throw Skip(std::string(what) + ": " + dnn_.status(st));
+    if (st != CUDNN_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + dnn_.status(st));
+  }
+  const Cudnn& dnn_;
+  cudnnHandle_t h_ = nullptr;
+  cudnnTensorDescriptor_t xd_ = nullptr, yd_ = nullptr;
+  cudnnFilterDescriptor_t wd_ = nullptr;
+  cudnnConvolutionDescriptor_t cd_ = nullptr;
+  cudnnConvolutionFwdAlgo_t algo_{};
+  cudnnMathType_t math_{};
+  float find_ms_ = 0;
+  std::size_t ws_bytes_ = 0;
+  DeviceBuffer ws_;
+};
+
+}  // namespace
+
+std::unique_ptr<Instance> make_conv(const GpuInfo& gpu, const BenchSpec& spec) {
+  if (!spec.dtype) throw Skip("a convolution benchmark without a dtype");
+  if (*spec.dtype == Dtype::bf16) require_cc(gpu, 8, 0, spec.name());
+  if (spec.impl == "cudnn") return std::make_unique<CudnnConv>(gpu, spec);
+  for (kernels::Conv k : kernels::kConvKernels)
+    if (spec.impl == kernels::to_string(k)) return std::make_unique<HandConv>(gpu, spec, k);
+  return nullptr;
+}
+
+}  // namespace gpuprobe::bench::gpu

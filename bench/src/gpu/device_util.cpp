@@ -1,0 +1,101 @@
+#include "device_util.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+
+#include "gpuprobe/report/render.hpp"
+
+namespace gpuprobe::bench::gpu {
+
+void require_free_memory(std::uint64_t bytes, const std::string& what) {
+  std::size_t free_b = 0, total_b = 0;
+  GPUPROBE_CUDA_CALL(cudaMemGetInfo(&free_b, &total_b));
+  constexpr std::uint64_t margin = 512ull << 20;  // library workspaces, the L2 flush buffer
+  if (bytes + margin > free_b)
+    throw Skip(what + " needs " + format_bytes(bytes) + " of device memory; " + format_bytes(free_b) + " free");
+}
+
+DeviceBuffer::DeviceBuffer(std::size_t bytes) : bytes_(bytes) {
+  const cudaError_t e = cudaMalloc(&p_, bytes ? bytes : 1);
+  if (e == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // not sticky; clear it
+    p_ = nullptr;
+    throw Skip("out of device memory allocating " + format_bytes(bytes));
+  }
+  GPUPROBE_CUDA_CALL(e);
+}
+
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
+  if (this != &o) {
+    reset();
+    p_ = o.p_, bytes_ = o.bytes_;
+    o.p_ = nullptr, o.bytes_ = 0;
+  }
+  return *this;
+}
+
+void DeviceBuffer::reset() {
+  if (p_) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(p_));
+  p_ = nullptr;
+  bytes_ = 0;
+}
+
+PinnedBuffer::PinnedBuffer(std::size_t bytes) {
+  const cudaError_t e = cudaMallocHost(&p_, bytes ? bytes : 1);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    p_ = nullptr;
+    throw Skip("cannot allocate " + format_bytes(bytes) + " of pinned host memory: " + cudaGetErrorString(e));
+  }
+}
+
+EventTimer::EventTimer() {
+  GPUPROBE_CUDA_CALL(cudaEventCreate(&start_));
+  GPUPROBE_CUDA_CALL(cudaEventCreate(&stop_));
+}
+
+EventTimer::~EventTimer() {
+  GPUPROBE_CUDA_CALL_NOEXCEPT(cudaEventDestroy(start_));
+  GPUPROBE_CUDA_CALL_NOEXCEPT(cudaEventDestroy(stop_));
+}
+
+double EventTimer::time(cudaStream_t stream, const std::function<void()>& enqueue) {
+  GPUPROBE_CUDA_CALL(cudaEventRecord(start_, stream));
+  enqueue();
+  GPUPROBE_CUDA_CALL(cudaEventRecord(stop_, stream));
+  GPUPROBE_CUDA_CALL(cudaEventSynchronize(stop_));
+  GPUPROBE_CUDA_CALL(cudaGetLastError());  // a failed launch inside enqueue()
+  float ms = 0;
+  GPUPROBE_CUDA_CALL(cudaEventElapsedTime(&ms, start_, stop_));
+  return ms * 1e-3;
+}
+
+L2Flush::L2Flush(std::size_t l2_bytes) : buf_(std::max<std::size_t>(2 * l2_bytes, 8u << 20)) {}
+
+void L2Flush::operator()(cudaStream_t stream) {
+  GPUPROBE_CUDA_CALL(cudaMemsetAsync(buf_.get(), ++value_, buf_.bytes(), stream));
+}
+
+void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& f) {
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 32);
+  if (n < (1u << 16) || threads == 1) {
+    f(0, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  const std::size_t chunk = (n + threads - 1) / threads;
+  for (std::size_t t = 0; t < threads; ++t) {
+    const std::size_t b = t * chunk, e = std::min(n, b + chunk);
+    if (b < e) pool.emplace_back(f, b, e);
+  }
+  for (auto& th : pool) th.join();
+}
+
+std::uint64_t fresh_seed() {
+  static std::atomic<std::uint64_t> counter{0};
+  const auto t = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  return t ^ (++counter * 0x9E3779B97F4A7C15ull);
+}
+
+}  // namespace gpuprobe::bench::gpu

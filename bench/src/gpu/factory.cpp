@@ -1,0 +1,123 @@
+// make_gpu_factory, the NVML clock sampler and the peaks of one GPU.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "gpuprobe/bench/gpu.hpp"
+#include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/probes/gpu_libs.hpp"
+#include "instances.hpp"
+
+namespace gpuprobe::bench {
+
+Factory make_gpu_factory(const GpuInfo& gpu) {
+  return [gpu](const BenchSpec& spec) -> std::unique_ptr<Instance> {
+    GPUPROBE_CUDA_CALL(cudaSetDevice(gpu.index));
+    switch (spec.family) {
+      case Family::matmul: return gpu::make_gemm(gpu, spec);
+      case Family::conv: return gpu::make_conv(gpu, spec);
+      case Family::memory: return gpu::make_memory(gpu, spec);
+    }
+    return nullptr;
+  };
+}
+
+GpuPeaks peaks_of(const GpuInfo& gpu) {
+  return peaks_for(gpu.name, gpu.cc_major, gpu.cc_minor, gpu.sm_count, gpu.sm_clock_max_mhz.value_or(0));
+}
+
+std::optional<double> pcie_peak_of(const GpuInfo& gpu) {
+  if (!gpu.pcie_gen_max || !gpu.pcie_width_max) return std::nullopt;
+  return pcie_gbps(static_cast<unsigned>(*gpu.pcie_gen_max), static_cast<unsigned>(*gpu.pcie_width_max));
+}
+
+namespace {
+
+class NvmlClockSampler : public ClockSampler {
+ public:
+  NvmlClockSampler(const NvmlLib& n, nvmlDevice_t dev) : n_(n), dev_(dev) {
+    unsigned v = 0;
+    if (n_.nvmlDeviceGetMaxClockInfo && n_.nvmlDeviceGetMaxClockInfo(dev_, kNvmlClockSm, &v) == kNvmlSuccess) max_ = v;
+  }
+  ~NvmlClockSampler() override { halt(); }
+
+  void start() override {
+    halt();
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      mhz_.clear();
+      reasons_ = 0;
+      stop_ = false;
+    }
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  ClockStats stop() override {
+    halt();
+    std::lock_guard<std::mutex> lk(m_);
+    ClockStats s;
+    s.samples = static_cast<unsigned>(mhz_.size());
+    s.sm_mhz_max = max_;
+    if (!mhz_.empty()) {
+      std::vector<unsigned> v = mhz_;
+      std::sort(v.begin(), v.end());
+      s.sm_mhz_min = v.front();
+      s.sm_mhz_median = v[v.size() / 2];
+    }
+    s.throttle_reasons = throttle_reason_names(reasons_);
+    return s;
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lk(m_);
+    while (!stop_) {
+      lk.unlock();
+      unsigned mhz = 0;
+      unsigned long long r = 0;
+      const bool got = n_.nvmlDeviceGetClockInfo(dev_, kNvmlClockSm, &mhz) == kNvmlSuccess;
+      const bool got_r = n_.nvmlDeviceGetCurrentClocksEventReasons &&
+                         n_.nvmlDeviceGetCurrentClocksEventReasons(dev_, &r) == kNvmlSuccess;
+      lk.lock();
+      if (got) mhz_.push_back(mhz);
+      if (got_r) reasons_ |= r;
+      cv_.wait_for(lk, std::chrono::milliseconds(10), [this] { return stop_; });
+    }
+  }
+  void halt() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  const NvmlLib& n_;
+  nvmlDevice_t dev_;
+  unsigned max_ = 0;
+  std::thread thread_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stop_ = true;
+  std::vector<unsigned> mhz_;
+  unsigned long long reasons_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ClockSampler> make_nvml_clock_sampler(const GpuInfo& gpu) {
+  const NvmlLib& n = nvml_lib();
+  if (!n.usable() || !n.nvmlDeviceGetClockInfo) return nullptr;
+  nvmlDevice_t dev = nullptr;
+  if (gpu.pci_bus_id.empty() || !n.nvmlDeviceGetHandleByPciBusId_v2 ||
+      n.nvmlDeviceGetHandleByPciBusId_v2(gpu.pci_bus_id.c_str(), &dev) != kNvmlSuccess)
+    return nullptr;
+  return std::make_unique<NvmlClockSampler>(n, dev);
+}
+
+}  // namespace gpuprobe::bench

@@ -1,0 +1,284 @@
+// GEMM benchmarks: cuBLAS (FP32, TF32, FP16, BF16), cuBLASLt (BF16, FP8) and the hand-written
+// kernels of kernels/matmul.hpp. FP32/TF32 GEMMs are column-major "NN" (A m x k, B k x n); the
+// 16- and 8-bit ones "TN" (both operands K-major, as FP8 requires and tensor-core kernels prefer).
+// Outputs: FP32 for FP32/TF32, the input type for FP16/BF16, BF16 for FP8. Inputs are random
+// values exactly representable in their type (kernels/random.hpp), regenerated on the host for
+// Freivalds' check of the output of the last timed run.
+#include <cuda_runtime_api.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "device_util.hpp"
+#include "gpuprobe/bench/freivalds.hpp"
+#include "gpuprobe/kernels/fill.hpp"
+#include "gpuprobe/kernels/matmul.hpp"
+#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"
+#include "instances.hpp"
+
+namespace gpuprobe::bench::gpu {
+namespace {
+
+using kernels::Elem;
+
+struct GemmTypes {
+  Elem in;
+  Elem out;
+  bool k_major;  // "TN" layout
+};
+GemmTypes types_for(Dtype d) {
+  switch (d) {
+    case Dtype::fp32:
+    case Dtype::tf32: return {Elem::f32, Elem::f32, false};
+    case Dtype::fp16: return {Elem::f16, Elem::f16, true};
+    case Dtype::bf16: return {Elem::bf16, Elem::bf16, true};
+    case Dtype::fp8: return {Elem::e4m3, Elem::bf16, true};
+  }
+  return {Elem::f32, Elem::f32, false};
+}
+
+float to_float(Elem t, const unsigned char* p) {
+  switch (t) {
+    case Elem::f32: {
+      float f;
+      std::memcpy(&f, p, 4);
+      return f;
+    }
+    case Elem::f16: {
+      std::uint16_t h;
+      std::memcpy(&h, p, 2);
+      return half_to_float(h);
+    }
+    case Elem::bf16: {
+      std::uint16_t h;
+      std::memcpy(&h, p, 2);
+      return bf16_to_float(h);
+    }
+    case Elem::e4m3: break;
+  }
+  return 0.0f;  // outputs are never FP8
+}
+
+// Buffers, stream, timer and verification shared by every GEMM; subclasses enqueue the GEMM.
+class GemmBase : public Instance {
+ public:
+  GemmBase(const GpuInfo& gpu, const BenchSpec& spec)
+      : spec_(spec), t_(types_for(*spec.dtype)), flush_(gpu.l2_cache_bytes) {
+    const auto& g = spec.gemm;
+    const std::uint64_t a = std::uint64_t(g.m) * g.k, b = std::uint64_t(g.k) * g.n, c = std::uint64_t(g.m) * g.n;
+    require_free_memory((a + b) * kernels::elem_size(t_.in) + c * kernels::elem_size(t_.out), spec.name());
+    A_ = DeviceBuffer(a * kernels::elem_size(t_.in));
+    B_ = DeviceBuffer(b * kernels::elem_size(t_.in));
+    C_ = DeviceBuffer(c * kernels::elem_size(t_.out));
+    seed_a_ = fresh_seed();
+    seed_b_ = fresh_seed();
+    GPUPROBE_CUDA_CALL(kernels::fill_random(A_.get(), a, t_.in, seed_a_, stream_.get()));
+    GPUPROBE_CUDA_CALL(kernels::fill_random(B_.get(), b, t_.in, seed_b_, stream_.get()));
+    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream_.get()));
+  }
+
+  double run() override {
+    GPUPROBE_CUDA_CALL(kernels::poison(C_.get(), C_.bytes(), stream_.get()));
+    flush_(stream_.get());
+    return timer_.time(stream_.get(), [this] { enqueue(); });
+  }
+
+  Verification verify() override {
+    const auto& g = spec_.gemm;
+    const std::size_t M = g.m, N = g.n, K = g.k;
+    // Operands as the GPU holds them, in the column-major m x k / k x n form Freivalds reads.
+    std::vector<float> a(M * K), b(K * N), c(M * N);
+    parallel_for(M * K, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t idx = lo; idx < hi; ++idx) {
+        const std::size_t i = idx % M, p = idx / M;
+        a[idx] = kernels::random_value(t_.in, seed_a_, t_.k_major ? p + i * K : idx);
+      }
+    });
+    parallel_for(K * N, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t idx = lo; idx < hi; ++idx) b[idx] = kernels::random_value(t_.in, seed_b_, idx);
+    });
+    std::vector<unsigned char> raw(C_.bytes());
+    GPUPROBE_CUDA_CALL(cudaMemcpy(raw.data(), C_.get(), raw.size(), cudaMemcpyDeviceToHost));
+    const std::size_t es = kernels::elem_size(t_.out);
+    parallel_for(M * N, [&](std::size_t lo, std::size_t hi) {
+      for (std::size_t idx = lo; idx < hi; ++idx) c[idx] = to_float(t_.out, raw.data() + idx * es);
+    });
+    const FreivaldsResult r =
+        freivalds_check(g.m, g.n, g.k, a.data(), b.data(), c.data(), precision_for(*spec_.dtype, true), fresh_seed());
+    return {r.ok, "Freivalds: " + r.summary()};
+  }
+
+ protected:
+  virtual void enqueue() = 0;
+  cudaStream_t stream() const { return stream_.get(); }
+
+  BenchSpec spec_;
+  GemmTypes t_;
+  Stream stream_;
+  EventTimer timer_;
+  L2Flush flush_;
+  DeviceBuffer A_, B_, C_;
+  std::uint64_t seed_a_ = 0, seed_b_ = 0;
+};
+
+void require_dtype_hardware(const GpuInfo& gpu, Dtype d, const std::string& what) {
+  if (d == Dtype::tf32 || d == Dtype::bf16) require_cc(gpu, 8, 0, what);
+  if (d == Dtype::fp8) require_cc(gpu, 8, 9, what);
+}
+
+class CublasGemm : public GemmBase {
+ public:
+  CublasGemm(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec), cb_(cublas_lib()) {
+    if (!cb_.probe.usable()) throw Skip("cuBLAS unusable: " + cb_.probe.missing);
+    const cublasStatus_t st = cb_.create(&h_);
+    if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error("cublasCreate: " + cb_.status(st));
+    cb_.set_stream(h_, stream());
+  }
+  ~CublasGemm() override {
+    if (h_) cb_.destroy(h_);
+  }
+  nlohmann::json details() const override { return {{"library", "cuBLAS " + cb_.probe.version}}; }
+
+ protected:
+  void enqueue() override {
+    const auto& g = spec_.gemm;
+    const float one = 1.0f, zero = 0.0f;
+    cublasStatus_t st;
+    switch (*spec_.dtype) {
+      case Dtype::fp32:
+        st = cb_.sgemm(h_, CUBLAS_OP_N, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.as<float>(), g.m, B_.as<float>(), g.k,
+                       &zero, C_.as<float>(), g.m);
+        break;
+      case Dtype::tf32:
+        st = cb_.gemm_ex(h_, CUBLAS_OP_N, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.get(), CUDA_R_32F, g.m, B_.get(),
+                         CUDA_R_32F, g.k, &zero, C_.get(), CUDA_R_32F, g.m, CUBLAS_COMPUTE_32F_FAST_TF32,
+                         CUBLAS_GEMM_DEFAULT);
+        break;
+      case Dtype::fp16:
+      case Dtype::bf16: {
+        const cudaDataType t = *spec_.dtype == Dtype::fp16 ? CUDA_R_16F : CUDA_R_16BF;
+        st = cb_.gemm_ex(h_, CUBLAS_OP_T, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.get(), t, g.k, B_.get(), t, g.k, &zero,
+                         C_.get(), t, g.m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        break;
+      }
+      default: throw Skip("cuBLAS benchmarks cover FP32, TF32, FP16 and BF16; FP8 runs through cuBLASLt");
+    }
+    if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error("cuBLAS GEMM: " + cb_.status(st));
+  }
+
+ private:
+  const Cublas& cb_;
+  cublasHandle_t h_ = nullptr;
+};
+
+class CublasLtGemm : public GemmBase {
+ public:
+  CublasLtGemm(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec), lt_(cublaslt_lib()) {
+    if (!lt_.probe.usable()) throw Skip("cuBLASLt unusable: " + lt_.probe.missing);
+    check(lt_.create(&h_), "cublasLtCreate");
+    const auto& g = spec.gemm;
+    const cudaDataType in = t_.in == Elem::e4m3 ? CUDA_R_8F_E4M3 : t_.in == Elem::f16 ? CUDA_R_16F : CUDA_R_16BF;
+    const cudaDataType out = t_.out == Elem::f16 ? CUDA_R_16F : CUDA_R_16BF;
+    check(lt_.desc_create(&op_, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
+    const cublasOperation_t ta = CUBLAS_OP_T, tb = CUBLAS_OP_N;
+    check(lt_.desc_set(op_, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta), "TRANSA");
+    check(lt_.desc_set(op_, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb), "TRANSB");
+    check(lt_.layout_create(&a_, in, g.k, g.m, g.k), "layout A");
+    check(lt_.layout_create(&b_, in, g.k, g.n, g.k), "layout B");
+    check(lt_.layout_create(&c_, out, g.m, g.n, g.m), "layout C");
+    check(lt_.pref_create(&pref_), "cublasLtMatmulPreferenceCreate");
+    workspace_ = DeviceBuffer(kWorkspace);
+    const std::size_t ws = kWorkspace;
+    check(lt_.pref_set(pref_, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws), "workspace preference");
+    int returned = 0;
+    const cublasStatus_t st = lt_.heuristic(h_, op_, a_, b_, c_, c_, pref_, 1, &algo_, &returned);
+    if (st != CUBLAS_STATUS_SUCCESS || returned == 0)
+      throw Skip("cuBLASLt offers no algorithm for " + std::string(to_string(*spec.dtype)) + " " + std::to_string(g.m) +
+                 "x" + std::to_string(g.n) + "x" + std::to_string(g.k) + " on this GPU" +
+                 (st != CUBLAS_STATUS_SUCCESS ? ": " + lt_.status(st) : std::string()));
+  }
+  ~CublasLtGemm() override {
+    if (pref_) lt_.pref_destroy(pref_);
+    for (auto* l : {a_, b_, c_})
+      if (l) lt_.layout_destroy(l);
+    if (op_) lt_.desc_destroy(op_);
+    if (h_) lt_.destroy(h_);
+  }
+  nlohmann::json details() const override {
+    return {{"library", "cuBLASLt " + lt_.probe.version}, {"workspace_bytes", algo_.workspaceSize}};
+  }
+
+ protected:
+  void enqueue() override {
+    const float one = 1.0f, zero = 0.0f;
+    const cublasStatus_t st = lt_.matmul(h_, op_, &one, A_.get(), a_, B_.get(), b_, &zero, C_.get(), c_, C_.get(), c_,
+                                         &algo_.algo, workspace_.get(), kWorkspace, stream());
+    if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error("cublasLtMatmul: " + lt_.status(st));
+  }
+
+ private:
+  static constexpr std::size_t kWorkspace = 32u << 20;
+  void check(cublasStatus_t st, const char* what) const {
+    if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + lt_.status(st));
+  }
+  const CublasLt& lt_;
+  cublasLtHandle_t h_ = nullptr;
+  cublasLtMatmulDesc_t op_ = nullptr;
+  cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, c_ = nullptr;
+  cublasLtMatmulPreference_t pref_ = nullptr;
+  cublasLtMatmulHeuristicResult_t algo_{};
+  DeviceBuffer workspace_;
+};
+
+class HandSgemm : public GemmBase {
+ public:
+  HandSgemm(const GpuInfo& gpu, const BenchSpec& spec, kernels::Sgemm kind) : GemmBase(gpu, spec), kind_(kind) {}
+
+ protected:
+  void enqueue() override {
+    const auto& g = spec_.gemm;
+    GPUPROBE_CUDA_CALL(kernels::sgemm(kind_, g.m, g.n, g.k, A_.as<float>(), B_.as<float>(), C_.as<float>(), stream()));
+  }
+
+ private:
+  kernels::Sgemm kind_;
+};
+
+class HandTensorCore : public GemmBase {
+ public:
+  HandTensorCore(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec) {}
+
+ protected:
+  void enqueue() override {
+    const auto& g = spec_.gemm;
+    const auto t = *spec_.dtype == Dtype::fp16 ? kernels::Half::fp16 : kernels::Half::bf16;
+    GPUPROBE_CUDA_CALL(kernels::tc_gemm(t, g.m, g.n, g.k, A_.get(), B_.get(), C_.get(), stream()));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Instance> make_gemm(const GpuInfo& gpu, const BenchSpec& spec) {
+  if (!spec.dtype) throw Skip("a GEMM benchmark without a dtype");
+  require_dtype_hardware(gpu, *spec.dtype, spec.name());
+  if (spec.impl == "cublas") return std::make_unique<CublasGemm>(gpu, spec);
+  if (spec.impl == "cublaslt") return std::make_unique<CublasLtGemm>(gpu, spec);
+  if (spec.impl == "mma_sync") {
+    require_cc(gpu, 8, 0, spec.name() + " (mma.sync m16n8k16)");
+    return std::make_unique<HandTensorCore>(gpu, spec);
+  }
+  for (kernels::Sgemm k : kernels::kSgemmKernels)
+    if (spec.impl == kernels::to_string(k)) return std::make_unique<HandSgemm>(gpu, spec, k);
+  return nullptr;
+}
+
+void require_cc(const GpuInfo& gpu, int major, int minor, const std::string& what) {
+  if (gpu.cc_major < major || (gpu.cc_major == major && gpu.cc_minor < minor))
+    throw Skip(what + " needs compute capability " + std::to_string(major) + "." + std::to_string(minor) +
+               " or newer; " + gpu.name + " is " + std::to_string(gpu.cc_major) + "." + std::to_string(gpu.cc_minor));
+}
+
+}  // namespace gpuprobe::bench::gpu

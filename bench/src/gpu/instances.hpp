@@ -1,0 +1,18 @@
+// Instance makers per family (gemm.cpp, conv.cpp, memory.cpp); make_gpu_factory dispatches.
+#pragma once
+
+#include <memory>
+
+#include "gpuprobe/bench/harness.hpp"
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe::bench::gpu {
+
+std::unique_ptr<Instance> make_gemm(const GpuInfo& gpu, const BenchSpec& spec);
+std::unique_ptr<Instance> make_conv(const GpuInfo& gpu, const BenchSpec& spec);
+std::unique_ptr<Instance> make_memory(const GpuInfo& gpu, const BenchSpec& spec);
+
+// Throws Skip naming the GPU when its compute capability is below major.minor.
+void require_cc(const GpuInfo& gpu, int major, int minor, const std::string& what);
+
+}  // namespace gpuprobe::bench::gpu

@@ -1,0 +1,349 @@
+#include "gpuprobe/bench/harness.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace gpuprobe::bench {
+namespace {
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Stops the clock sampler on every way out of measure().
+struct SamplerGuard {
+  ClockSampler* s = nullptr;
+  bool running = false;
+  ClockStats finish() {
+    running = false;
+    return s ? s->stop() : ClockStats{};
+  }
+  ~SamplerGuard() {
+    if (running && s) s->stop();
+  }
+};
+
+const char* stop_name(StopReason r) {
+  switch (r) {
+    case StopReason::converged: return "converged";
+    case StopReason::budget: return "budget";
+    case StopReason::keep_going: break;
+  }
+  return "none";
+}
+
+std::optional<double> number_or_null(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+}  // namespace
+
+std::vector<std::string> throttle_reason_names(unsigned long long r) {
+  // nvmlClocksEventReasons bits (nvml.h): SwPowerCap 0x4, HwSlowdown 0x8, SwThermal 0x20,
+  // HwThermal 0x40, HwPowerBrake 0x80.
+  std::vector<std::string> out;
+  if (r & 0x4ull) out.emplace_back("power cap");
+  if (r & 0x8ull) out.emplace_back("hardware slowdown");
+  if (r & 0x20ull) out.emplace_back("thermal (software)");
+  if (r & 0x40ull) out.emplace_back("thermal (hardware)");
+  if (r & 0x80ull) out.emplace_back("power brake");
+  return out;
+}
+
+Measurement measure(const BenchSpec& spec, const Factory& make, const MeasureOptions& opt, ClockSampler* clocks) {
+  Measurement m;
+  const auto t0 = std::chrono::steady_clock::now();
+  SamplerGuard guard{clocks};
+  try {
+    std::unique_ptr<Instance> inst = make ? make(spec) : nullptr;
+    if (!inst) throw Skip("no implementation of " + spec.name() + " in this build");
+    const auto w0 = std::chrono::steady_clock::now();
+    do {
+      inst->run();
+      ++m.warmup_runs;
+    } while (m.warmup_runs < 2 || since(w0) < opt.warmup_seconds);
+    if (clocks) {
+      clocks->start();
+      guard.running = true;
+    }
+    const auto s0 = std::chrono::steady_clock::now();
+    do {
+      const double s = inst->run();
+      if (!(s > 0) || !std::isfinite(s))
+        throw std::runtime_error("the device timer returned " + std::to_string(s) + " s for one run");
+      m.samples.push_back(s);
+      m.stop = should_stop(m.samples, since(s0), opt.rule);
+    } while (m.stop == StopReason::keep_going);
+    if (clocks) m.clocks = guard.finish();
+    m.verification = inst->verify();
+    m.details = inst->details();
+    if (!m.verification.ok) {
+      m.status = BenchStatus::failed;
+      m.reason = "wrong result: " + m.verification.detail;
+    }
+  } catch (const Skip& e) {
+    m.status = BenchStatus::skipped;
+    m.reason = e.what();
+  } catch (const std::exception& e) {
+    m.status = BenchStatus::failed;
+    m.reason = e.what();
+  }
+  m.wall_seconds = since(t0);
+  return m;
+}
+
+void merge_repetition(Measurement& into, const Measurement& more) {
+  // A failure in any repetition fails the benchmark; a skip only counts when nothing ran.
+  if (more.status == BenchStatus::failed && into.status != BenchStatus::failed) {
+    into.status = more.status;
+    into.reason = more.reason;
+    into.verification = more.verification;
+  } else if (into.status == BenchStatus::skipped && more.status == BenchStatus::ok) {
+    into = more;
+    return;
+  }
+  into.samples.insert(into.samples.end(), more.samples.begin(), more.samples.end());
+  into.warmup_runs += more.warmup_runs;
+  into.wall_seconds += more.wall_seconds;
+  if (more.stop == StopReason::budget) into.stop = StopReason::budget;
+  into.clocks.samples += more.clocks.samples;
+  if (more.clocks.samples) {
+    into.clocks.sm_mhz_min = into.clocks.sm_mhz_min > 0 ? std::min(into.clocks.sm_mhz_min, more.clocks.sm_mhz_min)
+                                                        : more.clocks.sm_mhz_min;
+    into.clocks.sm_mhz_max = std::max(into.clocks.sm_mhz_max, more.clocks.sm_mhz_max);
+  }
+  for (const auto& r : more.clocks.throttle_reasons)
+    if (std::find(into.clocks.throttle_reasons.begin(), into.clocks.throttle_reasons.end(), r) ==
+        into.clocks.throttle_reasons.end())
+      into.clocks.throttle_reasons.push_back(r);
+}
+
+std::optional<double> pcie_gbps(unsigned gen, unsigned width) {
+  // GT/s per lane and encoding efficiency.
+  double gts = 0, eff = 0;
+  switch (gen) {
+    case 1: gts = 2.5, eff = 0.8; break;
+    case 2: gts = 5.0, eff = 0.8; break;
+    case 3: gts = 8.0, eff = 128.0 / 130.0; break;
+    case 4: gts = 16.0, eff = 128.0 / 130.0; break;
+    case 5: gts = 32.0, eff = 128.0 / 130.0; break;
+    case 6: gts = 64.0, eff = 242.0 / 256.0; break;
+    default: return std::nullopt;
+  }
+  if (width == 0) return std::nullopt;
+  return gts * eff * width / 8.0;
+}
+
+nlohmann::json to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& peaks,
+                        std::optional<double> pcie) {
+  nlohmann::json e = {{"name", spec.name()},
+                      {"params", spec.params},
+                      {"unit", spec.unit()},
+                      {"label", spec.label},
+                      {"implementation", spec.is_library() ? "library" : "hand-written"},
+                      {"status", to_string(m.status)},
+                      {"value", nullptr},
+                      {"min", nullptr},
+                      {"max", nullptr},
+                      {"rel_spread", nullptr},
+                      {"peak_percent", nullptr},
+                      {"verified", nullptr}};
+  if (!spec.baseline.empty()) e["baseline"] = spec.baseline;
+  if (!m.reason.empty()) e["reason"] = m.reason;
+  if (!m.verification.detail.empty()) e["verification"] = m.verification.detail;
+  if (!m.details.empty()) e["details"] = m.details;
+  e["wall_seconds"] = m.wall_seconds;
+  if (m.status == BenchStatus::skipped) return e;
+  if (m.status == BenchStatus::failed) {
+    // Never a throughput for a failed benchmark; say whether it got as far as verification.
+    if (!m.verification.detail.empty()) e["verified"] = false;
+    return e;
+  }
+  const Summary s = summarize(m.samples);
+  const double scale = spec.work_kind == Work::flops ? 1e12 : 1e9;
+  const double value = spec.work / s.median / scale;
+  e["value"] = value;
+  e["min"] = spec.work / s.max / scale;
+  e["max"] = spec.work / s.min / scale;
+  e["rel_spread"] = s.rel_spread;
+  e["verified"] = m.verification.ok;
+  std::optional<double> peak;
+  if (spec.work_kind == Work::flops && spec.dtype) peak = peaks.tflops(*spec.dtype);
+  else if (spec.work_kind == Work::bytes) peak = spec.device_memory_peak ? peaks.mem_gbps : pcie;
+  if (peak && *peak > 0) {
+    e["peak_percent"] = 100.0 * value / *peak;
+    e["peak"] = *peak;
+  }
+  e["time_ms"] = {{"median", s.median * 1e3}, {"min", s.min * 1e3}, {"max", s.max * 1e3}};
+  e["samples"] = s.n;
+  e["warmup_runs"] = m.warmup_runs;
+  e["stop"] = stop_name(m.stop);
+  if (m.clocks.samples) {
+    e["sm_clock_mhz"] = {{"median", m.clocks.sm_mhz_median}, {"min", m.clocks.sm_mhz_min}};
+    if (m.clocks.sm_mhz_max) e["sm_clock_mhz"]["max"] = m.clocks.sm_mhz_max;
+    e["throttled"] = m.clocks.throttled();
+    e["throttle_reasons"] = m.clocks.throttle_reasons;
+  }
+  return e;
+}
+
+void add_baseline_percent(nlohmann::json& entries) {
+  std::map<std::string, double> values;  // name + params -> value of entries that ran
+  auto key = [](const std::string& name, const nlohmann::json& params) { return name + "\n" + params.dump(); };
+  for (const auto& e : entries)
+    if (auto v = number_or_null(e, "value")) values[key(e.value("name", ""), e.value("params", nlohmann::json()))] = *v;
+  for (auto& e : entries) {
+    if (!e.contains("baseline") || !e["baseline"].is_string()) continue;
+    const auto v = number_or_null(e, "value");
+    const auto it = values.find(key(e["baseline"].get<std::string>(), e.value("params", nlohmann::json())));
+    e["baseline_percent"] = (v && it != values.end() && it->second > 0) ? nlohmann::json(100.0 * *v / it->second)
+                                                                         : nlohmann::json(nullptr);
+  }
+}
+
+MeasureOptions measure_options_for(Suite s) {
+  MeasureOptions o;
+  switch (s) {
+    case Suite::smoke:
+      o.rule = {5, 0.02, 0.5, 0.01};
+      o.warmup_seconds = 0.02;
+      break;
+    case Suite::standard:
+      o.rule = {10, 0.1, 2.0, 0.005};
+      o.warmup_seconds = 0.05;
+      break;
+    case Suite::full:
+      o.rule = {20, 0.5, 5.0, 0.005};
+      o.warmup_seconds = 0.1;
+      break;
+  }
+  return o;
+}
+
+BenchVerdict bench_verdict(const nlohmann::json& entries) {
+  BenchVerdict v;
+  std::string failed_names;
+  for (const auto& e : entries) {
+    const std::string st = e.value("status", "ok");
+    if (st == "failed") {
+      ++v.failed;
+      if (v.failed <= 3) failed_names += (failed_names.empty() ? "" : ", ") + e.value("name", std::string("?"));
+    } else if (st == "skipped") {
+      ++v.skipped;
+    } else {
+      ++v.ok;
+    }
+  }
+  const int total = v.ok + v.failed + v.skipped;
+  char buf[512];
+  if (v.failed) {
+    v.exit_code = 1;
+    std::snprintf(buf, sizeof buf, "FAIL: %d of %d benchmarks failed (%s%s); %d measured and verified, %d skipped",
+                  v.failed, total, failed_names.c_str(), v.failed > 3 ? ", ..." : "", v.ok, v.skipped);
+  } else if (v.ok == 0) {
+    v.exit_code = 1;
+    std::snprintf(buf, sizeof buf, "FAIL: nothing measured (%d of %d benchmarks skipped)", v.skipped, total);
+  } else {
+    std::snprintf(buf, sizeof buf, "OK: %d benchmarks measured and verified%s", v.ok,
+                  v.skipped ? (", " + std::to_string(v.skipped) + " skipped").c_str() : "");
+  }
+  v.line = buf;
+  return v;
+}
+
+std::string progress_line(std::size_t index, std::size_t count, const std::string& name, double elapsed,
+                          std::optional<double> eta) {
+  char buf[64];
+  const int width = static_cast<int>(std::to_string(count).size());
+  std::snprintf(buf, sizeof buf, "[%*zu/%zu] ", width, index, count);
+  std::string s = buf;
+  s += name;
+  std::snprintf(buf, sizeof buf, "  elapsed %.0f s", elapsed);
+  s += buf;
+  if (eta) {
+    std::snprintf(buf, sizeof buf, "  ETA %.0f s", *eta);
+    s += buf;
+  }
+  return s;
+}
+
+namespace {
+
+std::string shape_text(const nlohmann::json& p) {
+  auto i = [&](const char* k) { return p.contains(k) && p[k].is_number_integer() ? p[k].get<long long>() : -1; };
+  char buf[160];
+  if (i("m") >= 0 && i("n") >= 0 && i("k") >= 0 && !p.contains("r")) {
+    std::snprintf(buf, sizeof buf, "%lldx%lldx%lld", i("m"), i("n"), i("k"));
+    return buf;
+  }
+  if (i("r") >= 0) {
+    std::snprintf(buf, sizeof buf, "n%lld %lldx%lldx%lld k%lld %lldx%lld /%lld p%lld", i("n"), i("h"), i("w"), i("c"),
+                  i("k"), i("r"), i("s"), i("stride_h"), i("pad_h"));
+    return buf;
+  }
+  if (i("bytes") >= 0) {
+    const double b = static_cast<double>(i("bytes"));
+    if (b >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.0f GiB", b / (1024.0 * 1024 * 1024));
+    else std::snprintf(buf, sizeof buf, "%.0f MiB", b / (1024.0 * 1024));
+    return buf;
+  }
+  return p.is_object() ? p.dump() : "";
+}
+
+std::string fmt(const nlohmann::json& v, const char* f) {
+  if (!v.is_number()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, f, v.get<double>());
+  return buf;
+}
+
+}  // namespace
+
+std::string render_bench_table(const nlohmann::json& entries, bool color) {
+  const char* red = color ? "\033[31m" : "";
+  const char* yellow = color ? "\033[33m" : "";
+  const char* reset = color ? "\033[0m" : "";
+  std::string out;
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %7s  %s\n", "benchmark", "shape", "value", "unit",
+                "% peak", "% base", "spread", "result");
+  out += buf;
+  for (const auto& e : entries) {
+    const std::string status = e.value("status", "ok");
+    std::string result;
+    const char* col = "";
+    if (status == "failed") {
+      result = "FAILED: " + e.value("reason", std::string("?"));
+      col = red;
+    } else if (status == "skipped") {
+      result = "skipped: " + e.value("reason", std::string("?"));
+      col = yellow;
+    } else {
+      result = e.value("verified", false) ? "verified" : "not verified";
+      if (e.value("throttled", false)) {
+        result += " (throttled:";
+        for (const auto& r : e.value("throttle_reasons", nlohmann::json::array())) result += " " + r.get<std::string>();
+        result += ")";
+        col = yellow;
+      }
+    }
+    const nlohmann::json rs = e.contains("rel_spread") && e["rel_spread"].is_number()
+                                  ? nlohmann::json(100.0 * e["rel_spread"].get<double>())
+                                  : nlohmann::json(nullptr);
+    std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %6s%%  %s%s%s\n", e.value("name", "").c_str(),
+                  shape_text(e.value("params", nlohmann::json::object())).c_str(),
+                  fmt(e.value("value", nlohmann::json()), "%.2f").c_str(), e.value("unit", "").c_str(),
+                  fmt(e.value("peak_percent", nlohmann::json()), "%.1f").c_str(),
+                  fmt(e.value("baseline_percent", nlohmann::json()), "%.1f").c_str(), fmt(rs, "%.2f").c_str(), col,
+                  result.c_str(), reset);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace gpuprobe::bench

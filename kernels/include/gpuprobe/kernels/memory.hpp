@@ -1,0 +1,36 @@
+// Memory-bound kernels (STREAM-like) and their verification. float4 loads and stores where the
+// pointers are 16-byte aligned, scalar otherwise; grid-stride loops sized to the device. All
+// asynchronous on `stream`; each returns the launch error.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gpuprobe::kernels {
+
+enum class StreamOp {
+  copy,   // a[i] = b[i]                     (bytes moved: 8 per element)
+  scale,  // a[i] = s * b[i]                 (8)
+  triad,  // a[i] = fmaf(s, c[i], b[i])      (12)
+};
+inline constexpr StreamOp kStreamOps[] = {StreamOp::copy, StreamOp::scale, StreamOp::triad};
+const char* to_string(StreamOp op);         // "copy", "scale", "triad"
+int bytes_per_element(StreamOp op);         // reads + writes
+cudaError_t stream_op(StreamOp op, std::size_t n, float* a, const float* b, const float* c, float s,
+                      cudaStream_t stream);
+
+// Read-only reduction: *sum = sum of x[0..n) (FP32 per thread, FP64 across blocks). *sum must be
+// zeroed first (this function does it on `stream`).
+cudaError_t reduce_sum(std::size_t n, const float* x, double* sum, cudaStream_t stream);
+
+// Verification of stream_op when b and c were filled by fill_random(f32, seed_b / seed_c): counts
+// the elements of a that differ from the expected value bit for bit, into *mismatches (zeroed here).
+cudaError_t stream_verify(StreamOp op, std::size_t n, const float* a, std::uint64_t seed_b, std::uint64_t seed_c,
+                          float s, unsigned long long* mismatches, cudaStream_t stream);
+// Counts elements of x (n 32-bit words) whose bits differ from fill_random(f32, seed)'s.
+cudaError_t count_pattern_mismatches(std::size_t n, const float* x, std::uint64_t seed,
+                                     unsigned long long* mismatches, cudaStream_t stream);
+
+}  // namespace gpuprobe::kernels

@@ -1,0 +1,320 @@
+// Tensor-core GEMM, FP16 or BF16 in, FP32 accumulation, output in the input type, "TN" layout
+// (both operands K-major, cublasGemmEx with CUBLAS_OP_T, CUBLAS_OP_N): C[i + j*m] = sum_p
+// A[p + i*k] * B[p + j*k]. Built on the Ampere-style instructions every GPU with compute capability
+// >= 8.0 has: cp.async (global -> shared copies that bypass registers, in a 4-stage ring),
+// ldmatrix (shared -> register fragments), mma.sync.m16n8k16 (a warp-wide 16x8x16 product).
+// Hopper's wgmma/TMA path would be faster on H100/H200 and is deliberately not used here.
+//
+// The tile hierarchy, the shared-memory swizzle and the fragment layouts are described, and their
+// index math defined, in gpuprobe/kernels/detail/tc_layout.hpp; tests/unit/test_tc_layout.cpp
+// emulates the kernel's data flow through those functions on the CPU. This file holds the
+// instructions (inline PTX), the pipeline and the launcher.
+//
+// Two loaders share one kernel template:
+//   fast    (k % 8 == 0, A and B 16-byte aligned): every 16-byte chunk of a row is either fully
+//           inside the matrix or fully outside, and is moved by one cp.async; chunks beyond m/n or
+//           beyond k use the zero-fill form (src-size 0: nothing is read, 16 zero bytes written).
+//   general (anything else): each of the 8 elements of a chunk is loaded on its own, bounds-checked
+//           (0 outside), and the chunk is stored to the same swizzled place with one st.shared.v4.
+//           Synchronous, so slower, but the pipeline structure is unchanged.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <type_traits>
+#include <vector>
+
+#include "gpuprobe/kernels/detail/tc_layout.hpp"
+#include "gpuprobe/kernels/matmul.hpp"
+
+namespace gpuprobe::kernels {
+namespace {
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+// ---- PTX wrappers (compiled only for sm_80 and newer) -------------------------------------------
+
+// 16-byte asynchronous copy global -> shared. src_bytes is 16 or 0; with 0 nothing is read from
+// src (which must still be a valid pointer) and the 16 destination bytes are zeroed.
+__device__ __forceinline__ void cp_async_16(std::uint32_t dst, const void* src, int src_bytes) {
+  asm volatile("cp.async.cg.shared.global.L2::128B [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(__cvta_generic_to_global(src)), "r"(src_bytes)
+               : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+// Wait until at most N of this thread's committed groups are still in flight.
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
+__device__ __forceinline__ void st_shared_v4(std::uint32_t dst, std::uint32_t a, std::uint32_t b, std::uint32_t c,
+                                             std::uint32_t d) {
+  asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"r"(dst), "r"(a), "r"(b), "r"(c), "r"(d) : "memory");
+}
+
+// Four 8x8 matrices of 16-bit elements; lane l supplies the address of row l%8 of matrix l/8.
+__device__ __forceinline__ void ldsm_x4(std::uint32_t (&r)[4], std::uint32_t addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr)
+               : "memory");
+}
+
+// d += a * b for one m16n8k16 tile, fp32 accumulators.
+template <class T>
+__device__ __forceinline__ void mma_16816(float (&d)[4], const std::uint32_t (&a)[4], const std::uint32_t (&b)[2]) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  } else {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  }
+}
+
+template <class T>
+__device__ __forceinline__ T from_float(float x) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) return __float2bfloat16_rn(x);
+  else return __float2half_rn(x);
+}
+
+// Copies one operand tile (kTileRows rows x kBlockK k-values) of K step k0 into the stage at `dst`
+// (a shared-memory address). `src` points at the tile's first row (row 0, k 0) in global memory,
+// `ld` is the row pitch (= k), `rows` how many tile rows exist (may exceed kTileRows), `k_left` how
+// many k-values remain from k0 on. Everything outside is stored as zeros, so the mma loop never
+// needs bounds checks: zeros add nothing.
+template <class T, bool kFast>
+__device__ __forceinline__ void load_tile(std::uint32_t dst, const T* __restrict__ src, int rows, int ld, int k0,
+                                          int k_left, int tid) {
+#pragma unroll
+  for (int i = 0; i < tc::kLoadsPerThread; ++i) {
+    const int r = tc::load_row(tid, i);
+    const int c = tc::load_chunk(tid, i);
+    const int kc = c * tc::kChunkElems;  // first k of the chunk, relative to k0
+    const std::uint32_t d = dst + static_cast<std::uint32_t>(tc::smem_offset(r, c)) * 2u;
+    if constexpr (kFast) {
+      // k % 8 == 0 and kc % 8 == 0: the chunk is entirely inside (kc < k_left) or entirely outside.
+      const bool ok = r < rows && kc < k_left;
+      const T* s = ok ? src + static_cast<std::size_t>(r) * ld + k0 + kc : src;
+      cp_async_16(d, s, ok ? 16 : 0);
+    } else {
+      std::uint32_t w[4] = {0u, 0u, 0u, 0u};
+      if (r < rows) {
+        const unsigned short* s =
+            reinterpret_cast<const unsigned short*>(src) + static_cast<std::size_t>(r) * ld + k0 + kc;
+#pragma unroll
+        for (int e = 0; e < tc::kChunkElems; ++e)
+          if (kc + e < k_left) w[e >> 1] |= static_cast<std::uint32_t>(s[e]) << (16 * (e & 1));
+      }
+      st_shared_v4(d, w[0], w[1], w[2], w[3]);
+    }
+  }
+}
+#endif  // __CUDA_ARCH__ >= 800
+
+// One block computes a kBlockM x kBlockN tile of C; see tc_layout.hpp for the hierarchy.
+template <class T, bool kFast>
+__global__ void __launch_bounds__(tc::kThreads, 2)
+    tc_gemm_kernel(int m, int n, int k, const T* __restrict__ A, const T* __restrict__ B, T* __restrict__ C) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  const std::uint32_t smem = static_cast<std::uint32_t>(__cvta_generic_to_shared(smem_raw));
+
+  const int tiles_m = tc::ceil_div(m, tc::kBlockM);
+  const int tiles_n = tc::ceil_div(n, tc::kBlockN);
+  const tc::TileCoord tile = tc::block_tile(static_cast<int>(blockIdx.x), tiles_m, tiles_n);
+  const int m0 = tile.m * tc::kBlockM;
+  const int n0 = tile.n * tc::kBlockN;
+  const int rows_a = m - m0;  // rows of this block's A tile that exist (no overflow: m0 < m)
+  const int rows_b = n - n0;
+  const T* A_blk = A + static_cast<std::size_t>(m0) * k;
+  const T* B_blk = B + static_cast<std::size_t>(n0) * k;
+
+  const int tid = static_cast<int>(threadIdx.x);
+  const int warp = tid >> 5;
+  const int lane = tid & 31;
+  const int wm = tc::warp_m_index(warp);
+  const int wn = tc::warp_n_index(warp);
+  const int ktiles = tc::ceil_div(k, tc::kBlockK);
+
+  // Stage s: A tile at smem + s * kStageBytes, B tile right after it.
+  auto load_stage = [&](int stage, int kt) {
+    const int k0 = kt * tc::kBlockK;
+    const std::uint32_t base = smem + static_cast<std::uint32_t>(stage * tc::kStageBytes);
+    load_tile<T, kFast>(base, A_blk, rows_a, k, k0, k - k0, tid);
+    load_tile<T, kFast>(base + tc::kTileBytes, B_blk, rows_b, k, k0, k - k0, tid);
+  };
+
+  float acc[tc::kFragsM][tc::kFragsN][4];
+#pragma unroll
+  for (int mi = 0; mi < tc::kFragsM; ++mi)
+#pragma unroll
+    for (int ni = 0; ni < tc::kFragsN; ++ni)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) acc[mi][ni][i] = 0.0f;
+
+  // Prologue: K steps 0 .. kStages-2 in flight. One commit group per K step, empty ones included,
+  // so that "group g" always means "K step g" and wait_group can count.
+#pragma unroll
+  for (int s = 0; s < tc::kStages - 1; ++s) {
+    if (s < ktiles) load_stage(s, s);
+    if constexpr (kFast) cp_async_commit();
+  }
+
+  for (int kt = 0; kt < ktiles; ++kt) {
+    // Groups committed so far: kStages-1+kt. Leaving kStages-2 in flight means group kt (this
+    // thread's part of K step kt) has landed; the barrier makes every thread's part visible, and
+    // also guarantees that all warps are done with the stage computed in the previous iteration,
+    // which is the one the next load overwrites.
+    if constexpr (kFast) cp_async_wait<tc::kStages - 2>();
+    __syncthreads();
+    const int next = kt + tc::kStages - 1;
+    if (next < ktiles) load_stage(next % tc::kStages, next);
+    if constexpr (kFast) cp_async_commit();
+
+    const std::uint32_t a_s = smem + static_cast<std::uint32_t>((kt % tc::kStages) * tc::kStageBytes);
+    const std::uint32_t b_s = a_s + tc::kTileBytes;
+#pragma unroll
+    for (int ks = 0; ks < tc::kKSteps; ++ks) {
+      std::uint32_t a[tc::kFragsM][4];
+      std::uint32_t b[tc::kFragsN][2];
+#pragma unroll
+      for (int mi = 0; mi < tc::kFragsM; ++mi)
+        ldsm_x4(a[mi], a_s + static_cast<std::uint32_t>(tc::a_ldsm_offset(wm, lane, ks, mi)) * 2u);
+#pragma unroll
+      for (int nj = 0; nj < tc::kLdsmB; ++nj) {
+        std::uint32_t r[4];
+        ldsm_x4(r, b_s + static_cast<std::uint32_t>(tc::b_ldsm_offset(wn, lane, ks, nj)) * 2u);
+#pragma unroll
+        for (int q = 0; q < 4; ++q) b[tc::b_ldsm_ntile(nj, q)][tc::b_ldsm_reg(q)] = r[q];
+      }
+#pragma unroll
+      for (int mi = 0; mi < tc::kFragsM; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < tc::kFragsN; ++ni) mma_16816<T>(acc[mi][ni], a[mi], b[ni]);
+    }
+  }
+  if constexpr (kFast) cp_async_wait<0>();  // only empty groups can remain; leave none behind
+
+  // Epilogue: straight from the accumulators, bounds-checked, rounded to the output type. In a
+  // column-major C the 8 lanes of a group (same t) write 8 consecutive rows of one column.
+  T* C_blk = C + m0 + static_cast<std::size_t>(n0) * m;
+#pragma unroll
+  for (int mi = 0; mi < tc::kFragsM; ++mi)
+#pragma unroll
+    for (int ni = 0; ni < tc::kFragsN; ++ni)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const int r = tc::acc_row(wm, mi, lane, i);
+        const int c = tc::acc_col(wn, ni, lane, i);
+        if (r < rows_a && c < rows_b) C_blk[r + static_cast<std::size_t>(c) * m] = from_float<T>(acc[mi][ni][i]);
+      }
+#else
+  // Compiled for an architecture without these instructions: the launcher never runs this (it
+  // refuses devices below 8.0 and code whose PTX target is below 8.0).
+  (void)m, (void)n, (void)k, (void)A, (void)B, (void)C;
+#endif
+}
+
+// ---- Launcher ------------------------------------------------------------------------------------
+
+// Per device: 0 unknown, 1 usable, 2 compute capability below 8.0, 3 this binary carries no
+// sm_80+ code for it (e.g. built for 7.5 only and JIT-compiled: the kernel body would be empty).
+std::mutex g_mutex;
+std::vector<int> g_device_state;
+
+template <class T, bool kFast>
+cudaError_t ptx_version(int* version) {
+  cudaFuncAttributes attr{};
+  const cudaError_t e = cudaFuncGetAttributes(&attr, tc_gemm_kernel<T, kFast>);
+  *version = attr.ptxVersion;
+  return e;
+}
+
+cudaError_t device_state(int* state) {
+  int dev = 0;
+  cudaError_t e = cudaGetDevice(&dev);
+  if (e != cudaSuccess) return e;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (dev >= 0 && static_cast<std::size_t>(dev) < g_device_state.size() && g_device_state[dev] != 0) {
+    *state = g_device_state[dev];
+    return cudaSuccess;
+  }
+  int major = 0, minor = 0;
+  if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
+  if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
+  int s = 1;
+  if (!tc_gemm_supported(major, minor)) {
+    s = 2;
+  } else {
+    int v[4] = {};
+    if ((e = ptx_version<__half, true>(&v[0])) != cudaSuccess) return e;
+    if ((e = ptx_version<__half, false>(&v[1])) != cudaSuccess) return e;
+    if ((e = ptx_version<__nv_bfloat16, true>(&v[2])) != cudaSuccess) return e;
+    if ((e = ptx_version<__nv_bfloat16, false>(&v[3])) != cudaSuccess) return e;
+    for (int x : v)
+      if (x < 80) s = 3;
+  }
+  if (dev >= 0) {
+    if (static_cast<std::size_t>(dev) >= g_device_state.size()) g_device_state.resize(dev + 1, 0);
+    g_device_state[dev] = s;
+  }
+  *state = s;
+  return cudaSuccess;
+}
+
+template <class T, bool kFast>
+cudaError_t launch(int blocks, int m, int n, int k, const void* A, const void* B, void* C, cudaStream_t stream) {
+  const auto kernel = tc_gemm_kernel<T, kFast>;
+  // 64 KiB of dynamic shared memory needs the opt-in; set on every call (cheap, and it survives a
+  // cudaDeviceReset that would invalidate a cached "already set").
+  cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, tc::kSmemBytes);
+  if (e != cudaSuccess) return e;
+  // A hint (two blocks per SM want 128 KiB of the unified L1/shared memory); ignore a refusal.
+  if (cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout, cudaSharedmemCarveoutMaxShared) !=
+      cudaSuccess)
+    (void)cudaGetLastError();
+  kernel<<<blocks, tc::kThreads, tc::kSmemBytes, stream>>>(m, n, k, static_cast<const T*>(A),
+                                                           static_cast<const T*>(B), static_cast<T*>(C));
+  return cudaGetLastError();
+}
+
+bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
+
+}  // namespace
+
+bool tc_gemm_supported(int cc_major, int cc_minor) {
+  (void)cc_minor;
+  return cc_major >= 8;
+}
+
+cudaError_t tc_gemm(Half type, int m, int n, int k, const void* A, const void* B, void* C, cudaStream_t stream) {
+  if (m < 1 || n < 1 || k < 1 || A == nullptr || B == nullptr || C == nullptr) return cudaErrorInvalidValue;
+  if (type != Half::fp16 && type != Half::bf16) return cudaErrorInvalidValue;
+  const long long blocks =
+      static_cast<long long>(tc::ceil_div(m, tc::kBlockM)) * static_cast<long long>(tc::ceil_div(n, tc::kBlockN));
+  if (blocks > INT_MAX) return cudaErrorInvalidValue;  // C would need > 2^45 bytes anyway
+
+  int state = 0;
+  const cudaError_t e = device_state(&state);
+  if (e != cudaSuccess) return e;
+  if (state == 2) return cudaErrorInvalidDevice;
+  if (state == 3) return cudaErrorNoKernelImageForDevice;
+
+  const bool fast = k % tc::kChunkElems == 0 && aligned16(A) && aligned16(B);
+  const int nb = static_cast<int>(blocks);
+  if (type == Half::bf16)
+    return fast ? launch<__nv_bfloat16, true>(nb, m, n, k, A, B, C, stream)
+                : launch<__nv_bfloat16, false>(nb, m, n, k, A, B, C, stream);
+  return fast ? launch<__half, true>(nb, m, n, k, A, B, C, stream)
+              : launch<__half, false>(nb, m, n, k, A, B, C, stream);
+}
+
+}  // namespace gpuprobe::kernels

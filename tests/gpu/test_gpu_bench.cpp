@@ -1,0 +1,81 @@
+// Every benchmark of the smoke suite on the real GPU, through the same factory `gpuprobe bench`
+// uses, at small sizes and a short stop rule: each runs and verifies, or is skipped with a reason
+// (a dtype this GPU lacks, a library this image lacks). Label gpu; skips without a GPU.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include "gpu_test_util.hpp"
+#include "gpuprobe/bench/gpu.hpp"
+
+using namespace gpuprobe::bench;
+
+namespace {
+
+gpuprobe::GpuInfo describe_device0() {
+  cudaDeviceProp p{};
+  EXPECT_EQ(cudaGetDeviceProperties(&p, 0), cudaSuccess);
+  gpuprobe::GpuInfo g;
+  g.index = 0;
+  g.name = p.name;
+  g.cc_major = p.major;
+  g.cc_minor = p.minor;
+  g.sm_count = p.multiProcessorCount;
+  g.l2_cache_bytes = static_cast<std::uint64_t>(p.l2CacheSize);
+  char bus[32] = {};
+  if (cudaDeviceGetPCIBusId(bus, sizeof bus, 0) == cudaSuccess) g.pci_bus_id = bus;
+  return g;
+}
+
+MeasureOptions short_rule() {
+  MeasureOptions o;
+  o.rule = {3, 0.0, 0.2, 0.05};
+  o.warmup_seconds = 0;
+  return o;
+}
+
+}  // namespace
+
+TEST(GpuBench, EverySmokeBenchmarkRunsVerifiedOrSkipsWithAReason) {
+  GPUPROBE_REQUIRE_GPU();
+  const auto gpu = describe_device0();
+  CatalogOptions small;
+  small.sizes = {512};
+  const auto specs = select_benchmarks(Suite::smoke, "", small);
+  ASSERT_FALSE(specs.empty());
+  const Factory make = make_gpu_factory(gpu);
+  const auto sampler = make_nvml_clock_sampler(gpu);
+  int ran = 0;
+  for (const auto& s : specs) {
+    const Measurement m = measure(s, make, short_rule(), sampler.get());
+    SCOPED_TRACE(s.gb_name());
+    if (m.status == gpuprobe::BenchStatus::skipped) {
+      EXPECT_FALSE(m.reason.empty());
+      std::printf("skipped %s: %s\n", s.gb_name().c_str(), m.reason.c_str());
+      continue;
+    }
+    EXPECT_EQ(m.status, gpuprobe::BenchStatus::ok) << m.reason;
+    EXPECT_TRUE(m.verification.ok) << m.verification.detail;
+    EXPECT_GE(m.samples.size(), 3u);
+    const auto e = to_entry(s, m, peaks_of(gpu), pcie_peak_of(gpu));
+    std::printf("%-70s %10.2f %s  %s\n", s.gb_name().c_str(), e["value"].is_number() ? e["value"].get<double>() : -1.0,
+                s.unit().c_str(), m.verification.detail.c_str());
+    ++ran;
+  }
+  // FP32 GEMMs, the FP32 convolutions and the memory benchmarks need nothing but a GPU.
+  EXPECT_GE(ran, 10);
+}
+
+TEST(GpuBench, OutOfMemoryIsASkipNotACrash) {
+  GPUPROBE_REQUIRE_GPU();
+  const auto gpu = describe_device0();
+  CatalogOptions huge;
+  huge.sizes = {131072};  // 3 x 64 GiB of FP32 for cuBLAS SGEMM: more than any GPU of 2026 holds
+  const auto specs = select_benchmarks(Suite::smoke, "^matmul/cublas/fp32/", huge);
+  ASSERT_EQ(specs.size(), 1u);
+  std::size_t free_b = 0, total_b = 0;
+  ASSERT_EQ(cudaMemGetInfo(&free_b, &total_b), cudaSuccess);
+  if (free_b > (3ull * 131072 * 131072 * 4)) GTEST_SKIP() << "this GPU holds even that";
+  const Measurement m = measure(specs[0], make_gpu_factory(gpu), short_rule(), nullptr);
+  EXPECT_EQ(m.status, gpuprobe::BenchStatus::skipped);
+  EXPECT_NE(m.reason.find("device memory"), std::string::npos) << m.reason;
+}

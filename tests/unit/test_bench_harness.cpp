@@ -1,0 +1,374 @@
+// The measurement harness without a GPU: fake instances with scripted timings, a fake clock
+// sampler, Google Benchmark driven through the real registration with a recording reporter.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <deque>
+
+#include "gpuprobe/bench/gbench.hpp"
+#include "gpuprobe/bench/harness.hpp"
+
+using namespace gpuprobe::bench;
+using gpuprobe::BenchStatus;
+
+namespace {
+
+BenchSpec gemm_spec(int n = 1024) {
+  BenchSpec s;
+  s.family = Family::matmul;
+  s.impl = "cublas";
+  s.variant = "bf16";
+  s.gemm = {n, n, n};
+  s.params = {{"m", n}, {"n", n}, {"k", n}, {"dtype", "bf16"}};
+  s.dtype = Dtype::bf16;
+  s.work = 2.0 * n * n * static_cast<double>(n);
+  return s;
+}
+
+// Returns the scripted sample times in turn (the last one forever), verifies as told.
+class FakeInstance : public Instance {
+ public:
+  FakeInstance(std::vector<double> times, bool correct) : times_(std::move(times)), correct_(correct) {}
+  double run() override {
+    ++runs;
+    const double t = times_[std::min(next_, times_.size() - 1)];
+    ++next_;
+    return t;
+  }
+  Verification verify() override { return {correct_, correct_ ? "ok" : "3 elements wrong"}; }
+  nlohmann::json details() const override { return {{"algorithm", "fake"}}; }
+  int runs = 0;
+
+ private:
+  std::vector<double> times_;
+  std::size_t next_ = 0;
+  bool correct_;
+};
+
+Factory fake(std::vector<double> times, bool correct = true) {
+  return [=](const BenchSpec&) { return std::make_unique<FakeInstance>(times, correct); };
+}
+
+class FakeClocks : public ClockSampler {
+ public:
+  void start() override { ++starts; }
+  ClockStats stop() override {
+    ++stops;
+    ClockStats s;
+    s.samples = 7;
+    s.sm_mhz_median = 1755;
+    s.sm_mhz_min = 1410;
+    s.sm_mhz_max = 1980;
+    s.throttle_reasons = throttle_reason_names(0x4);
+    return s;
+  }
+  int starts = 0, stops = 0;
+};
+
+MeasureOptions quick() {
+  MeasureOptions o;
+  o.rule = {5, 0.0, 10.0, 0.01};
+  o.warmup_seconds = 0;
+  return o;
+}
+
+}  // namespace
+
+TEST(Measure, WarmsUpThenSamplesUntilTheSpreadIsSmall) {
+  FakeClocks clocks;
+  // Two warm-up runs (the slow first launch is not a sample), then steady 1 ms samples.
+  const Measurement m = measure(gemm_spec(), fake({0.5, 0.2, 0.001}), quick(), &clocks);
+  EXPECT_EQ(m.status, BenchStatus::ok);
+  EXPECT_EQ(m.warmup_runs, 2);
+  EXPECT_EQ(m.samples.size(), 5u);
+  for (double s : m.samples) EXPECT_DOUBLE_EQ(s, 0.001);
+  EXPECT_EQ(m.stop, StopReason::converged);
+  EXPECT_TRUE(m.verification.ok);
+  EXPECT_EQ(m.details["algorithm"], "fake");
+  EXPECT_EQ(clocks.starts, 1);
+  EXPECT_EQ(clocks.stops, 1);
+  EXPECT_EQ(m.clocks.samples, 7u);
+}
+
+TEST(Measure, NoisySamplesRunIntoTheBudget) {
+  MeasureOptions o = quick();
+  o.rule.max_seconds = 0.05;  // wall-clock budget of the loop
+  std::vector<double> noisy;
+  for (int i = 0; i < 100000; ++i) noisy.push_back(i % 2 ? 0.001 : 0.002);
+  const Measurement m = measure(gemm_spec(), fake(noisy), o, nullptr);
+  EXPECT_EQ(m.status, BenchStatus::ok);
+  EXPECT_EQ(m.stop, StopReason::budget);
+  EXPECT_GT(summarize(m.samples).rel_spread, 0.3);
+}
+
+TEST(Measure, SkipFailureAndWrongResults) {
+  const Factory skipping = [](const BenchSpec&) -> std::unique_ptr<Instance> { throw Skip("needs cc 8.9"); };
+  Measurement m = measure(gemm_spec(), skipping, quick(), nullptr);
+  EXPECT_EQ(m.status, BenchStatus::skipped);
+  EXPECT_EQ(m.reason, "needs cc 8.9");
+
+  const Factory failing = [](const BenchSpec&) -> std::unique_ptr<Instance> {
+    throw std::runtime_error("cublasLtMatmul: CUBLAS_STATUS_EXECUTION_FAILED");
+  };
+  m = measure(gemm_spec(), failing, quick(), nullptr);
+  EXPECT_EQ(m.status, BenchStatus::failed);
+  EXPECT_NE(m.reason.find("EXECUTION_FAILED"), std::string::npos);
+
+  m = measure(gemm_spec(), fake({0.001}, /*correct=*/false), quick(), nullptr);
+  EXPECT_EQ(m.status, BenchStatus::failed);
+  EXPECT_EQ(m.reason, "wrong result: 3 elements wrong");
+
+  m = measure(gemm_spec(), nullptr, quick(), nullptr);
+  EXPECT_EQ(m.status, BenchStatus::skipped);
+
+  // A timer that reports nothing is an error, not an infinite throughput.
+  m = measure(gemm_spec(), fake({0.001, 0.001, 0.0}), quick(), nullptr);
+  EXPECT_EQ(m.status, BenchStatus::failed);
+}
+
+TEST(Measure, ClockSamplerStopsAlsoWhenTheRunThrows) {
+  class Throwing : public Instance {
+   public:
+    double run() override {
+      if (++n > 3) throw std::runtime_error("illegal address");
+      return 0.001;
+    }
+    Verification verify() override { return {true, ""}; }
+    int n = 0;
+  };
+  FakeClocks clocks;
+  const Measurement m =
+      measure(gemm_spec(), [](const BenchSpec&) { return std::make_unique<Throwing>(); }, quick(), &clocks);
+  EXPECT_EQ(m.status, BenchStatus::failed);
+  EXPECT_EQ(clocks.starts, 1);
+  EXPECT_EQ(clocks.stops, 1);
+}
+
+TEST(Entry, ThroughputPeakAndClocks) {
+  Measurement m;
+  m.samples = {0.002, 0.001, 0.004};
+  m.verification = {true, "Freivalds: verified"};
+  m.stop = StopReason::converged;
+  m.clocks.samples = 3;
+  m.clocks.sm_mhz_median = 1700;
+  m.clocks.throttle_reasons = {"power cap"};
+  GpuPeaks peaks;
+  peaks.bf16 = 989.0;
+  const BenchSpec s = gemm_spec(4096);
+  const auto e = to_entry(s, m, peaks, std::nullopt);
+  const double flops = 2.0 * 4096.0 * 4096.0 * 4096.0;
+  EXPECT_EQ(e["name"], "matmul/cublas/bf16");
+  EXPECT_EQ(e["unit"], "TFLOP/s");
+  EXPECT_DOUBLE_EQ(e["value"].get<double>(), flops / 0.002 / 1e12);  // the median sample
+  EXPECT_DOUBLE_EQ(e["min"].get<double>(), flops / 0.004 / 1e12);
+  EXPECT_DOUBLE_EQ(e["max"].get<double>(), flops / 0.001 / 1e12);
+  EXPECT_NEAR(e["peak_percent"].get<double>(), 100.0 * flops / 0.002 / 1e12 / 989.0, 1e-9);
+  EXPECT_EQ(e["verified"], true);
+  EXPECT_EQ(e["status"], "ok");
+  EXPECT_EQ(e["implementation"], "library");
+  EXPECT_EQ(e["throttled"], true);
+  EXPECT_EQ(e["throttle_reasons"][0], "power cap");
+  EXPECT_NEAR(e["time_ms"]["median"].get<double>(), 2.0, 1e-12);
+  // compare/report read it.
+  const auto back = gpuprobe::benchmarks_from_json(nlohmann::json::array({e}));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].status, BenchStatus::ok);
+  EXPECT_NEAR(*back[0].value, e["value"].get<double>(), 1e-9);
+}
+
+TEST(Entry, FailedAndSkippedCarryNoThroughput) {
+  Measurement m;
+  m.samples = {0.001, 0.001};
+  m.status = BenchStatus::failed;
+  m.reason = "wrong result: Freivalds: WRONG";
+  m.verification = {false, "Freivalds: WRONG"};
+  GpuPeaks peaks;
+  peaks.bf16 = 989.0;
+  auto e = to_entry(gemm_spec(), m, peaks, std::nullopt);
+  EXPECT_TRUE(e["value"].is_null());
+  EXPECT_TRUE(e["min"].is_null());
+  EXPECT_TRUE(e["max"].is_null());
+  EXPECT_TRUE(e["peak_percent"].is_null());
+  EXPECT_EQ(e["verified"], false);
+  EXPECT_EQ(e["status"], "failed");
+  EXPECT_EQ(e["reason"], "wrong result: Freivalds: WRONG");
+  EXPECT_NO_THROW(gpuprobe::benchmarks_from_json(nlohmann::json::array({e})));
+
+  Measurement skipped;
+  skipped.status = BenchStatus::skipped;
+  skipped.reason = "FP8 needs compute capability 8.9";
+  e = to_entry(gemm_spec(), skipped, peaks, std::nullopt);
+  EXPECT_EQ(e["status"], "skipped");
+  EXPECT_TRUE(e["value"].is_null());
+  EXPECT_TRUE(e["verified"].is_null());
+}
+
+TEST(Entry, MemoryPeaksAreDramOrPcie) {
+  BenchSpec d2d;
+  d2d.family = Family::memory;
+  d2d.impl = "memcpy";
+  d2d.variant = "d2d";
+  d2d.work_kind = Work::bytes;
+  d2d.bytes = 1ull << 30;
+  d2d.work = 2.0 * d2d.bytes;
+  d2d.device_memory_peak = true;
+  Measurement m;
+  m.samples = {d2d.work / 4.0e12};  // 4 TB/s
+  m.verification = {true, ""};
+  GpuPeaks peaks;
+  peaks.mem_gbps = 4800;
+  auto e = to_entry(d2d, m, peaks, 63.0);
+  EXPECT_EQ(e["unit"], "GB/s");
+  EXPECT_NEAR(e["value"].get<double>(), 4000.0, 1e-6);
+  EXPECT_NEAR(e["peak_percent"].get<double>(), 100.0 * 4000 / 4800, 1e-9);
+  BenchSpec h2d = d2d;
+  h2d.variant = "h2d_pinned";
+  h2d.device_memory_peak = false;
+  h2d.work = static_cast<double>(h2d.bytes);
+  m.samples = {h2d.work / 50e9};
+  e = to_entry(h2d, m, peaks, 63.0);
+  EXPECT_NEAR(e["peak_percent"].get<double>(), 100.0 * 50 / 63, 1e-9);
+}
+
+TEST(Entry, PcieRates) {
+  EXPECT_NEAR(*pcie_gbps(5, 16), 63.015, 0.01);  // 32 GT/s x16, 128b/130b
+  EXPECT_NEAR(*pcie_gbps(4, 16), 31.5, 0.01);
+  EXPECT_NEAR(*pcie_gbps(3, 16), 15.75, 0.01);
+  EXPECT_NEAR(*pcie_gbps(1, 1), 0.25, 1e-12);
+  EXPECT_FALSE(pcie_gbps(0, 16));
+  EXPECT_FALSE(pcie_gbps(7, 16));
+  EXPECT_FALSE(pcie_gbps(4, 0));
+}
+
+TEST(Entry, BaselinePercentMatchesNameAndParams) {
+  nlohmann::json entries = nlohmann::json::array();
+  entries.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 4096}}}, {"value", 50.0}});
+  entries.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 8192}}}, {"value", 60.0}});
+  entries.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 4096}}}, {"value", 45.0},
+                     {"baseline", "matmul/cublas/fp32"}});
+  entries.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 2048}}}, {"value", 40.0},
+                     {"baseline", "matmul/cublas/fp32"}});
+  entries.push_back({{"name", "matmul/naive/fp32"}, {"params", {{"m", 8192}}}, {"value", nullptr},
+                     {"baseline", "matmul/cublas/fp32"}});
+  add_baseline_percent(entries);
+  EXPECT_NEAR(entries[2]["baseline_percent"].get<double>(), 90.0, 1e-12);
+  EXPECT_TRUE(entries[3]["baseline_percent"].is_null());  // no baseline at that size
+  EXPECT_TRUE(entries[4]["baseline_percent"].is_null());  // failed: no value
+  EXPECT_FALSE(entries[0].contains("baseline_percent"));
+}
+
+TEST(Verdict, FailedOrNothingMeasuredIsExitOne) {
+  auto entry = [](const char* st) { return nlohmann::json{{"name", "x"}, {"status", st}}; };
+  nlohmann::json all_ok = {entry("ok"), entry("ok"), entry("skipped")};
+  auto v = bench_verdict(all_ok);
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.line, "OK: 2 benchmarks measured and verified, 1 skipped");
+  v = bench_verdict(nlohmann::json{entry("ok"), entry("failed")});
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_EQ(v.line.rfind("FAIL: 1 of 2 benchmarks failed (x)", 0), 0u) << v.line;
+  v = bench_verdict(nlohmann::json{entry("skipped")});
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_EQ(v.line, "FAIL: nothing measured (1 of 1 benchmarks skipped)");
+}
+
+TEST(Harness, ThrottleReasons) {
+  EXPECT_TRUE(throttle_reason_names(0).empty());
+  EXPECT_TRUE(throttle_reason_names(0x1 | 0x2 | 0x10 | 0x100).empty()) << "idle, app clocks, sync boost, display";
+  EXPECT_EQ(throttle_reason_names(0x4 | 0x40),
+            (std::vector<std::string>{"power cap", "thermal (hardware)"}));
+  EXPECT_EQ(throttle_reason_names(0x8 | 0x20 | 0x80).size(), 3u);
+}
+
+TEST(Harness, ProgressLineAndTable) {
+  EXPECT_EQ(progress_line(3, 27, "matmul/cublas/bf16/m:4096/n:4096/k:4096", 12.4, 40.2),
+            "[ 3/27] matmul/cublas/bf16/m:4096/n:4096/k:4096  elapsed 12 s  ETA 40 s");
+  EXPECT_EQ(progress_line(1, 5, "a", 0, std::nullopt), "[1/5] a  elapsed 0 s");
+  nlohmann::json entries = nlohmann::json::array();
+  entries.push_back({{"name", "matmul/cublas/bf16"}, {"params", {{"m", 4096}, {"n", 4096}, {"k", 4096}}},
+                     {"unit", "TFLOP/s"}, {"value", 771.25}, {"peak_percent", 78.0}, {"rel_spread", 0.004},
+                     {"verified", true}, {"status", "ok"}});
+  entries.push_back({{"name", "matmul/cublaslt/fp8"}, {"params", {{"m", 4096}, {"n", 4096}, {"k", 4096}}},
+                     {"unit", "TFLOP/s"}, {"value", nullptr}, {"status", "skipped"}, {"reason", "needs cc 8.9"}});
+  entries.push_back({{"name", "memory/memcpy/d2d"}, {"params", {{"bytes", 1073741824}}}, {"unit", "GB/s"},
+                     {"value", nullptr}, {"status", "failed"}, {"reason", "wrong result: 12 elements"}});
+  const std::string t = render_bench_table(entries, false);
+  EXPECT_NE(t.find("4096x4096x4096"), std::string::npos) << t;
+  EXPECT_NE(t.find("771.25"), std::string::npos);
+  EXPECT_NE(t.find("78.0"), std::string::npos);
+  EXPECT_NE(t.find("0.40%"), std::string::npos);
+  EXPECT_NE(t.find("verified"), std::string::npos);
+  EXPECT_NE(t.find("skipped: needs cc 8.9"), std::string::npos);
+  EXPECT_NE(t.find("1 GiB"), std::string::npos);
+  EXPECT_NE(t.find("FAILED: wrong result: 12 elements"), std::string::npos);
+  EXPECT_EQ(t.find("\033["), std::string::npos) << "no colour when not asked";
+  EXPECT_NE(render_bench_table(entries, true).find("\033[31m"), std::string::npos);
+}
+
+TEST(MeasureOptions, SuitesGetLongerBudgets) {
+  const auto s = measure_options_for(Suite::smoke), d = measure_options_for(Suite::standard),
+             f = measure_options_for(Suite::full);
+  EXPECT_LT(s.rule.max_seconds, d.rule.max_seconds);
+  EXPECT_LT(d.rule.max_seconds, f.rule.max_seconds);
+  EXPECT_LE(d.rule.target_rel_spread, 0.01);
+  EXPECT_GE(s.rule.min_samples, 5u);
+}
+
+// Google Benchmark as the harness: the real registration, run with a recording reporter.
+TEST(GoogleBenchmark, RegistersTheTableAndReportsRatesFromTheMedian) {
+  RunPlan plan;
+  plan.specs = {gemm_spec(1024), gemm_spec(2048)};
+  plan.specs[1].impl = "cublaslt";
+  plan.factory = fake({0.010, 0.010, 0.002, 0.001, 0.003});
+  plan.measure = quick();
+  plan.measure.rule.target_rel_spread = 10;  // converge at the minimum sample count
+  plan.peaks.bf16 = 100;
+  std::vector<std::string> started;
+  plan.on_start = [&](std::size_t i, std::size_t n, const BenchSpec& s) {
+    started.push_back(std::to_string(i) + "/" + std::to_string(n) + " " + s.gb_name());
+  };
+  Collector col;
+  register_benchmarks(plan, col);
+  RecordingReporter rec;
+  EXPECT_EQ(run_google_benchmark({}, rec), 2u);
+  ASSERT_EQ(rec.rows.size(), 2u);
+  EXPECT_EQ(rec.rows[0].name, "matmul/cublas/bf16/m:1024/n:1024/k:1024/iterations:1/manual_time");
+  EXPECT_EQ(started, (std::vector<std::string>{"1/2 matmul/cublas/bf16/m:1024/n:1024/k:1024",
+                                                "2/2 matmul/cublaslt/bf16/m:2048/n:2048/k:2048"}));
+  // Samples after 2 warm-ups: 0.002, 0.001, 0.003, 0.003, 0.003 -> median 3 ms.
+  EXPECT_NEAR(rec.rows[0].real_time, 3.0, 1e-9);  // milliseconds
+  EXPECT_NEAR(rec.rows[0].counters["FLOP/s"], 2.0 * 1024 * 1024 * 1024 / 0.003, 1e3);
+  EXPECT_EQ(rec.rows[0].counters["verified"], 1);
+  EXPECT_EQ(rec.rows[0].counters["samples"], 5);
+  const auto entries = col.entries(plan);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_NEAR(entries[0]["value"].get<double>(), 2.0 * 1024 * 1024 * 1024 / 0.003 / 1e12, 1e-12);
+  EXPECT_NEAR(entries[0]["peak_percent"].get<double>(), entries[0]["value"].get<double>(), 1e-12);
+}
+
+TEST(GoogleBenchmark, RepetitionsAddSamplesAndFailuresStick) {
+  RunPlan plan;
+  plan.specs = {gemm_spec(512)};
+  int made = 0;
+  plan.factory = [&](const BenchSpec&) -> std::unique_ptr<Instance> {
+    ++made;
+    return std::make_unique<FakeInstance>(std::vector<double>{0.001}, /*correct=*/made != 2);
+  };
+  plan.measure = quick();
+  Collector col;
+  register_benchmarks(plan, col);
+  RecordingReporter rec;
+  run_google_benchmark({"--benchmark_repetitions=3", "--benchmark_report_aggregates_only=false"}, rec);
+  EXPECT_EQ(made, 3);
+  ASSERT_TRUE(col.slots[0].has_value());
+  EXPECT_EQ(col.slots[0]->status, BenchStatus::failed) << "the second repetition computed a wrong result";
+  EXPECT_EQ(col.slots[0]->samples.size(), 15u);
+  // Reset the global flag for the tests that follow.
+  run_google_benchmark({"--benchmark_repetitions=1"}, rec);
+}
+
+TEST(GoogleBenchmark, UnknownFlagsAreRefused) {
+  ::benchmark::ClearRegisteredBenchmarks();
+  RecordingReporter rec;
+  EXPECT_THROW(run_google_benchmark({"--benchmark_no_such_flag=1"}, rec), std::invalid_argument);
+  EXPECT_THROW(run_google_benchmark({"stray"}, rec), std::invalid_argument);
+}
