@@ -30,7 +30,7 @@ constexpr std::size_t kSampledOutputs = 4096;
 class ConvBase : public Instance {
  public:
   ConvBase(const GpuInfo& gpu, const BenchSpec& spec) : spec_(spec), sh_(spec.conv), e_(elem_of(*spec.dtype)),
-                                                         flush_(gpu.l2_cache_bytes) {
+                                                         work_(gpu.l2_cache_bytes) {
     if (!sh_.valid()) throw Skip("invalid convolution shape");
     const std::size_t es = kernels::elem_size(e_);
     require_free_memory((sh_.x_elems() + sh_.w_elems() + sh_.y_elems()) * es, spec.name());
@@ -39,15 +39,13 @@ class ConvBase : public Instance {
     y_ = DeviceBuffer(sh_.y_elems() * es);
     seed_x_ = fresh_seed();
     seed_w_ = fresh_seed();
-    GPUPROBE_CUDA_CALL(kernels::fill_random(x_.get(), sh_.x_elems(), e_, seed_x_, stream_.get()));
-    GPUPROBE_CUDA_CALL(kernels::fill_random(w_.get(), sh_.w_elems(), e_, seed_w_, stream_.get()));
-    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream_.get()));
+    GPUPROBE_CUDA_CALL(kernels::fill_random(x_.get(), sh_.x_elems(), e_, seed_x_, stream()));
+    GPUPROBE_CUDA_CALL(kernels::fill_random(w_.get(), sh_.w_elems(), e_, seed_w_, stream()));
+    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream()));
   }
 
   double run() override {
-    GPUPROBE_CUDA_CALL(kernels::poison(y_.get(), y_.bytes(), stream_.get()));
-    flush_(stream_.get());
-    return timer_.time(stream_.get(), [this] { enqueue(); });
+    return work_.timed_run(y_, [this] { enqueue(); });
   }
 
   Verification verify() override {
@@ -97,12 +95,11 @@ class ConvBase : public Instance {
 
  protected:
   virtual void enqueue() = 0;
+  cudaStream_t stream() const { return work_.stream(); }
   BenchSpec spec_;
   kernels::ConvShape sh_;
   Elem e_;
-  Stream stream_;
-  EventTimer timer_;
-  L2Flush flush_;
+  TimedWork work_;
   DeviceBuffer x_, w_, y_;
   std::uint64_t seed_x_ = 0, seed_w_ = 0;
 };
@@ -113,7 +110,7 @@ class HandConv : public ConvBase {
 
  protected:
   void enqueue() override {
-    GPUPROBE_CUDA_CALL(kernels::conv2d(kind_, sh_, x_.as<float>(), w_.as<float>(), y_.as<float>(), stream_.get()));
+    GPUPROBE_CUDA_CALL(kernels::conv2d(kind_, sh_, x_.as<float>(), w_.as<float>(), y_.as<float>(), stream()));
   }
 
  private:
@@ -139,7 +136,7 @@ class CudnnConv : public ConvBase {
   CudnnConv(const GpuInfo& gpu, const BenchSpec& spec) : ConvBase(gpu, spec), dnn_(cudnn_lib()) {
     if (!dnn_.probe.usable()) throw Skip("cuDNN unusable: " + dnn_.probe.missing);
     check(dnn_.create(&h_), "cudnnCreate");
-    check(dnn_.set_stream(h_, stream_.get()), "cudnnSetStream");
+    check(dnn_.set_stream(h_, stream()), "cudnnSetStream");
     const cudnnDataType_t dt = e_ == Elem::f16 ? CUDNN_DATA_HALF : e_ == Elem::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
     check(dnn_.create_tensor(&xd_), "x descriptor");
     check(dnn_.create_tensor(&yd_), "y descriptor");

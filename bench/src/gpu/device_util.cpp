@@ -77,6 +77,16 @@ void L2Flush::operator()(cudaStream_t stream) {
   GPUPROBE_CUDA_CALL(cudaMemsetAsync(buf_.get(), ++value_, buf_.bytes(), stream));
 }
 
+double TimedWork::timed_run(const std::function<void()>& prepare, const std::function<void()>& enqueue) {
+  prepare();
+  flush_(stream());
+  return timer_.time(stream(), enqueue);
+}
+
+double TimedWork::timed_run(const DeviceBuffer& out, const std::function<void()>& enqueue) {
+  return timed_run([&] { GPUPROBE_CUDA_CALL(cudaMemsetAsync(out.get(), 0xFF, out.bytes(), stream())); }, enqueue);
+}
+
 void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& f) {
   const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 32);
   if (n < (1u << 16) || threads == 1) {

@@ -87,6 +87,22 @@ class L2Flush {
   unsigned char value_ = 0;
 };
 
+// What every device benchmark instance times with: a dedicated stream, an event timer and the L2
+// flush. timed_run runs `prepare` (poisoning the output), flushes L2, then times `enqueue` alone.
+class TimedWork {
+ public:
+  explicit TimedWork(std::size_t l2_bytes) : flush_(l2_bytes) {}
+  cudaStream_t stream() const { return stream_.get(); }
+  double timed_run(const std::function<void()>& prepare, const std::function<void()>& enqueue);
+  // The usual case: the output is one device buffer, poisoned with 0xFF bytes (NaN in every float type).
+  double timed_run(const DeviceBuffer& out, const std::function<void()>& enqueue);
+
+ private:
+  Stream stream_;
+  EventTimer timer_;
+  L2Flush flush_;
+};
+
 // Runs f(begin, end) over [0, n) split across the host's cores (host-side regeneration and checks
 // of large buffers).
 void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& f);

@@ -66,7 +66,7 @@ float to_float(Elem t, const unsigned char* p) {
 class GemmBase : public Instance {
  public:
   GemmBase(const GpuInfo& gpu, const BenchSpec& spec)
-      : spec_(spec), t_(types_for(*spec.dtype)), flush_(gpu.l2_cache_bytes) {
+      : spec_(spec), t_(types_for(*spec.dtype)), work_(gpu.l2_cache_bytes) {
     const auto& g = spec.gemm;
     const std::uint64_t a = std::uint64_t(g.m) * g.k, b = std::uint64_t(g.k) * g.n, c = std::uint64_t(g.m) * g.n;
     require_free_memory((a + b) * kernels::elem_size(t_.in) + c * kernels::elem_size(t_.out), spec.name());
@@ -75,15 +75,13 @@ class GemmBase : public Instance {
     C_ = DeviceBuffer(c * kernels::elem_size(t_.out));
     seed_a_ = fresh_seed();
     seed_b_ = fresh_seed();
-    GPUPROBE_CUDA_CALL(kernels::fill_random(A_.get(), a, t_.in, seed_a_, stream_.get()));
-    GPUPROBE_CUDA_CALL(kernels::fill_random(B_.get(), b, t_.in, seed_b_, stream_.get()));
-    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream_.get()));
+    GPUPROBE_CUDA_CALL(kernels::fill_random(A_.get(), a, t_.in, seed_a_, stream()));
+    GPUPROBE_CUDA_CALL(kernels::fill_random(B_.get(), b, t_.in, seed_b_, stream()));
+    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream()));
   }
 
   double run() override {
-    GPUPROBE_CUDA_CALL(kernels::poison(C_.get(), C_.bytes(), stream_.get()));
-    flush_(stream_.get());
-    return timer_.time(stream_.get(), [this] { enqueue(); });
+    return work_.timed_run(C_, [this] { enqueue(); });
   }
 
   Verification verify() override {
@@ -113,13 +111,11 @@ class GemmBase : public Instance {
 
  protected:
   virtual void enqueue() = 0;
-  cudaStream_t stream() const { return stream_.get(); }
+  cudaStream_t stream() const { return work_.stream(); }
 
   BenchSpec spec_;
   GemmTypes t_;
-  Stream stream_;
-  EventTimer timer_;
-  L2Flush flush_;
+  TimedWork work_;
   DeviceBuffer A_, B_, C_;
   std::uint64_t seed_a_ = 0, seed_b_ = 0;
 };

@@ -22,7 +22,7 @@ constexpr float kScalar = 1.5f;  // exact in FP32, so scale/triad results are re
 
 class MemoryInstance : public Instance {
  public:
-  MemoryInstance(const GpuInfo& gpu, const BenchSpec& spec) : spec_(spec), n_(spec.bytes / 4), flush_(gpu.l2_cache_bytes) {
+  MemoryInstance(const GpuInfo& gpu, const BenchSpec& spec) : spec_(spec), n_(spec.bytes / 4), work_(gpu.l2_cache_bytes) {
     const std::string& op = spec.variant;
     const bool host = op.rfind("h2d", 0) == 0 || op.rfind("d2h", 0) == 0;
     const int device_buffers = host ? 1 : (op == "reduce" ? 1 : op == "triad" ? 3 : 2);
@@ -41,29 +41,30 @@ class MemoryInstance : public Instance {
           for (std::size_t i = lo; i < hi; ++i) host_[i] = kernels::random_value(Elem::f32, seed_b_, i);
         });
       } else {
-        GPUPROBE_CUDA_CALL(kernels::fill_random(dev_.get(), n_, Elem::f32, seed_b_, stream_.get()));
+        GPUPROBE_CUDA_CALL(kernels::fill_random(dev_.get(), n_, Elem::f32, seed_b_, stream()));
       }
     } else {
       a_ = DeviceBuffer(spec.bytes);
       if (op != "reduce") b_ = DeviceBuffer(spec.bytes);
       if (op == "triad") c_ = DeviceBuffer(spec.bytes);
       float* src = op == "reduce" ? a_.as<float>() : b_.as<float>();
-      GPUPROBE_CUDA_CALL(kernels::fill_random(src, n_, Elem::f32, seed_b_, stream_.get()));
-      if (op == "triad") GPUPROBE_CUDA_CALL(kernels::fill_random(c_.get(), n_, Elem::f32, seed_c_, stream_.get()));
+      GPUPROBE_CUDA_CALL(kernels::fill_random(src, n_, Elem::f32, seed_b_, stream()));
+      if (op == "triad") GPUPROBE_CUDA_CALL(kernels::fill_random(c_.get(), n_, Elem::f32, seed_c_, stream()));
     }
-    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream_.get()));
+    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(stream()));
   }
 
   double run() override {
     const std::string& op = spec_.variant;
-    cudaStream_t s = stream_.get();
-    // Poison the destination (NaN), flush L2, then time only the transfer or kernel.
-    if (op.rfind("d2h", 0) == 0) std::memset(host_, 0xFF, spec_.bytes);
-    else if (op.rfind("h2d", 0) == 0) GPUPROBE_CUDA_CALL(kernels::poison(dev_.get(), spec_.bytes, s));
-    else if (op != "reduce") GPUPROBE_CUDA_CALL(kernels::poison(a_.get(), spec_.bytes, s));
-    else GPUPROBE_CUDA_CALL(kernels::poison(sum(), sizeof(double), s));
-    flush_(s);
-    return timer_.time(s, [&] {
+    cudaStream_t s = stream();
+    // Poison the destination (NaN); then only the transfer or kernel is timed.
+    auto prepare = [&] {
+      if (op.rfind("d2h", 0) == 0) std::memset(host_, 0xFF, spec_.bytes);
+      else if (op.rfind("h2d", 0) == 0) GPUPROBE_CUDA_CALL(kernels::poison(dev_.get(), spec_.bytes, s));
+      else if (op != "reduce") GPUPROBE_CUDA_CALL(kernels::poison(a_.get(), spec_.bytes, s));
+      else GPUPROBE_CUDA_CALL(kernels::poison(sum(), sizeof(double), s));
+    };
+    return work_.timed_run(prepare, [&] {
       if (op == "d2d") GPUPROBE_CUDA_CALL(cudaMemcpyAsync(a_.get(), b_.get(), spec_.bytes, cudaMemcpyDeviceToDevice, s));
       else if (op.rfind("h2d", 0) == 0)
         GPUPROBE_CUDA_CALL(cudaMemcpyAsync(dev_.get(), host_, spec_.bytes, cudaMemcpyHostToDevice, s));
@@ -77,7 +78,7 @@ class MemoryInstance : public Instance {
 
   Verification verify() override {
     const std::string& op = spec_.variant;
-    cudaStream_t s = stream_.get();
+    cudaStream_t s = stream();
     unsigned long long bad = 0;
     if (op == "reduce") {
       const double got = read_back(sum(), s);
@@ -136,11 +137,11 @@ class MemoryInstance : public Instance {
     return reinterpret_cast<double*>(static_cast<char*>(counter_.get()) + sizeof(unsigned long long));
   }
 
+  cudaStream_t stream() const { return work_.stream(); }
+
   BenchSpec spec_;
   std::size_t n_;
-  Stream stream_;
-  EventTimer timer_;
-  L2Flush flush_;
+  TimedWork work_;
   DeviceBuffer a_, b_, c_, dev_, counter_;
   std::unique_ptr<PinnedBuffer> pinned_;
   std::vector<float> pageable_;
