@@ -164,6 +164,7 @@ int run_bench(const BenchOptions& o) {
   const bench::BenchVerdict v = bench::bench_verdict(entries);
   return sink.with([&](Report& rep) {
     rep.benchmarks = entries;
+    bench::record_libraries(specs, rep.software);
     return finish(rep, v.exit_code, v.line);
   });
 }

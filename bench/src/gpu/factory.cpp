@@ -9,6 +9,7 @@
 
 #include "gpuprobe/bench/gpu.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
 #include "instances.hpp"
 
@@ -24,6 +25,26 @@ Factory make_gpu_factory(const GpuInfo& gpu) {
     }
     return nullptr;
   };
+}
+
+void record_libraries(const std::vector<BenchSpec>& ran, SoftwareInfo& sw) {
+  auto uses = [&](const char* impl) {
+    return std::any_of(ran.begin(), ran.end(), [&](const BenchSpec& s) { return s.impl == impl; });
+  };
+  auto note = [&](const char* key, const LibraryProbe& p) {
+    sw.libraries[key] = p.lib.loaded() ? p.lib.path() : "missing: " + p.missing;
+  };
+  if (uses("cublas")) {
+    const Cublas& c = cublas_lib();
+    note("cublas", c.probe);
+    if (!c.probe.version.empty()) sw.cublas_version = c.probe.version;
+  }
+  if (uses("cublaslt")) note("cublasLt", cublaslt_lib().probe);
+  if (uses("cudnn")) {
+    const Cudnn& d = cudnn_lib();
+    note("cudnn", d.probe);
+    if (!d.probe.version.empty()) sw.cudnn_version = d.probe.version;
+  }
 }
 
 GpuPeaks peaks_of(const GpuInfo& gpu) {

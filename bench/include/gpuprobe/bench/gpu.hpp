@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "gpuprobe/bench/harness.hpp"
 #include "gpuprobe/report/report.hpp"
@@ -19,6 +20,11 @@ Factory make_gpu_factory(const GpuInfo& gpu);
 // Samples the SM clock and the clock-event (throttle) reasons of `gpu` every 10 ms through NVML;
 // nullptr when NVML is unusable or does not know the GPU.
 std::unique_ptr<ClockSampler> make_nvml_clock_sampler(const GpuInfo& gpu);
+
+// Records in `sw` the versions and paths of the libraries the benchmarks `ran` use (cuBLAS,
+// cuBLASLt, cuDNN), as the check does, so that compare sees them in a bench report too. Loads
+// only those libraries (the benchmarks have loaded them already).
+void record_libraries(const std::vector<BenchSpec>& ran, SoftwareInfo& sw);
 
 // The peak rates of `gpu` (datasheet table or estimate) and its PCIe link's theoretical rate.
 GpuPeaks peaks_of(const GpuInfo& gpu);
