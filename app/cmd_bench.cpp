@@ -26,6 +26,7 @@ struct BenchOptions {
   std::string filter;
   std::string sizes;
   std::string json_path;
+  std::string junit_path;
   std::string label;
   int device = 0;
   bool list = false;
@@ -62,6 +63,10 @@ int run_bench(const BenchOptions& o) {
     return kExitUsage;
   }
   if (o.list) return list_benchmarks(specs);
+  if (o.json_path == "-" && o.junit_path == "-") {
+    std::fprintf(stderr, "gpuprobe bench: --json - and --junit - cannot both write to stdout\n");
+    return kExitUsage;
+  }
   try {
     bench::init_google_benchmark(o.gbench_flags);
   } catch (const std::invalid_argument& e) {
@@ -74,8 +79,8 @@ int run_bench(const BenchOptions& o) {
                  o.suite.c_str(), o.filter.c_str());
     return kExitUsage;
   }
-  // With the JSON on stdout, everything for people goes to stderr.
-  FILE* out = o.json_path == "-" ? stderr : stdout;
+  // With the JSON (or JUnit) on stdout, everything for people goes to stderr.
+  FILE* out = o.json_path == "-" || o.junit_path == "-" ? stderr : stdout;
   TableStyle style;
   style.color = want_color(fileno(out));
 
@@ -101,13 +106,16 @@ int run_bench(const BenchOptions& o) {
     rep.exit_code = code;
     rep.verdict = line;
     int rc = code;
-    if (!o.json_path.empty()) {
-      const std::string err = write_output(o.json_path, to_json(rep).dump(2) + "\n");
+    auto write = [&](const std::string& path, const std::string& text) {
+      if (path.empty()) return;
+      const std::string err = write_output(path, text);
       if (!err.empty()) {
         std::fprintf(stderr, "gpuprobe bench: %s\n", err.c_str());
         rc = kExitInternal;
       }
-    }
+    };
+    write(o.json_path, to_json(rep).dump(2) + "\n");
+    write(o.junit_path, render_junit(rep));
     std::fprintf(o.quiet ? stderr : out, "%s\n", line.c_str());
     std::fflush(nullptr);
     return rc;
@@ -190,6 +198,8 @@ void setup_bench(CLI::App& app) {
           },
           "N,N,...", "sizes"));
   sub->add_option("--json", o->json_path, "Write the JSON report to FILE ('-' for stdout; the table then goes to stderr)")
+      ->type_name("FILE");
+  sub->add_option("--junit", o->junit_path, "Write JUnit XML to FILE: the pre-checks, then one testcase per benchmark")
       ->type_name("FILE");
   sub->add_option("--label", o->label, "Label of this machine in comparisons (default: EC2 instance type, else hostname)");
   sub->add_option("--device", o->device, "Index of the GPU to measure (default 0)")->check(CLI::Range(0, 1023));

@@ -128,48 +128,130 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
-std::string render_junit(const Report& r) {
-  int failures = 0, skipped = 0;
-  double total_ms = 0;
-  for (const auto& c : r.checks) {
-    if (c.status == Status::fail) ++failures;
-    if (c.status == Status::skip) ++skipped;
-    total_ms += c.duration_ms;
+namespace {
+
+struct JunitCase {
+  std::string name;
+  double seconds = 0;
+  enum { pass, fail, skip } kind = pass;
+  std::string message, type;
+  std::string body;  // the <failure> text
+  std::string out;   // <system-out>
+};
+
+// One testcase per benchmark: failed -> <failure>, skipped -> <skipped>, the numbers in system-out.
+std::vector<JunitCase> benchmark_cases(const nlohmann::json& benchmarks) {
+  std::vector<JunitCase> out;
+  if (!benchmarks.is_array()) return out;
+  for (const auto& e : benchmarks) {
+    if (!e.is_object()) continue;
+    JunitCase c;
+    c.name = e.value("name", std::string("?"));
+    if (const auto it = e.find("params"); it != e.end() && it->is_object())
+      for (const auto& [k, v] : it->items()) c.name += " " + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    if (const auto it = e.find("wall_seconds"); it != e.end() && it->is_number()) c.seconds = it->get<double>();
+    const std::string status = e.value("status", std::string("ok"));
+    const std::string reason = e.value("reason", std::string());
+    char buf[256];
+    const auto num = [&](const char* k) {
+      const auto it = e.find(k);
+      return it != e.end() && it->is_number() ? it->get<double>() : -1.0;
+    };
+    std::snprintf(buf, sizeof buf, "%.4g %s, %.1f %% of peak, spread %.2f %%", num("value"),
+                  e.value("unit", std::string()).c_str(), num("peak_percent"), 100.0 * num("rel_spread"));
+    if (status == "failed") {
+      c.kind = JunitCase::fail;
+      c.message = reason;
+      c.type = e.value("verified", true) == false ? "wrong_result" : "error";
+      c.body = reason;
+      c.out = "failed: " + reason;
+    } else if (status == "skipped") {
+      c.kind = JunitCase::skip;
+      c.message = reason;
+      c.out = "skipped: " + reason;
+    } else {
+      c.out = buf;
+      if (e.contains("verification") && e["verification"].is_string()) c.out += "\n" + e["verification"].get<std::string>();
+    }
+    out.push_back(std::move(c));
   }
-  const std::string suite = "gpuprobe." + (r.command.empty() ? std::string("check") : r.command);
+  return out;
+}
+
+}  // namespace
+
+std::string render_junit(const Report& r) {
+  std::vector<JunitCase> checks;
+  for (const auto& c : r.checks) {
+    JunitCase j;
+    j.name = c.id;
+    j.seconds = c.duration_ms / 1000.0;
+    j.kind = c.status == Status::fail ? JunitCase::fail : c.status == Status::skip ? JunitCase::skip : JunitCase::pass;
+    j.message = c.message;
+    j.type = c.reason;
+    j.body = c.message + (c.hint.empty() ? "" : "\nfix: " + c.hint);
+    j.out = std::string(to_string(c.status)) + ": " + j.body;
+    checks.push_back(std::move(j));
+  }
+  const std::string command = r.command.empty() ? std::string("check") : r.command;
+  // `check`: one suite of checks. `bench`: the checks that ran first, then one testcase per benchmark.
+  std::vector<std::pair<std::string, std::vector<JunitCase>>> suites = {{"gpuprobe." + command, std::move(checks)}};
+  auto bench = benchmark_cases(r.benchmarks);
+  if (!bench.empty()) suites.emplace_back("gpuprobe." + command + ".benchmarks", std::move(bench));
+
+  auto count = [](const std::vector<JunitCase>& v, int& fails, int& skips, double& secs) {
+    for (const auto& c : v) {
+      fails += c.kind == JunitCase::fail;
+      skips += c.kind == JunitCase::skip;
+      secs += c.seconds;
+    }
+  };
+  int all_fail = 0, all_skip = 0;
+  double all_secs = 0;
+  std::size_t all_tests = 0;
+  for (const auto& [name, cases] : suites) {
+    count(cases, all_fail, all_skip, all_secs);
+    all_tests += cases.size();
+  }
   std::ostringstream os;
   char t[32];
-  std::snprintf(t, sizeof t, "%.3f", total_ms / 1000.0);
+  std::snprintf(t, sizeof t, "%.3f", all_secs);
   os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  os << "<testsuites name=\"gpuprobe\" tests=\"" << r.checks.size() << "\" failures=\"" << failures
-     << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << t << "\">\n";
-  os << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << r.checks.size() << "\" failures=\""
-     << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << t << "\" timestamp=\""
-     << xml_escape(r.created_at) << "\" hostname=\"" << xml_escape(r.host.hostname) << "\">\n";
-  os << "    <properties>\n";
-  auto prop = [&](const std::string& k, const std::string& v) {
-    os << "      <property name=\"" << xml_escape(k) << "\" value=\"" << xml_escape(v) << "\"/>\n";
-  };
-  prop("label", r.label);
-  prop("verdict", r.verdict);
-  prop("exit_code", std::to_string(r.exit_code));
-  prop("driver_version", r.software.driver_version.value_or(""));
-  for (const auto& g : r.gpus) prop("gpu." + std::to_string(g.index), g.name);
-  os << "    </properties>\n";
-  for (const auto& c : r.checks) {
-    std::snprintf(t, sizeof t, "%.3f", c.duration_ms / 1000.0);
-    os << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(c.id) << "\" time=\"" << t
-       << "\">\n";
-    const std::string body = c.message + (c.hint.empty() ? "" : "\nfix: " + c.hint);
-    if (c.status == Status::fail)
-      os << "      <failure message=\"" << xml_escape(c.message) << "\" type=\"" << xml_escape(c.reason) << "\">"
-         << xml_escape(body) << "</failure>\n";
-    else if (c.status == Status::skip)
-      os << "      <skipped message=\"" << xml_escape(c.message) << "\"/>\n";
-    os << "      <system-out>" << xml_escape(std::string(to_string(c.status)) + ": " + body) << "</system-out>\n";
-    os << "    </testcase>\n";
+  os << "<testsuites name=\"gpuprobe\" tests=\"" << all_tests << "\" failures=\"" << all_fail
+     << "\" errors=\"0\" skipped=\"" << all_skip << "\" time=\"" << t << "\">\n";
+  for (const auto& [suite, cases] : suites) {
+    int fails = 0, skips = 0;
+    double secs = 0;
+    count(cases, fails, skips, secs);
+    std::snprintf(t, sizeof t, "%.3f", secs);
+    os << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << cases.size() << "\" failures=\"" << fails
+       << "\" errors=\"0\" skipped=\"" << skips << "\" time=\"" << t << "\" timestamp=\"" << xml_escape(r.created_at)
+       << "\" hostname=\"" << xml_escape(r.host.hostname) << "\">\n";
+    os << "    <properties>\n";
+    auto prop = [&](const std::string& k, const std::string& v) {
+      os << "      <property name=\"" << xml_escape(k) << "\" value=\"" << xml_escape(v) << "\"/>\n";
+    };
+    prop("label", r.label);
+    prop("verdict", r.verdict);
+    prop("exit_code", std::to_string(r.exit_code));
+    prop("driver_version", r.software.driver_version.value_or(""));
+    for (const auto& g : r.gpus) prop("gpu." + std::to_string(g.index), g.name);
+    os << "    </properties>\n";
+    for (const auto& c : cases) {
+      std::snprintf(t, sizeof t, "%.3f", c.seconds);
+      os << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(c.name) << "\" time=\"" << t
+         << "\">\n";
+      if (c.kind == JunitCase::fail)
+        os << "      <failure message=\"" << xml_escape(c.message) << "\" type=\"" << xml_escape(c.type) << "\">"
+           << xml_escape(c.body) << "</failure>\n";
+      else if (c.kind == JunitCase::skip)
+        os << "      <skipped message=\"" << xml_escape(c.message) << "\"/>\n";
+      os << "      <system-out>" << xml_escape(c.out) << "</system-out>\n";
+      os << "    </testcase>\n";
+    }
+    os << "  </testsuite>\n";
   }
-  os << "  </testsuite>\n</testsuites>\n";
+  os << "</testsuites>\n";
   return os.str();
 }
 

@@ -52,6 +52,9 @@ bats_require_minimum_version 1.5.0
   [[ "$output" == *"no benchmark of suite 'standard' matches"* ]]
   run "$GPUPROBE" bench --device -1
   [ "$status" -eq 2 ]
+  run "$GPUPROBE" bench --json - --junit -
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"cannot both write to stdout"* ]]
 }
 
 @test "Google Benchmark flags go after --; unknown ones are a usage error before anything runs" {
@@ -67,8 +70,16 @@ bats_require_minimum_version 1.5.0
 
 @test "no driver: exit 3, the --gpus all diagnosis, a report with the pre-checks and no benchmark" {
   require_no_driver
-  run "$GPUPROBE" bench --suite smoke --json "$TEST_TMP/b.json" -- --benchmark_repetitions=2
+  run "$GPUPROBE" bench --suite smoke --json "$TEST_TMP/b.json" --junit "$TEST_TMP/b.xml" -- --benchmark_repetitions=2
   [ "$status" -eq 3 ]
+  python3 - "$TEST_TMP/b.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.findall(".//testcase")
+assert [c.get("name") for c in cases] == ["driver", "compat", "devices", "nvml", "environment"], cases
+assert all(c.get("classname") == "gpuprobe.bench" for c in cases)
+assert cases[0].find("failure").get("type") == "no_driver"
+PY
   [[ "$output" == *"FAIL  driver"* ]]
   [[ "$output" == *"--gpus all"* ]]
   [[ "$output" == *"nothing to benchmark"* ]]

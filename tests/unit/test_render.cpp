@@ -158,6 +158,29 @@ TEST(RenderJunit, FailureCarriesMessageTypeAndHint) {
   EXPECT_FALSE(contains(xml, "\x01"));
 }
 
+TEST(RenderJunit, BenchReportAddsOneTestcasePerBenchmark) {
+  Report r = sample_report();
+  r.command = "bench";
+  r.benchmarks = nlohmann::json::array(
+      {{{"name", "matmul/cublas/bf16"}, {"params", {{"m", 4096}, {"n", 4096}, {"k", 4096}}}, {"unit", "TFLOP/s"},
+        {"value", 771.25}, {"peak_percent", 78.0}, {"rel_spread", 0.004}, {"status", "ok"}, {"verified", true},
+        {"wall_seconds", 1.5}, {"verification", "Freivalds: verified"}},
+       {{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 4096}}}, {"status", "failed"}, {"verified", false},
+        {"value", nullptr}, {"reason", "wrong result: <worst row 3>"}},
+       {{"name", "matmul/cublaslt/fp8"}, {"status", "skipped"}, {"reason", "needs cc 8.9"}}});
+  const std::string xml = render_junit(r);
+  EXPECT_EQ(xml_problem(xml), "") << xml;
+  EXPECT_EQ(count_of(xml, "<testsuite "), 2u);
+  EXPECT_EQ(count_of(xml, "<testcase "), r.checks.size() + 3);
+  EXPECT_TRUE(contains(xml, "classname=\"gpuprobe.bench.benchmarks\" name=\"matmul/cublas/bf16 k=4096 m=4096 n=4096\" time=\"1.500\""))
+      << xml;
+  EXPECT_TRUE(contains(xml, "771.2 TFLOP/s, 78.0 % of peak, spread 0.40 %")) << xml;
+  EXPECT_TRUE(contains(xml, "<failure message=\"wrong result: &lt;worst row 3&gt;\" type=\"wrong_result\">")) << xml;
+  EXPECT_TRUE(contains(xml, "<skipped message=\"needs cc 8.9\"/>")) << xml;
+  // The totals count checks and benchmarks together.
+  EXPECT_TRUE(contains(xml, "<testsuites name=\"gpuprobe\" tests=\"7\" failures=\"2\" errors=\"0\" skipped=\"2\"")) << xml;
+}
+
 TEST(RenderJunit, EmptyReport) {
   Report r;
   const std::string xml = render_junit(r);
