@@ -14,7 +14,8 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("gpuprobe ") + build::version + " (" + build::git_revision + ")");
   app.footer(
-      "Exit codes: 0 passed, 1 a check failed, 2 usage error, 3 no GPU / no driver, 4 a check hung, 5 internal error.\n"
+      "Exit codes: 0 passed, 1 a check or benchmark failed, 2 usage error, 3 no GPU / no driver, 4 a check hung,\n"
+      "5 internal error (e.g. a file could not be written).\n"
       "Docs: docs/ in the source tree (report schema, exit codes, checks).");
   setup_check(app);
   setup_bench(app);

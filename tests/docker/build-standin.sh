@@ -231,10 +231,13 @@ want_archs="${archs:-75-real;80-real;86-real;89-real;90-real;100-real;120}"
 check "runtime: gpuprobe version lists the architectures built (${want_archs})" \
   bash -c '[[ "$1" == *"architectures: ${2//;/,} "* ]]' _ "$ver" "$want_archs"
 check "runtime: runs as uid 10001, not root" test "$(run_in "$img_runtime" id -u)" = 10001
-check "runtime: no toolchain, no sources (only the binary added)" \
+check "runtime: no toolchain, no sources (only the binary and its libbenchmark added)" \
   run_in "$img_runtime" sh -c '! command -v cmake && ! command -v nvcc && ! command -v g++ && [ ! -e /src ] && [ -x /usr/local/bin/gpuprobe ]'
-check "runtime: bench not in this build yet (the guard the CI workflow and k8s Job use is false)" \
-  run_in "$img_runtime" sh -c '! gpuprobe --help | grep -qE "^ +bench( |$)"'
+check "runtime: gpuprobe bench loads Google Benchmark from the image and lists the smoke suite" \
+  run_in "$img_runtime" sh -c 'gpuprobe bench --list --suite smoke | tail -n 1 | grep -qE "^[0-9]+ benchmarks$"'
+# shellcheck disable=SC2016
+check "runtime: gpuprobe bench without a GPU exits 3 (no driver) with the --gpus all diagnosis" \
+  run_in "$img_runtime" sh -c 'gpuprobe bench --suite smoke >/tmp/b.txt 2>&1; rc=$?; [ "$rc" -eq 3 ] && grep -q -- "--gpus all" /tmp/b.txt'
 
 cfg="$(buildah inspect --type image "$img_runtime")"
 check "runtime: ENTRYPOINT [gpuprobe], CMD [check], USER 10001, OCI labels source/version/revision" python3 -c '
