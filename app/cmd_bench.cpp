@@ -29,6 +29,7 @@ struct BenchOptions {
   std::string junit_path;
   std::string label;
   int device = 0;
+  double timeout_scale = 1.0;
   bool list = false;
   bool quiet = false;
   std::vector<std::string> gbench_flags;  // after `--`
@@ -88,20 +89,8 @@ int run_bench(const BenchOptions& o) {
   ReportSink sink(new_report("bench", collect_host_info(sys), o.label));
   ProbeOptions popts;
   popts.only = kPreChecks;
+  popts.timeout_scale = o.timeout_scale;
   ProbeContext ctx(popts, sys, sink);
-  RunnerHooks hooks;
-  hooks.on_result = [&](const CheckResult& r) {
-    sink.with([&](Report& rep) { rep.checks.push_back(r); });
-    if (!o.quiet) std::fputs(render_check_row(r, style).c_str(), out);
-  };
-  hooks.on_timeout = [&](const CheckResult& r) {
-    if (!o.quiet) std::fputs(render_check_row(r, style).c_str(), out);
-    std::fprintf(stderr, "gpuprobe bench: the %s check hung; nothing to measure\n", r.id.c_str());
-    std::fflush(nullptr);
-    std::_Exit(kExitHung);
-  };
-  run_checks(select_checks(runnable_checks(ctx), popts.only, {}), hooks);
-
   auto finish = [&](Report& rep, int code, const std::string& line) {
     rep.exit_code = code;
     rep.verdict = line;
@@ -120,6 +109,24 @@ int run_bench(const BenchOptions& o) {
     std::fflush(nullptr);
     return rc;
   };
+
+  RunnerHooks hooks;
+  hooks.on_result = [&](const CheckResult& r) {
+    sink.with([&](Report& rep) { rep.checks.push_back(r); });
+    if (!o.quiet) std::fputs(render_check_row(r, style).c_str(), out);
+  };
+  hooks.on_timeout = [&](const CheckResult& r) {
+    // The stuck call cannot be cancelled: write the report so far, naming the check, and end.
+    if (!o.quiet) std::fputs(render_check_row(r, style).c_str(), out);
+    const bool wrote = sink.try_with_for(std::chrono::seconds(5), [&](Report& rep) {
+      rep.checks.push_back(r);
+      finish(rep, kExitHung, compute_verdict(rep.checks, false).line + " — nothing to benchmark");
+    });
+    if (!wrote) std::fprintf(stderr, "gpuprobe bench: the %s check hung; the report could not be written\n", r.id.c_str());
+    std::fflush(nullptr);
+    std::_Exit(kExitHung);
+  };
+  run_checks(select_checks(runnable_checks(ctx), popts.only, {}), hooks);
 
   if (!ctx.gpus_usable()) {
     return sink.with([&](Report& rep) {
@@ -203,6 +210,8 @@ void setup_bench(CLI::App& app) {
       ->type_name("FILE");
   sub->add_option("--label", o->label, "Label of this machine in comparisons (default: EC2 instance type, else hostname)");
   sub->add_option("--device", o->device, "Index of the GPU to measure (default 0)")->check(CLI::Range(0, 1023));
+  sub->add_option("--timeout-scale", o->timeout_scale, "Multiply the time bound of every pre-check (default 1)")
+      ->check(CLI::Range(0.001, 100.0));
   sub->add_flag("--list", o->list, "List the benchmarks selected by --suite/--filter/--sizes, then exit");
   sub->add_flag("-q,--quiet", o->quiet, "No tables; only the verdict line on stderr");
   sub->add_option("gbench_flags", o->gbench_flags, "Google Benchmark flags after --, e.g. -- --benchmark_repetitions=5");

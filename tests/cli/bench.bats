@@ -96,10 +96,12 @@ PY
   [[ "$output" == *'"command": "bench"'* ]]
 }
 
-@test "a hung driver ends bench with exit 4, naming the check" {
-  run with_fake_driver hang timeout 60 "$GPUPROBE" bench --suite smoke
+@test "a hung driver ends bench with exit 4, and the report so far names the check" {
+  run with_fake_driver hang timeout 60 "$GPUPROBE" bench --suite smoke --timeout-scale 0.02 --json "$TEST_TMP/b.json"
   [ "$status" -eq 4 ]
-  [[ "$output" == *"driver check hung"* ]]
+  [[ "$output" == *"HUNG: driver"* ]]
+  [ "$(check_field "$TEST_TMP/b.json" driver reason)" = "timeout" ]
+  [ "$(json "$TEST_TMP/b.json" "r['exit_code']")" = "4" ]
 }
 
 @test "the report bench writes is read by compare" {
