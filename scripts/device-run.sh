@@ -26,7 +26,8 @@ bundle() {
   cmake --build "$b" -j "$(nproc)" || return 1
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE"
   cp "$b/gpuprobe" "$b/gpuprobe_gpu_tests" "$b/gpuprobe_gpu_kernel_tests" "$b/gpuprobe_gpu_bench_tests" \
-    "$b/gpuprobe_cublas_reference" "$b/gpuprobe_unit_tests" "$BUNDLE/"
+    "$b/gpuprobe_unit_tests" "$BUNDLE/"
+  [[ -x "$b/gpuprobe_cublas_reference" ]] && cp "$b/gpuprobe_cublas_reference" "$BUNDLE/"
   # Google Benchmark is a shared library on Debian/Ubuntu: carry it (LD_LIBRARY_PATH in run()).
   mkdir -p "$BUNDLE/lib"
   ldd "$b/gpuprobe" | awk '/libbenchmark/ {print $3}' | xargs -r -I{} cp -L {} "$BUNDLE/lib/"
