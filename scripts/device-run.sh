@@ -75,7 +75,8 @@ run() {
     local exe="$BUNDLE/gpuprobe_gpu_tests"
     [[ $t != gpu ]] && exe="$BUNDLE/gpuprobe_gpu_${t}_tests"
     "$exe" --gtest_output="xml:$OUT/gpu-$t-tests.xml" >"$OUT/gpu-$t-tests.txt" 2>&1
-    say "gpu tests ($t): exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$OUT/gpu-$t-tests.txt" | tr '\n' ' ')"
+    say "gpu tests ($t): exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$OUT/gpu-$t-tests.txt" | tr '\n' ' ')"
+    grep -E '^\[  FAILED  \] [A-Za-z]' "$OUT/gpu-$t-tests.txt" | sort -u | head -20 | sed 's/^/    /' | tee -a "$log"
   done
   # Out-of-bounds accesses and shared-memory races of the hand-written kernels (small sizes).
   if command -v compute-sanitizer >/dev/null 2>&1; then
