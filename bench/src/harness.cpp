@@ -111,6 +111,8 @@ void merge_repetition(Measurement& into, const Measurement& more) {
   into.warmup_runs += more.warmup_runs;
   into.wall_seconds += more.wall_seconds;
   if (more.stop == StopReason::budget) into.stop = StopReason::budget;
+  // Clocks: the first repetition's median stays (no per-sample clocks are kept); min, max and the
+  // throttle reasons cover every repetition.
   into.clocks.samples += more.clocks.samples;
   if (more.clocks.samples) {
     into.clocks.sm_mhz_min = into.clocks.sm_mhz_min > 0 ? std::min(into.clocks.sm_mhz_min, more.clocks.sm_mhz_min)

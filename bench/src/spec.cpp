@@ -236,9 +236,8 @@ std::vector<BenchSpec> full_catalog(const CatalogOptions& o) {
   const std::vector<int> slow_smoke = custom ? o.sizes : std::vector<int>{1024};
   const std::vector<int> slow_standard = custom ? o.sizes : std::vector<int>{1024, 2048};
   const std::vector<int> slow_full = custom ? o.sizes : std::vector<int>{256, 512, 1024, 2048, 4096};
-  std::vector<int> all_sizes = full;
   for (const auto& g : kGemmImpls) {
-    for (int size : all_sizes) {
+    for (int size : full) {
       // The slow kernels' baseline (cuBLAS FP32) also runs at their sizes, so each has its "% of cuBLAS".
       const bool baseline_of_slow = std::string(g.impl) == "cublas" && g.dtype == Dtype::fp32;
       unsigned suites = g.slow ? square_suites(size, slow_smoke, slow_standard, slow_full)
@@ -258,16 +257,16 @@ std::vector<BenchSpec> full_catalog(const CatalogOptions& o) {
       for (const auto& d : kDeepBenchGemm) out.push_back(gemm_spec(g, d.label, d.shape, in_standard ? kStdFull : kFull));
     }
   for (const auto& ci : kConvImpls)
-      for (const auto& nc : conv_table()) {
-        BenchSpec b = conv_spec(ci, nc);
-        if (b.suites) out.push_back(std::move(b));
-      }
-    constexpr std::uint64_t MiB = 1024ull * 1024ull;
-    for (const auto& mi : kMemImpls) {
-      const std::uint64_t base = mi.device ? 1024 * MiB : 256 * MiB;
-      out.push_back(mem_spec(mi, base, kAll));
-      out.push_back(mem_spec(mi, base * 4, kFull));
+    for (const auto& nc : conv_table()) {
+      BenchSpec b = conv_spec(ci, nc);
+      if (b.suites) out.push_back(std::move(b));
     }
+  constexpr std::uint64_t MiB = 1024ull * 1024ull;
+  for (const auto& mi : kMemImpls) {
+    const std::uint64_t base = mi.device ? 1024 * MiB : 256 * MiB;
+    out.push_back(mem_spec(mi, base, kAll));
+    out.push_back(mem_spec(mi, base * 4, kFull));
+  }
   return out;
 }
 
