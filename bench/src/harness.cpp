@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <map>
 
+#include "gpuprobe/probes/gpu_libs.hpp"  // nvmlClocksEventReasons bits
+#include "gpuprobe/probes/health.hpp"
+
 namespace gpuprobe::bench {
 namespace {
 
@@ -44,15 +47,7 @@ std::optional<double> number_or_null(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 std::vector<std::string> throttle_reason_names(unsigned long long r) {
-  // nvmlClocksEventReasons bits (nvml.h): SwPowerCap 0x4, HwSlowdown 0x8, SwThermal 0x20,
-  // HwThermal 0x40, HwPowerBrake 0x80.
-  std::vector<std::string> out;
-  if (r & 0x4ull) out.emplace_back("power cap");
-  if (r & 0x8ull) out.emplace_back("hardware slowdown");
-  if (r & 0x20ull) out.emplace_back("thermal (software)");
-  if (r & 0x40ull) out.emplace_back("thermal (hardware)");
-  if (r & 0x80ull) out.emplace_back("power brake");
-  return out;
+  return clock_event_reason_names(r & (kClkSwPowerCap | kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake));
 }
 
 Measurement measure(const BenchSpec& spec, const Factory& make, const MeasureOptions& opt, ClockSampler* clocks) {
@@ -123,22 +118,6 @@ void merge_repetition(Measurement& into, const Measurement& more) {
     if (std::find(into.clocks.throttle_reasons.begin(), into.clocks.throttle_reasons.end(), r) ==
         into.clocks.throttle_reasons.end())
       into.clocks.throttle_reasons.push_back(r);
-}
-
-std::optional<double> pcie_gbps(unsigned gen, unsigned width) {
-  // GT/s per lane and encoding efficiency.
-  double gts = 0, eff = 0;
-  switch (gen) {
-    case 1: gts = 2.5, eff = 0.8; break;
-    case 2: gts = 5.0, eff = 0.8; break;
-    case 3: gts = 8.0, eff = 128.0 / 130.0; break;
-    case 4: gts = 16.0, eff = 128.0 / 130.0; break;
-    case 5: gts = 32.0, eff = 128.0 / 130.0; break;
-    case 6: gts = 64.0, eff = 242.0 / 256.0; break;
-    default: return std::nullopt;
-  }
-  if (width == 0) return std::nullopt;
-  return gts * eff * width / 8.0;
 }
 
 nlohmann::json to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& peaks,

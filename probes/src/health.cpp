@@ -16,7 +16,7 @@ Status worst(const std::vector<Finding>& fs) {
   return s;
 }
 
-std::string describe_clock_event_reasons(unsigned long long bits) {
+std::vector<std::string> clock_event_reason_names(unsigned long long bits) {
   struct Bit { unsigned long long mask; const char* name; };
   static const Bit names[] = {
       {kClkGpuIdle, "idle"},
@@ -29,9 +29,15 @@ std::string describe_clock_event_reasons(unsigned long long bits) {
       {kClkHwPowerBrake, "power brake (HW)"},
       {kClkDisplay, "display clock setting"},
   };
-  std::string out;
+  std::vector<std::string> out;
   for (const auto& b : names)
-    if (bits & b.mask) out += (out.empty() ? "" : ", ") + std::string(b.name);
+    if (bits & b.mask) out.emplace_back(b.name);
+  return out;
+}
+
+std::string describe_clock_event_reasons(unsigned long long bits) {
+  std::string out;
+  for (const auto& n : clock_event_reason_names(bits)) out += (out.empty() ? "" : ", ") + n;
   return out.empty() ? "none" : out;
 }
 

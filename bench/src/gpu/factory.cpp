@@ -10,6 +10,7 @@
 #include "gpuprobe/bench/gpu.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/probes/compat.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
 #include "instances.hpp"
 
@@ -53,7 +54,9 @@ GpuPeaks peaks_of(const GpuInfo& gpu) {
 
 std::optional<double> pcie_peak_of(const GpuInfo& gpu) {
   if (!gpu.pcie_gen_max || !gpu.pcie_width_max) return std::nullopt;
-  return pcie_gbps(static_cast<unsigned>(*gpu.pcie_gen_max), static_cast<unsigned>(*gpu.pcie_width_max));
+  const double gbps = pcie_link_gbps(*gpu.pcie_gen_max, *gpu.pcie_width_max);  // 0: unknown generation
+  if (gbps <= 0) return std::nullopt;
+  return gbps;
 }
 
 namespace {

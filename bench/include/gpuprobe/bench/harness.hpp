@@ -55,7 +55,7 @@ struct ClockStats {
   unsigned samples = 0;
   double sm_mhz_median = 0, sm_mhz_min = 0;
   unsigned sm_mhz_max = 0;                    // the GPU's maximum SM clock, 0 when unknown
-  std::vector<std::string> throttle_reasons;  // seen in any sample: "power cap", "thermal", …
+  std::vector<std::string> throttle_reasons;  // seen in any sample: "power cap (SW)", "thermal (HW)", …
   bool throttled() const { return !throttle_reasons.empty(); }
 };
 class ClockSampler {
@@ -66,7 +66,7 @@ class ClockSampler {
 };
 // The reasons NVML reports (nvmlClocksEventReasons bits) that mean slowed down by the GPU itself:
 // power cap, hardware slowdown, thermal, power brake. Idle, application clocks, sync boost and
-// display are not throttling. Returns their names.
+// display are not throttling. Returns their names (probes' clock_event_reason_names).
 std::vector<std::string> throttle_reason_names(unsigned long long reasons);
 
 struct MeasureOptions {
@@ -104,10 +104,6 @@ nlohmann::json to_entry(const BenchSpec& spec, const Measurement& m, const GpuPe
 // For every entry with a "baseline", sets "baseline_percent" = value / value of the entry named by
 // the baseline with the same params (null when that one did not run or failed).
 void add_baseline_percent(nlohmann::json& entries);
-
-// Theoretical PCIe rate per direction in GB/s after line encoding (gen 1-2: 8b/10b, 3-5: 128b/130b,
-// 6: FLIT ~ 242/256); nullopt for an unknown generation or width 0.
-std::optional<double> pcie_gbps(unsigned generation, unsigned width);
 
 // Exit code and one-line verdict of a bench run: 1 when a benchmark failed (an error or a wrong
 // result) or none was measured at all, else 0.

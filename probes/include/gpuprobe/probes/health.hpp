@@ -37,6 +37,8 @@ struct GpuHealth {
 };
 std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth& h);
 std::string describe_clock_event_reasons(unsigned long long bits);  // "thermal (HW), power brake"
+// The same reasons one name each, in bit order ({} for none).
+std::vector<std::string> clock_event_reason_names(unsigned long long bits);
 
 struct PcieLink {
   std::optional<int> gen_current, gen_max, width_current, width_max;
