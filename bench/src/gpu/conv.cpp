@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <vector>
 
@@ -49,26 +48,12 @@ class ConvBase : public Instance {
   }
 
   Verification verify() override {
-    std::vector<float> x(sh_.x_elems()), w(sh_.w_elems());
-    parallel_for(x.size(), [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t i = lo; i < hi; ++i) x[i] = kernels::random_value(e_, seed_x_, i);
-    });
-    for (std::size_t i = 0; i < w.size(); ++i) w[i] = kernels::random_value(e_, seed_w_, i);
-    std::vector<unsigned char> raw(y_.bytes());
-    GPUPROBE_CUDA_CALL(cudaMemcpy(raw.data(), y_.get(), raw.size(), cudaMemcpyDeviceToHost));
-    const std::size_t n_out = sh_.y_elems(), es = kernels::elem_size(e_);
-    auto y_at = [&](std::size_t i) -> double {
-      if (e_ == Elem::f32) {
-        float f;
-        std::memcpy(&f, raw.data() + i * 4, 4);
-        return f;
-      }
-      std::uint16_t h;
-      std::memcpy(&h, raw.data() + i * es, 2);
-      return e_ == Elem::f16 ? half_to_float(h) : bf16_to_float(h);
-    };
+    const std::vector<float> x = regenerate(e_, seed_x_, sh_.x_elems());
+    const std::vector<float> w = regenerate(e_, seed_w_, sh_.w_elems());
+    const std::vector<float> y = read_back_as_float(y_, e_);
+    const std::size_t n_out = y.size();
     for (std::size_t i = 0; i < n_out; ++i)
-      if (!std::isfinite(y_at(i)))
+      if (!std::isfinite(y[i]))
         return {false, "output " + std::to_string(i) + " of " + std::to_string(n_out) +
                            " is NaN/Inf (never written, or overflow)"};
     // Sampled outputs: the first and the last, then random ones.
@@ -84,7 +69,7 @@ class ConvBase : public Instance {
       const std::size_t pix = idx / sh_.k;
       const int q = static_cast<int>(pix % Q), p = static_cast<int>((pix / Q) % P), n = static_cast<int>(pix / Q / P);
       const RefValue ref = conv_nhwc_at(sh_, x.data(), w.data(), n, p, q, k);
-      const double ratio = std::fabs(y_at(idx) - ref.value) / dot_tolerance(ref, terms, prec);
+      const double ratio = std::fabs(static_cast<double>(y[idx]) - ref.value) / dot_tolerance(ref, terms, prec);
       if (ratio > worst) worst = ratio, worst_i = idx;
     }
     char buf[200];

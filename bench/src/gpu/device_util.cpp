@@ -1,9 +1,10 @@
 #include "device_util.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
+#include <cstring>
+#include <stdexcept>
 
+#include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/report/render.hpp"
 
 namespace gpuprobe::bench::gpu {
@@ -102,10 +103,31 @@ void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size
   for (auto& th : pool) th.join();
 }
 
-std::uint64_t fresh_seed() {
-  static std::atomic<std::uint64_t> counter{0};
-  const auto t = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  return t ^ (++counter * 0x9E3779B97F4A7C15ull);
+void regenerate(kernels::Elem t, std::uint64_t seed, float* out, std::size_t n) {
+  parallel_for(n, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) out[i] = kernels::random_value(t, seed, i);
+  });
+}
+
+std::vector<float> read_back_as_float(const DeviceBuffer& buf, kernels::Elem t) {
+  if (t == kernels::Elem::e4m3) throw std::logic_error("read_back_as_float: outputs are never FP8");
+  const std::size_t es = kernels::elem_size(t), n = buf.bytes() / es;
+  std::vector<unsigned char> raw(buf.bytes());
+  GPUPROBE_CUDA_CALL(cudaMemcpy(raw.data(), buf.get(), raw.size(), cudaMemcpyDeviceToHost));
+  std::vector<float> out(n);
+  parallel_for(n, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; ++i) {
+      const unsigned char* p = raw.data() + i * es;
+      std::uint16_t h = 0;
+      switch (t) {
+        case kernels::Elem::f32: std::memcpy(&out[i], p, 4); break;
+        case kernels::Elem::f16: std::memcpy(&h, p, 2), out[i] = half_to_float(h); break;
+        case kernels::Elem::bf16: std::memcpy(&h, p, 2), out[i] = bf16_to_float(h); break;
+        case kernels::Elem::e4m3: break;  // refused above
+      }
+    }
+  });
+  return out;
 }
 
 }  // namespace gpuprobe::bench::gpu

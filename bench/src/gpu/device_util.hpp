@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gpuprobe/bench/harness.hpp"
+#include "gpuprobe/kernels/random.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
 
 namespace gpuprobe::bench::gpu {
@@ -116,7 +117,15 @@ T read_back(const T* device_ptr, cudaStream_t stream) {
   return v;
 }
 
-// A fresh seed per buffer and run, so no two benchmarks see the same data.
-std::uint64_t fresh_seed();
+// The values fill_random(t, seed) put on the device, regenerated on the host: out[i] for i < n.
+void regenerate(kernels::Elem t, std::uint64_t seed, float* out, std::size_t n);
+inline std::vector<float> regenerate(kernels::Elem t, std::uint64_t seed, std::size_t n) {
+  std::vector<float> v(n);
+  regenerate(t, seed, v.data(), n);
+  return v;
+}
+
+// A device buffer of elements of type t (f32, f16 or bf16) copied back and widened to float.
+std::vector<float> read_back_as_float(const DeviceBuffer& buf, kernels::Elem t);
 
 }  // namespace gpuprobe::bench::gpu

@@ -6,7 +6,6 @@
 // Freivalds' check of the output of the last timed run.
 #include <cuda_runtime_api.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,28 +39,6 @@ GemmTypes types_for(Dtype d) {
   return {Elem::f32, Elem::f32, false};
 }
 
-float to_float(Elem t, const unsigned char* p) {
-  switch (t) {
-    case Elem::f32: {
-      float f;
-      std::memcpy(&f, p, 4);
-      return f;
-    }
-    case Elem::f16: {
-      std::uint16_t h;
-      std::memcpy(&h, p, 2);
-      return half_to_float(h);
-    }
-    case Elem::bf16: {
-      std::uint16_t h;
-      std::memcpy(&h, p, 2);
-      return bf16_to_float(h);
-    }
-    case Elem::e4m3: break;
-  }
-  return 0.0f;  // outputs are never FP8
-}
-
 // Buffers, stream, timer and verification shared by every GEMM; subclasses enqueue the GEMM.
 class GemmBase : public Instance {
  public:
@@ -88,22 +65,15 @@ class GemmBase : public Instance {
     const auto& g = spec_.gemm;
     const std::size_t M = g.m, N = g.n, K = g.k;
     // Operands as the GPU holds them, in the column-major m x k / k x n form Freivalds reads.
-    std::vector<float> a(M * K), b(K * N), c(M * N);
+    std::vector<float> a(M * K);
     parallel_for(M * K, [&](std::size_t lo, std::size_t hi) {
       for (std::size_t idx = lo; idx < hi; ++idx) {
         const std::size_t i = idx % M, p = idx / M;
         a[idx] = kernels::random_value(t_.in, seed_a_, t_.k_major ? p + i * K : idx);
       }
     });
-    parallel_for(K * N, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t idx = lo; idx < hi; ++idx) b[idx] = kernels::random_value(t_.in, seed_b_, idx);
-    });
-    std::vector<unsigned char> raw(C_.bytes());
-    GPUPROBE_CUDA_CALL(cudaMemcpy(raw.data(), C_.get(), raw.size(), cudaMemcpyDeviceToHost));
-    const std::size_t es = kernels::elem_size(t_.out);
-    parallel_for(M * N, [&](std::size_t lo, std::size_t hi) {
-      for (std::size_t idx = lo; idx < hi; ++idx) c[idx] = to_float(t_.out, raw.data() + idx * es);
-    });
+    const std::vector<float> b = regenerate(t_.in, seed_b_, K * N);
+    const std::vector<float> c = read_back_as_float(C_, t_.out);
     const FreivaldsResult r =
         freivalds_check(g.m, g.n, g.k, a.data(), b.data(), c.data(), precision_for(*spec_.dtype, true), fresh_seed());
     return {r.ok, "Freivalds: " + r.summary()};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "device_util.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"  // fresh_seed
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/memory.hpp"
 #include "instances.hpp"
@@ -37,9 +38,7 @@ class MemoryInstance : public Instance {
       else pageable_.resize(n_);
       host_ = pinned ? static_cast<float*>(pinned_->get()) : pageable_.data();
       if (op.rfind("h2d", 0) == 0) {
-        parallel_for(n_, [&](std::size_t lo, std::size_t hi) {
-          for (std::size_t i = lo; i < hi; ++i) host_[i] = kernels::random_value(Elem::f32, seed_b_, i);
-        });
+        regenerate(Elem::f32, seed_b_, host_, n_);
       } else {
         GPUPROBE_CUDA_CALL(kernels::fill_random(dev_.get(), n_, Elem::f32, seed_b_, stream()));
       }
