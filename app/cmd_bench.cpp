@@ -14,7 +14,6 @@
 #include "gpuprobe/bench/spec.hpp"
 #include "gpuprobe/probes/check_table.hpp"
 #include "gpuprobe/probes/context.hpp"
-#include "gpuprobe/report/io.hpp"
 #include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/verdict.hpp"
 #include "new_report.hpp"
@@ -95,16 +94,10 @@ int run_bench(const BenchOptions& o) {
     rep.exit_code = code;
     rep.verdict = line;
     int rc = code;
-    auto write = [&](const std::string& path, const std::string& text) {
-      if (path.empty()) return;
-      const std::string err = write_output(path, text);
-      if (!err.empty()) {
-        std::fprintf(stderr, "gpuprobe bench: %s\n", err.c_str());
-        rc = kExitInternal;
-      }
-    };
-    write(o.json_path, to_json(rep).dump(2) + "\n");
-    write(o.junit_path, render_junit(rep));
+    if (const std::string err = write_report_files(rep, o.json_path, o.junit_path); !err.empty()) {
+      std::fprintf(stderr, "gpuprobe bench: %s\n", err.c_str());
+      rc = kExitInternal;
+    }
     std::fprintf(o.quiet ? stderr : out, "%s\n", line.c_str());
     std::fflush(nullptr);
     return rc;

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -78,26 +77,6 @@ ProbeOptions to_probe_options(const CheckOptions& o) {
   return p;
 }
 
-bool write_text(const std::string& path, const std::string& text, std::string& err) {
-  if (path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return true;
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    err = "cannot write " + path;
-    return false;
-  }
-  out << text;
-  out.close();
-  if (!out) {
-    err = "error writing " + path;
-    return false;
-  }
-  return true;
-}
-
 // Everything the run prints and writes; shared by the normal end and the watchdog's end.
 class Output {
  public:
@@ -130,9 +109,8 @@ class Output {
     r.exit_code = v.exit_code;
     r.verdict = v.line;
     int rc = v.exit_code;
-    std::string err;
-    if (!o_.json_path.empty() && !write_text(o_.json_path, to_json(r).dump(2) + "\n", err)) rc = kExitInternal;
-    if (!o_.junit_path.empty() && !write_text(o_.junit_path, render_junit(r), err)) rc = kExitInternal;
+    const std::string err = write_report_files(r, o_.json_path, o_.junit_path);
+    if (!err.empty()) rc = kExitInternal;
     std::lock_guard<std::mutex> lk(m_);
     if (!o_.quiet) {
       std::fputs("\n", stream_);
