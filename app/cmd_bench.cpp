@@ -168,8 +168,8 @@ int run_bench(const BenchOptions& o) {
   bench::run_registered(recorder);
   if (live) std::fputs("\r\033[K", stderr);
   nlohmann::json entries = collected.entries(plan);
-  if (!o.quiet) std::fputs(("\n" + bench::render_bench_table(entries, style.color)).c_str(), out);
-  const bench::BenchVerdict v = bench::bench_verdict(entries);
+  if (!o.quiet) std::fputs(("\n" + render_benchmark_table(entries, style)).c_str(), out);
+  const Verdict v = benchmarks_verdict(entries);
   return sink.with([&](Report& rep) {
     rep.benchmarks = entries;
     bench::record_libraries(specs, rep.software);

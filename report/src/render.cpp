@@ -130,6 +130,82 @@ std::string xml_escape(const std::string& s) {
 
 namespace {
 
+// "4096x4096x4096" (GEMM), "n32 28x28x128 k128 3x3 /1 p1" (conv), "1 GiB" (memory).
+std::string shape_text(const nlohmann::json& p) {
+  auto i = [&](const char* k) { return p.contains(k) && p[k].is_number_integer() ? p[k].get<long long>() : -1; };
+  char buf[160];
+  if (i("m") >= 0 && i("n") >= 0 && i("k") >= 0 && !p.contains("r")) {
+    std::snprintf(buf, sizeof buf, "%lldx%lldx%lld", i("m"), i("n"), i("k"));
+    return buf;
+  }
+  if (i("r") >= 0) {
+    std::snprintf(buf, sizeof buf, "n%lld %lldx%lldx%lld k%lld %lldx%lld /%lld p%lld", i("n"), i("h"), i("w"), i("c"),
+                  i("k"), i("r"), i("s"), i("stride_h"), i("pad_h"));
+    return buf;
+  }
+  if (i("bytes") >= 0) {
+    const double b = static_cast<double>(i("bytes"));
+    if (b >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.0f GiB", b / (1024.0 * 1024 * 1024));
+    else std::snprintf(buf, sizeof buf, "%.0f MiB", b / (1024.0 * 1024));
+    return buf;
+  }
+  return p.is_object() ? p.dump() : "";
+}
+
+std::string fmt(const nlohmann::json& v, const char* f) {
+  if (!v.is_number()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, f, v.get<double>());
+  return buf;
+}
+
+}  // namespace
+
+std::string render_benchmark_table(const nlohmann::json& entries, const TableStyle& style) {
+  const char* failed = style.color ? status_color(Status::fail) : "";
+  const char* skipped = style.color ? status_color(Status::skip) : "";
+  const char* throttled = style.color ? status_color(Status::warn) : "";
+  const char* reset = style.color ? kReset : "";
+  std::string out;
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %7s  %s\n", "benchmark", "shape", "value", "unit",
+                "% peak", "% base", "spread", "result");
+  out += buf;
+  for (const auto& e : entries) {
+    const std::string status = e.value("status", "ok");
+    std::string result;
+    const char* col = "";
+    if (status == "failed") {
+      result = "FAILED: " + e.value("reason", std::string("?"));
+      col = failed;
+    } else if (status == "skipped") {
+      result = "skipped: " + e.value("reason", std::string("?"));
+      col = skipped;
+    } else {
+      result = e.value("verified", false) ? "verified" : "not verified";
+      if (e.value("throttled", false)) {
+        result += " (throttled:";
+        for (const auto& r : e.value("throttle_reasons", nlohmann::json::array())) result += " " + r.get<std::string>();
+        result += ")";
+        col = throttled;
+      }
+    }
+    const nlohmann::json rs = e.contains("rel_spread") && e["rel_spread"].is_number()
+                                  ? nlohmann::json(100.0 * e["rel_spread"].get<double>())
+                                  : nlohmann::json(nullptr);
+    std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %6s%%  %s%s%s\n", e.value("name", "").c_str(),
+                  shape_text(e.value("params", nlohmann::json::object())).c_str(),
+                  fmt(e.value("value", nlohmann::json()), "%.2f").c_str(), e.value("unit", "").c_str(),
+                  fmt(e.value("peak_percent", nlohmann::json()), "%.1f").c_str(),
+                  fmt(e.value("baseline_percent", nlohmann::json()), "%.1f").c_str(), fmt(rs, "%.2f").c_str(), col,
+                  result.c_str(), reset);
+    out += buf;
+  }
+  return out;
+}
+
+namespace {
+
 struct JunitCase {
   std::string name;
   double seconds = 0;

@@ -1,5 +1,6 @@
 #include "gpuprobe/report/verdict.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace gpuprobe {
@@ -58,6 +59,37 @@ Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict) {
     line << (warned.empty() ? "PASS: " : "PASS with warnings (" + join_ids(warned) + "): ") << counts.str();
   }
   v.line = line.str();
+  return v;
+}
+
+Verdict benchmarks_verdict(const nlohmann::json& entries) {
+  Verdict v;
+  std::string failed_names;
+  for (const auto& e : entries) {
+    const std::string st = e.value("status", "ok");
+    if (st == "failed") {
+      ++v.failed;
+      if (v.failed <= 3) failed_names += (failed_names.empty() ? "" : ", ") + e.value("name", std::string("?"));
+    } else if (st == "skipped") {
+      ++v.skipped;
+    } else {
+      ++v.passed;
+    }
+  }
+  const int total = v.passed + v.failed + v.skipped;
+  char buf[512];
+  if (v.failed) {
+    v.exit_code = kExitCheckFailed;
+    std::snprintf(buf, sizeof buf, "FAIL: %d of %d benchmarks failed (%s%s); %d measured and verified, %d skipped",
+                  v.failed, total, failed_names.c_str(), v.failed > 3 ? ", ..." : "", v.passed, v.skipped);
+  } else if (v.passed == 0) {
+    v.exit_code = kExitCheckFailed;
+    std::snprintf(buf, sizeof buf, "FAIL: nothing measured (%d of %d benchmarks skipped)", v.skipped, total);
+  } else {
+    const std::string skipped = v.skipped ? ", " + std::to_string(v.skipped) + " skipped" : "";
+    std::snprintf(buf, sizeof buf, "OK: %d benchmarks measured and verified%s", v.passed, skipped.c_str());
+  }
+  v.line = buf;
   return v;
 }
 

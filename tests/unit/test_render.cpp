@@ -181,6 +181,28 @@ TEST(RenderJunit, BenchReportAddsOneTestcasePerBenchmark) {
   EXPECT_TRUE(contains(xml, "<testsuites name=\"gpuprobe\" tests=\"7\" failures=\"2\" errors=\"0\" skipped=\"2\"")) << xml;
 }
 
+TEST(RenderBenchmarkTable, ShapesValuesAndResults) {
+  nlohmann::json entries = nlohmann::json::array();
+  entries.push_back({{"name", "matmul/cublas/bf16"}, {"params", {{"m", 4096}, {"n", 4096}, {"k", 4096}}},
+                     {"unit", "TFLOP/s"}, {"value", 771.25}, {"peak_percent", 78.0}, {"rel_spread", 0.004},
+                     {"verified", true}, {"status", "ok"}});
+  entries.push_back({{"name", "matmul/cublaslt/fp8"}, {"params", {{"m", 4096}, {"n", 4096}, {"k", 4096}}},
+                     {"unit", "TFLOP/s"}, {"value", nullptr}, {"status", "skipped"}, {"reason", "needs cc 8.9"}});
+  entries.push_back({{"name", "memory/memcpy/d2d"}, {"params", {{"bytes", 1073741824}}}, {"unit", "GB/s"},
+                     {"value", nullptr}, {"status", "failed"}, {"reason", "wrong result: 12 elements"}});
+  const std::string t = render_benchmark_table(entries, TableStyle{false, true});
+  EXPECT_NE(t.find("4096x4096x4096"), std::string::npos) << t;
+  EXPECT_NE(t.find("771.25"), std::string::npos);
+  EXPECT_NE(t.find("78.0"), std::string::npos);
+  EXPECT_NE(t.find("0.40%"), std::string::npos);
+  EXPECT_NE(t.find("verified"), std::string::npos);
+  EXPECT_NE(t.find("skipped: needs cc 8.9"), std::string::npos);
+  EXPECT_NE(t.find("1 GiB"), std::string::npos);
+  EXPECT_NE(t.find("FAILED: wrong result: 12 elements"), std::string::npos);
+  EXPECT_EQ(t.find("\033["), std::string::npos) << "no colour when not asked";
+  EXPECT_NE(render_benchmark_table(entries, TableStyle{true, true}).find("\033[1;31m"), std::string::npos);
+}
+
 TEST(RenderJunit, EmptyReport) {
   Report r;
   const std::string xml = render_junit(r);

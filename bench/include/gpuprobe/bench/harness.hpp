@@ -105,20 +105,8 @@ nlohmann::json to_entry(const BenchSpec& spec, const Measurement& m, const GpuPe
 // the baseline with the same params (null when that one did not run or failed).
 void add_baseline_percent(nlohmann::json& entries);
 
-// Exit code and one-line verdict of a bench run: 1 when a benchmark failed (an error or a wrong
-// result) or none was measured at all, else 0.
-struct BenchVerdict {
-  int exit_code = 0;
-  std::string line;
-  int ok = 0, failed = 0, skipped = 0;
-};
-BenchVerdict bench_verdict(const nlohmann::json& entries);
-
 // "[ 3/27] matmul/cublas/bf16/m:4096/n:4096/k:4096  elapsed 12 s  ETA 40 s"
 std::string progress_line(std::size_t index, std::size_t count, const std::string& name, double elapsed_s,
                           std::optional<double> eta_s);
-
-// The human table of benchmark entries (as to_entry writes them).
-std::string render_bench_table(const nlohmann::json& entries, bool color);
 
 }  // namespace gpuprobe::bench
