@@ -111,13 +111,9 @@ int run_bench(const BenchOptions& o) {
   hooks.on_timeout = [&](const CheckResult& r) {
     // The stuck call cannot be cancelled: write the report so far, naming the check, and end.
     if (!o.quiet) std::fputs(render_check_row(r, style).c_str(), out);
-    const bool wrote = sink.try_with_for(std::chrono::seconds(5), [&](Report& rep) {
-      rep.checks.push_back(r);
-      finish(rep, kExitHung, compute_verdict(rep.checks, false).line + " — nothing to benchmark");
+    end_after_hang(sink, r, [&](Report& rep) {
+      return finish(rep, kExitHung, compute_verdict(rep.checks, false).line + " — nothing to benchmark");
     });
-    if (!wrote) std::fprintf(stderr, "gpuprobe bench: the %s check hung; the report could not be written\n", r.id.c_str());
-    std::fflush(nullptr);
-    std::_Exit(kExitHung);
   };
   run_checks(select_checks(runnable_checks(ctx), popts.only, {}), hooks);
 

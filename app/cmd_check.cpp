@@ -161,13 +161,7 @@ int run_check(const CheckOptions& o) {
   hooks.on_timeout = [&](const CheckResult& r) {
     // The stuck call cannot be cancelled: write what we have, naming the check that hung, and end.
     out.row(r);
-    int rc = kExitHung;
-    const bool wrote = sink.try_with_for(std::chrono::seconds(5), [&](Report& rep) {
-      rep.checks.push_back(r);
-      rc = out.finish(rep, o.strict);
-    });
-    if (!wrote) std::fprintf(stderr, "gpuprobe: %s hung; the report could not be written\n", r.id.c_str());
-    std::_Exit(rc);
+    end_after_hang(sink, r, [&](Report& rep) { return out.finish(rep, o.strict); });
   };
   run_checks(checks, hooks);
   return sink.with([&](Report& rep) { return out.finish(rep, o.strict); });

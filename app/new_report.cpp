@@ -1,8 +1,13 @@
 #include "new_report.hpp"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
 #include "gpuprobe/build_info.hpp"
 #include "gpuprobe/report/io.hpp"
 #include "gpuprobe/report/render.hpp"
+#include "gpuprobe/report/verdict.hpp"
 
 namespace gpuprobe::cli {
 
@@ -26,6 +31,17 @@ std::string write_report_files(const Report& r, const std::string& json_path, co
   if (!junit_path.empty())
     if (std::string e = write_output(junit_path, render_junit(r)); !e.empty()) err = e;
   return err;
+}
+
+void end_after_hang(ReportSink& sink, const CheckResult& hung, const std::function<int(Report&)>& finish) {
+  int rc = kExitHung;
+  const bool wrote = sink.try_with_for(std::chrono::seconds(5), [&](Report& rep) {
+    rep.checks.push_back(hung);
+    rc = finish(rep);
+  });
+  if (!wrote) std::fprintf(stderr, "gpuprobe: %s hung; the report could not be written\n", hung.id.c_str());
+  std::fflush(nullptr);
+  std::_Exit(rc);
 }
 
 }  // namespace gpuprobe::cli
