@@ -7,8 +7,9 @@
 //
 // The tile hierarchy, the shared-memory swizzle and the fragment layouts are described, and their
 // index math defined, in gpuprobe/kernels/detail/tc_layout.hpp; tests/unit/test_tc_layout.cpp
-// emulates the kernel's data flow through those functions on the CPU. This file holds the
-// instructions (inline PTX), the pipeline and the launcher.
+// emulates the kernel's data flow through those functions on the CPU. The instructions (inline
+// PTX) are wrapped in tc_ptx.cuh; this file holds the loaders, the pipeline, the epilogue and the
+// launcher, and tests/emu runs it unchanged on the CPU with emulated instructions.
 //
 // Two loaders share one kernel template:
 //   fast    (k % 8 == 0, A and B 16-byte aligned): every 16-byte chunk of a row is either fully
@@ -30,54 +31,13 @@
 
 #include "gpuprobe/kernels/detail/tc_layout.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
+#include "tc_ptx.cuh"  // the PTX wrappers, GPUPROBE_TC_PTX
 
 namespace gpuprobe::kernels {
 namespace {
 
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-// ---- PTX wrappers (compiled only for sm_80 and newer) -------------------------------------------
-
-// 16-byte asynchronous copy global -> shared. src_bytes is 16 or 0; with 0 nothing is read from
-// src (which must still be a valid pointer) and the 16 destination bytes are zeroed.
-__device__ __forceinline__ void cp_async_16(std::uint32_t dst, const void* src, int src_bytes) {
-  asm volatile("cp.async.cg.shared.global.L2::128B [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(__cvta_generic_to_global(src)), "r"(src_bytes)
-               : "memory");
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-// Wait until at most N of this thread's committed groups are still in flight.
-template <int N>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-}
-
-__device__ __forceinline__ void st_shared_v4(std::uint32_t dst, std::uint32_t a, std::uint32_t b, std::uint32_t c,
-                                             std::uint32_t d) {
-  asm volatile("st.shared.v4.b32 [%0], {%1, %2, %3, %4};\n" ::"r"(dst), "r"(a), "r"(b), "r"(c), "r"(d) : "memory");
-}
-
-// Four 8x8 matrices of 16-bit elements; lane l supplies the address of row l%8 of matrix l/8.
-__device__ __forceinline__ void ldsm_x4(std::uint32_t (&r)[4], std::uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr)
-               : "memory");
-}
-
-// d += a * b for one m16n8k16 tile, fp32 accumulators.
-template <class T>
-__device__ __forceinline__ void mma_16816(float (&d)[4], const std::uint32_t (&a)[4], const std::uint32_t (&b)[2]) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-        "{%0, %1, %2, %3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-  } else {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-        "{%0, %1, %2, %3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-  }
-}
+#if GPUPROBE_TC_PTX
+using namespace tc_ptx;  // the instruction wrappers
 
 template <class T>
 __device__ __forceinline__ T from_float(float x) {
@@ -117,15 +77,15 @@ __device__ __forceinline__ void load_tile(std::uint32_t dst, const T* __restrict
     }
   }
 }
-#endif  // __CUDA_ARCH__ >= 800
+#endif  // GPUPROBE_TC_PTX
 
 // One block computes a kBlockM x kBlockN tile of C; see tc_layout.hpp for the hierarchy.
 template <class T, bool kFast>
 __global__ void __launch_bounds__(tc::kThreads, 2)
     tc_gemm_kernel(int m, int n, int k, const T* __restrict__ A, const T* __restrict__ B, T* __restrict__ C) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#if GPUPROBE_TC_PTX
   extern __shared__ __align__(128) unsigned char smem_raw[];
-  const std::uint32_t smem = static_cast<std::uint32_t>(__cvta_generic_to_shared(smem_raw));
+  const std::uint32_t smem = shared_address(smem_raw);
 
   const int tiles_m = tc::ceil_div(m, tc::kBlockM);
   const int tiles_n = tc::ceil_div(n, tc::kBlockN);
