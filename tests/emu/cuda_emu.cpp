@@ -5,6 +5,8 @@
 
 #include <barrier>
 #include <cstdarg>
+#include <deque>
+#include <new>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -44,6 +46,67 @@ int sm_count() {
   return n;
 }
 
+// The emulated device: compute capability 8.6 (or $CUDA_EMU_CC, e.g. 7.5, for code that must
+// refuse older devices), with 99 KiB of opt-in shared memory per block, the least of any GPU with
+// tensor-core mma.sync (sm_80 has 163 KiB, sm_90 227 KiB).
+struct Cc {
+  int major, minor;
+};
+Cc compute_capability() {
+  static const Cc cc = [] {
+    Cc c{8, 6};
+    if (const char* s = std::getenv("CUDA_EMU_CC"); s != nullptr && std::sscanf(s, "%d.%d", &c.major, &c.minor) != 2)
+      fatal("CUDA_EMU_CC=%s: expected MAJOR.MINOR, e.g. 7.5", s);
+    return c;
+  }();
+  return cc;
+}
+constexpr std::size_t kSharedPerBlock = 48 * 1024;     // without opting in
+constexpr std::size_t kSharedPerBlockOptin = 99 * 1024;
+
+// ---- Dynamic shared memory: one block at a time in the whole process (see run_grid) -------------
+
+constexpr std::size_t kSharedAlignment = 1024;
+struct SharedFree {
+  void operator()(unsigned char* p) const { ::operator delete(p, std::align_val_t{kSharedAlignment}); }
+};
+std::unique_ptr<unsigned char, SharedFree> g_shared;
+std::size_t g_shared_bytes = 0;
+
+// Fresh dynamic shared memory for the next block: exactly `bytes` (AddressSanitizer sees overruns),
+// filled with 0xFF bytes (NaN in every float type) so that data read before it is written shows.
+void new_block_shared(std::size_t bytes) {
+  g_shared.reset(static_cast<unsigned char*>(::operator new(bytes != 0 ? bytes : 1, std::align_val_t{kSharedAlignment})));
+  std::memset(g_shared.get(), 0xFF, bytes);
+  g_shared_bytes = bytes;
+}
+
+// Kernel attributes set by cudaFuncSetAttribute: the dynamic shared memory a kernel opted in to.
+std::mutex g_attribute_mutex;
+std::map<const void*, int> g_max_dynamic_shared;
+int max_dynamic_shared(const void* kernel) {
+  const std::lock_guard<std::mutex> lock(g_attribute_mutex);
+  const auto it = g_max_dynamic_shared.find(kernel);
+  return it != g_max_dynamic_shared.end() ? it->second : static_cast<int>(kSharedPerBlock);
+}
+
+// ---- cp.async: this thread's copies in flight ---------------------------------------------------
+
+struct AsyncCopy {
+  std::uint32_t dst;
+  const void* src;
+  int size, src_bytes;
+};
+struct AsyncCopies {
+  std::vector<AsyncCopy> open;                 // issued since the last commit
+  std::deque<std::vector<AsyncCopy>> groups;   // committed, oldest first
+  void clear() {
+    open.clear();
+    groups.clear();
+  }
+};
+thread_local AsyncCopies t_async;
+
 // ---- Grid execution -----------------------------------------------------------------------------
 
 uint3 unflatten(std::uint64_t i, dim3 d) {
@@ -57,12 +120,20 @@ thread_local Mode t_mode = Mode::host;
 thread_local Team* t_team = nullptr;
 thread_local unsigned t_tid = 0;  // linear thread index within the block (x fastest)
 
+constexpr std::size_t kGatherBytes = 32;
+
 struct Warp {
-  explicit Warp(unsigned n) : lanes(n), barrier(n) {}
+  explicit Warp(unsigned n) : lanes(n), barrier(n) { std::memset(index, 0xFF, sizeof index); }
   const unsigned lanes;
   std::barrier<> barrier;
   std::atomic<unsigned> returned{0};  // lanes that have left the kernel in this block
   std::uint64_t slot[32] = {};        // what each lane publishes in a shuffle
+  // What each lane publishes in a gather (ldmatrix, mma), double-buffered: gather g uses buffer
+  // g % 2, and a lane can only start gather g + 2 after every lane has passed the barrier of
+  // gather g + 1, i.e. has finished reading buffer g % 2.
+  alignas(8) unsigned char blob[2][32][kGatherBytes] = {};
+  unsigned index[2][32] = {};  // which gather of its own each lane published last, per buffer
+  unsigned gathers[32] = {};   // gathers so far, per lane
 };
 
 // One std::thread per CUDA thread of a block, reused for every block of the grid that it runs.
@@ -80,6 +151,7 @@ class Team {
   // of blocks run (from the first).
   std::uint64_t run() {
     new_warps();
+    new_block_shared(config_.shared_bytes);
     std::vector<std::thread> threads;
     threads.reserve(nthreads_);
     try {
@@ -114,6 +186,28 @@ class Team {
     check_no_lane_returned(w, "__syncwarp");
   }
 
+  // Every lane of a full warp publishes `bytes` of its own; all receive all 32 (lane order).
+  void gather(const void* mine, std::size_t bytes, void* all, const char* what) {
+    Warp& w = *warps_[t_tid / 32];
+    if (w.lanes != 32) fatal("%s in a warp of %u threads: it needs all 32 lanes", what, w.lanes);
+    enter_warp_op(0xFFFFFFFFu, what);
+    const unsigned lane = t_tid % 32, index = w.gathers[lane]++, buffer = index % 2;
+    std::memcpy(w.blob[buffer][lane], mine, bytes);
+    w.index[buffer][lane] = index;
+    w.barrier.arrive_and_wait();
+    // A lane that returned from the kernel did not publish (its arrival was dropped). Checked by
+    // what was published, not by `returned`: a fast lane may already be past its last gather and
+    // gone while this one is still here.
+    unsigned missing = 0;
+    for (unsigned l = 0; l < 32; ++l) missing += w.index[buffer][l] != index ? 1 : 0;
+    if (missing != 0) {
+      const uint3 b = unflatten(block_, config_.grid);
+      fatal("%s in warp %u of block (%u, %u, %u) after %u of its lanes returned from the kernel", what, t_tid / 32,
+            b.x, b.y, b.z, missing);
+    }
+    for (unsigned l = 0; l < 32; ++l) std::memcpy(static_cast<unsigned char*>(all) + l * bytes, w.blob[buffer][l], bytes);
+  }
+
  private:
   struct PhaseEnd {
     Team* team;
@@ -129,6 +223,7 @@ class Team {
     gridDim = config_.grid;
     while (!done_) {  // block_ and done_ change only in end_phase, while everyone waits
       blockIdx = unflatten(block_, config_.grid);
+      t_async.clear();  // copies a previous block left in flight never land
       body_();
       Warp& w = *warps_[tid / 32];
       w.returned.fetch_add(1, std::memory_order_relaxed);
@@ -157,6 +252,7 @@ class Team {
       return;
     }
     new_warps();
+    new_block_shared(config_.shared_bytes);
   }
 
   void new_warps() {
@@ -205,12 +301,15 @@ void run_sequentially(const LaunchConfig& config, ThreadBody body, std::uint64_t
   gridDim = config.grid;
   for (std::uint64_t b = first; b < nblocks; ++b) {
     blockIdx = unflatten(b, config.grid);
+    new_block_shared(config.shared_bytes);
     for (unsigned t = 0; t < nthreads; ++t) {
       t_tid = t;
       threadIdx = unflatten(t, config.block);
+      t_async.clear();
       body();
     }
   }
+  t_async.clear();
   t_mode = Mode::host;
 }
 
@@ -235,16 +334,21 @@ Team& current_team(const char* what) {
 
 }  // namespace
 
-void run_grid(const LaunchConfig& config, ThreadBody body) {
+void run_grid(const LaunchConfig& config, const void* kernel, ThreadBody body) {
   if (t_mode != Mode::host) fatal("a kernel launched a kernel: dynamic parallelism is not emulated");
   if (const cudaError_t e = check_config(config); e != cudaSuccess) {
     record(e);
     return;
   }
-  if (config.shared_bytes != 0)
-    fatal("a launch asks for %zu bytes of dynamic shared memory: extern __shared__ is not emulated",
-          config.shared_bytes);
-  // Shared memory is a static per kernel: one grid at a time in the whole process.
+  // More than 48 KiB of dynamic shared memory needs the kernel's opt-in (cudaFuncSetAttribute
+  // with cudaFuncAttributeMaxDynamicSharedMemorySize); without it a GPU refuses the launch.
+  if (config.shared_bytes > kSharedPerBlock &&
+      config.shared_bytes > static_cast<std::size_t>(max_dynamic_shared(kernel))) {
+    record(cudaErrorInvalidValue);
+    return;
+  }
+  // Shared memory, static (a static per kernel) or dynamic (g_shared), is one block's at a time:
+  // one grid at a time in the whole process.
   static std::mutex one_grid_at_a_time;
   const std::lock_guard<std::mutex> lock(one_grid_at_a_time);
   std::uint64_t run = 0;
@@ -253,6 +357,14 @@ void run_grid(const LaunchConfig& config, ThreadBody body) {
     run = team.run();
   }
   run_sequentially(config, body, run);
+  g_shared.reset();
+  g_shared_bytes = 0;
+}
+
+void* dynamic_shared_base(std::size_t alignment) {
+  if (t_mode == Mode::host) fatal("extern __shared__ memory used outside a kernel");
+  if (alignment > kSharedAlignment) fatal("extern __shared__ aligned to %zu bytes: at most %zu emulated", alignment, kSharedAlignment);
+  return g_shared.get();
 }
 
 void syncthreads() { current_team("__syncthreads()").syncthreads(); }
@@ -267,7 +379,135 @@ void misaligned(const char* what, const void* p, std::size_t alignment) {
         p);
 }
 
+namespace {
+
+// The bytes [address, address + bytes) of the block's dynamic shared memory, for `what`.
+unsigned char* shared_pointer(std::uint32_t address, std::size_t bytes, std::size_t alignment, const char* what) {
+  if (t_mode == Mode::host) fatal("%s outside a kernel", what);
+  if (address % alignment != 0)
+    fatal("%s at shared address 0x%x: not %zu-byte aligned (a GPU faults with cudaErrorMisalignedAddress)", what,
+          address, alignment);
+  if (address > g_shared_bytes || bytes > g_shared_bytes - address)
+    fatal("%s of %zu bytes at shared address 0x%x: beyond the block's %zu bytes of dynamic shared memory", what,
+          bytes, address, g_shared_bytes);
+  return g_shared.get() + address;
+}
+
+std::uint32_t load32(std::uint32_t address, const char* what) {
+  std::uint32_t v;
+  std::memcpy(&v, shared_pointer(address, 4, 4, what), 4);
+  return v;
+}
+
+void land(const AsyncCopy& c) {
+  unsigned char* dst = shared_pointer(c.dst, static_cast<std::size_t>(c.size), static_cast<std::size_t>(c.size),
+                                      "cp.async");
+  if (c.src_bytes > 0) std::memcpy(dst, c.src, static_cast<std::size_t>(c.src_bytes));
+  std::memset(dst + c.src_bytes, 0, static_cast<std::size_t>(c.size - c.src_bytes));
+}
+
+// One 16-bit input of mma as a float: bfloat16 is the top half of a float; binary16 by its fields.
+float input_value(MmaInput type, std::uint32_t reg, int half) {
+  const std::uint32_t bits = (reg >> (16 * half)) & 0xFFFFu;
+  if (type == MmaInput::bf16) return __uint_as_float(bits << 16);
+  const float sign = (bits & 0x8000u) != 0 ? -1.0f : 1.0f;
+  const int exponent = static_cast<int>((bits >> 10) & 0x1Fu);
+  const std::uint32_t mantissa = bits & 0x3FFu;
+  if (exponent == 0x1F) return mantissa != 0 ? NAN : sign * INFINITY;
+  if (exponent == 0) return sign * std::ldexp(static_cast<float>(mantissa), -24);  // subnormal
+  return sign * std::ldexp(static_cast<float>(mantissa | 0x400u), exponent - 25);
+}
+
+}  // namespace
 }  // namespace cuda_emu::detail
+
+namespace cuda_emu {
+
+using detail::fatal;
+using detail::t_async;
+
+std::uint32_t shared_address(const void* p) {
+  if (detail::t_mode == detail::Mode::host) fatal("cvta.to.shared outside a kernel");
+  const auto* c = static_cast<const unsigned char*>(p);
+  const unsigned char* base = detail::g_shared.get();
+  if (base == nullptr || c < base || c > base + detail::g_shared_bytes)
+    fatal("cvta.to.shared of %p: not in the block's dynamic shared memory (only extern __shared__ memory has "
+          "shared addresses in the emulator)",
+          p);
+  return static_cast<std::uint32_t>(c - base);
+}
+
+void cp_async(std::uint32_t dst, const void* src, int cp_size, int src_bytes) {
+  if (cp_size != 4 && cp_size != 8 && cp_size != 16) fatal("cp.async of %d bytes: 4, 8 or 16", cp_size);
+  if (src_bytes < 0 || src_bytes > cp_size) fatal("cp.async with src-size %d > cp-size %d", src_bytes, cp_size);
+  detail::shared_pointer(dst, static_cast<std::size_t>(cp_size), static_cast<std::size_t>(cp_size), "cp.async");
+  if (reinterpret_cast<std::uintptr_t>(src) % static_cast<unsigned>(cp_size) != 0)
+    fatal("cp.async of %d bytes from %p: misaligned (a GPU faults with cudaErrorMisalignedAddress)", cp_size, src);
+  if (src_bytes > 0 && !detail::device_memory(src, static_cast<std::size_t>(src_bytes)))
+    fatal("cp.async reads %d bytes at %p: not inside one cudaMalloc allocation (a GPU faults with "
+          "cudaErrorIllegalAddress)",
+          src_bytes, src);
+  t_async.open.push_back(detail::AsyncCopy{dst, src, cp_size, src_bytes});
+}
+
+void cp_async_commit() {
+  if (detail::t_mode == detail::Mode::host) fatal("cp.async.commit_group outside a kernel");
+  t_async.groups.push_back(std::move(t_async.open));
+  t_async.open.clear();
+}
+
+void cp_async_wait(int n) {
+  if (detail::t_mode == detail::Mode::host) fatal("cp.async.wait_group outside a kernel");
+  if (n < 0) fatal("cp.async.wait_group %d", n);
+  while (t_async.groups.size() > static_cast<std::size_t>(n)) {
+    for (const detail::AsyncCopy& c : t_async.groups.front()) detail::land(c);
+    t_async.groups.pop_front();
+  }
+}
+
+void st_shared_v4(std::uint32_t dst, std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t d) {
+  const std::uint32_t v[4] = {a, b, c, d};
+  std::memcpy(detail::shared_pointer(dst, 16, 16, "st.shared.v4.b32"), v, 16);
+}
+
+void ldmatrix_x4(std::uint32_t (&r)[4], std::uint32_t address) {
+  detail::shared_pointer(address, 16, 16, "ldmatrix row address");  // each lane's own row: 16 bytes, aligned
+  std::uint32_t rows[32];
+  detail::current_team("ldmatrix").gather(&address, sizeof address, rows, "ldmatrix");
+  // Lane l receives, from matrix q, row l / 4, 32-bit word l % 4 (two 16-bit elements); the row's
+  // address came from lane 8 * q + row.
+  const unsigned lane = detail::lane_id();
+  for (unsigned q = 0; q < 4; ++q) r[q] = detail::load32(rows[8 * q + lane / 4] + 4 * (lane % 4), "ldmatrix");
+}
+
+void mma_m16n8k16(MmaInput type, float (&d)[4], const std::uint32_t (&a)[4], const std::uint32_t (&b)[2]) {
+  struct Fragments {
+    std::uint32_t a[4], b[2];
+  };
+  const Fragments mine{{a[0], a[1], a[2], a[3]}, {b[0], b[1]}};
+  Fragments all[32];
+  detail::current_team("mma.sync").gather(&mine, sizeof mine, all, "mma.sync");
+  // PTX ISA, mma.m16n8k16 with 16-bit inputs; g = lane / 4, t = lane % 4. A (16 x 16, row): register
+  // q of lane (g, t) holds A[g + 8 * (q & 1)][2t + 8 * (q >> 1) + {0, 1}]. B (16 x 8, col): register q
+  // holds B[2t + 8q + {0, 1}][g]. C/D: register i holds D[g + 8 * (i >> 1)][2t + (i & 1)].
+  const auto A = [&](int row, int k) {
+    const Fragments& f = all[(row % 8) * 4 + (k % 8) / 2];
+    return detail::input_value(type, f.a[(row / 8) + 2 * (k / 8)], k % 2);
+  };
+  const auto B = [&](int k, int col) {
+    const Fragments& f = all[col * 4 + (k % 8) / 2];
+    return detail::input_value(type, f.b[k / 8], k % 2);
+  };
+  const int lane = static_cast<int>(detail::lane_id()), g = lane / 4, t = lane % 4;
+  for (int i = 0; i < 4; ++i) {
+    const int row = g + 8 * (i >> 1), col = 2 * t + (i & 1);
+    float sum = 0.0f;
+    for (int k = 0; k < 16; ++k) sum = std::fmaf(A(row, k), B(k, col), sum);  // products are exact in float
+    d[i] += sum;
+  }
+}
+
+}  // namespace cuda_emu
 
 // ---- Runtime API ----------------------------------------------------------------------------------
 
@@ -298,6 +538,12 @@ Allocations& allocations() {
   static Allocations a;
   return a;
 }
+
+}  // namespace
+
+bool cuda_emu::detail::device_memory(const void* p, std::size_t n) { return allocations().contains(p, n); }
+
+namespace {
 
 bool valid_copy(void* dst, const void* src, std::size_t n, cudaMemcpyKind kind) {
   switch (kind) {
@@ -396,9 +642,40 @@ cudaError_t cudaDeviceGetAttribute(int* value, enum cudaDeviceAttr attr, int dev
     case cudaDevAttrMaxBlockDimZ: *value = 64; break;
     case cudaDevAttrMaxGridDimX: *value = 0x7FFFFFFF; break;
     case cudaDevAttrMaxGridDimY: case cudaDevAttrMaxGridDimZ: *value = 65535; break;
-    case cudaDevAttrMaxSharedMemoryPerBlock: *value = 48 * 1024; break;
+    case cudaDevAttrMaxSharedMemoryPerBlock: *value = static_cast<int>(cuda_emu::detail::kSharedPerBlock); break;
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin: *value = static_cast<int>(cuda_emu::detail::kSharedPerBlockOptin); break;
+    case cudaDevAttrComputeCapabilityMajor: *value = cuda_emu::detail::compute_capability().major; break;
+    case cudaDevAttrComputeCapabilityMinor: *value = cuda_emu::detail::compute_capability().minor; break;
     default: return record(cudaErrorInvalidValue);  // not emulated
   }
+  return cudaSuccess;
+}
+
+cudaError_t cudaFuncSetAttribute(const void* func, enum cudaFuncAttribute attr, int value) {
+  if (func == nullptr) return record(cudaErrorInvalidDeviceFunction);
+  switch (attr) {
+    case cudaFuncAttributeMaxDynamicSharedMemorySize:
+      if (value < 0 || static_cast<std::size_t>(value) > cuda_emu::detail::kSharedPerBlockOptin)
+        return record(cudaErrorInvalidValue);
+      {
+        const std::lock_guard<std::mutex> lock(cuda_emu::detail::g_attribute_mutex);
+        cuda_emu::detail::g_max_dynamic_shared[func] = value;
+      }
+      return cudaSuccess;
+    case cudaFuncAttributePreferredSharedMemoryCarveout:
+      return value >= -1 && value <= 100 ? cudaSuccess : record(cudaErrorInvalidValue);
+    default: return record(cudaErrorInvalidValue);  // not emulated
+  }
+}
+
+cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes* attr, const void* func) {
+  if (attr == nullptr) return record(cudaErrorInvalidValue);
+  if (func == nullptr) return record(cudaErrorInvalidDeviceFunction);
+  *attr = cudaFuncAttributes{};
+  attr->maxThreadsPerBlock = 1024;
+  attr->maxDynamicSharedSizeBytes = cuda_emu::detail::max_dynamic_shared(func);
+  const auto cc = cuda_emu::detail::compute_capability();
+  attr->binaryVersion = attr->ptxVersion = 10 * cc.major + cc.minor;  // as if built for exactly this device
   return cudaSuccess;
 }
 
@@ -417,6 +694,8 @@ const char* cudaGetErrorName(cudaError_t error) {
     case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
     case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
     case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
+    case cudaErrorInvalidDeviceFunction: return "cudaErrorInvalidDeviceFunction";
+    case cudaErrorNoKernelImageForDevice: return "cudaErrorNoKernelImageForDevice";
     default: return "cudaErrorUnknown (not returned by cuda_emu)";
   }
 }

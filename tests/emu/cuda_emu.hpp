@@ -1,20 +1,26 @@
 // cuda_emu: runs CUDA C++ kernel sources on the CPU, for the emulation tests (label emu).
 //
-// The kernels of kernels/src (fill.cu, matmul_simt.cu, conv.cu, memory.cu) are compiled unchanged
-// as C++ after this header, except that tests/emu/prepare_source.cmake rewrites every launch
-// `kernel<<<grid, block, shared, stream>>>(args)` into `CUDA_EMU_LAUNCH((grid, block, shared,
-// stream), kernel)(args)` (same line, so diagnostics and sanitizer reports point at the .cu).
+// The kernels of kernels/src (fill.cu, matmul_simt.cu, matmul_tensorcore.cu, conv.cu, memory.cu)
+// are compiled unchanged as C++ after this header, except that tests/emu/prepare_source.cmake
+// rewrites every launch `kernel<<<grid, block, shared, stream>>>(args)` into
+// `CUDA_EMU_LAUNCH((grid, block, shared, stream), kernel)(args)` and every dynamic shared array
+// `extern __shared__ [__align__(N)] T name[];` into a pointer to the block's dynamic shared memory
+// (same lines, so diagnostics and sanitizer reports point at the .cu). matmul_tensorcore.cu gets
+// its PTX instructions from tests/emu/tc_ptx.cuh instead of kernels/src/tc_ptx.cuh (found first
+// on the include path): the same wrappers over this emulator's cuda_emu::cp_async, ldmatrix_x4,
+// mma_m16n8k16 (end of this file).
 //
 // What is emulated
 //  * Launches: grid and block up to 3-D with CUDA's limits (an invalid configuration sets
 //    cudaErrorInvalidConfiguration for cudaGetLastError and runs nothing); arguments are copied once
 //    at the launch. Launches are synchronous: every stream is in order and always idle.
 //  * Threads: block 0 of every grid runs one std::thread per CUDA thread. If any of them calls
-//    __syncthreads(), __syncwarp() or a __shfl_*_sync(), the other blocks run the same way, one
-//    block after the other (each block's threads concurrently, so ThreadSanitizer sees their
-//    races); otherwise the kernel cannot communicate between threads and the remaining blocks run
-//    one thread after the other on the launching thread (fast: fill kernels have millions of
-//    threads). A kernel that synchronizes in later blocks only stops with a message.
+//    __syncthreads(), __syncwarp(), a __shfl_*_sync() or a warp-wide PTX instruction, the other
+//    blocks run the same way, one block after the other (each block's threads concurrently, so
+//    ThreadSanitizer sees their races); otherwise the kernel cannot communicate between threads
+//    and the remaining blocks run one thread after the other on the launching thread (fast: fill
+//    kernels have millions of threads). A kernel that synchronizes in later blocks only stops with
+//    a message.
 //  * __syncthreads(): a barrier over the block. Reached by some threads while others of the block
 //    have returned (or reached a different number of times) stops with a message instead of
 //    hanging. Warps: 32 consecutive linear thread ids (x fastest); __syncwarp and
@@ -22,38 +28,56 @@
 //    the warp only, and only while none of its lanes has returned.
 //  * __shared__: a function-local static, one per kernel (template instance), reused by the next
 //    block; shared arrays keep __align__. threadIdx / blockIdx / blockDim / gridDim / warpSize.
+//  * extern __shared__ (dynamic shared memory): fresh for every block, exactly the bytes the
+//    launch asks for (AddressSanitizer sees overruns), filled with 0xFF bytes (NaN in every float
+//    type), so data read before it is written shows. More than 48 KiB needs the kernel's
+//    cudaFuncSetAttribute(cudaFuncAttributeMaxDynamicSharedMemorySize) opt-in, as on a GPU
+//    (without it the launch fails with cudaErrorInvalidValue); at most 99 KiB.
+//  * PTX instructions (the tensor-core GEMM's): cvta.to.shared (addresses exist for dynamic
+//    shared memory only), cp.async with zero-fill, commit_group and wait_group, st.shared.v4,
+//    ldmatrix.x4 and mma.sync.m16n8k16 (f16 / bf16 in, f32 accumulate), after the PTX ISA's
+//    definitions: fragment layouts, alignment and bounds of every shared and global address. A
+//    cp.async lands only when wait_group retires its group (the latest a GPU may), so a missing or
+//    miscounted wait reads the poison. Warp-wide instructions need all 32 lanes of a full warp.
 //  * atomicAdd (int, unsigned, unsigned long long, float, double) as std::atomic_ref; float4 and
 //    make_float4 (CUDA's own headers); __ldg, __ldcs and the other cache-hinted loads and stores
 //    (plain accesses, but a misaligned one stops with a message as it faults on a GPU; a plain
 //    misaligned float4 dereference is caught by -fsanitize=alignment, see CMakeLists.txt);
 //    __fadd_rn / __fmul_rn / __fmaf_rn (single rounding, no contraction), fmaf, integer min / max,
-//    __float_as_uint / __uint_as_float; __launch_bounds__, __forceinline__, __restrict__.
+//    __float_as_uint / __uint_as_float; __nv_bfloat16 / __half and their conversions (CUDA's
+//    headers, host side); __launch_bounds__, __forceinline__, __restrict__.
 //  * Runtime API (cuda_emu.cpp), host memory standing in for device memory: cudaMalloc (exactly
 //    the bytes asked, 256-byte aligned, so AddressSanitizer sees any overrun), cudaFree,
 //    cudaMemcpy(Async) and cudaMemset(Async) (device ranges checked against live allocations),
 //    streams, cudaStreamSynchronize / cudaDeviceSynchronize (no-ops), cudaGetDeviceCount /
-//    cudaGetDevice / cudaSetDevice (one device), cudaDeviceGetAttribute (4 SMs, or
-//    $CUDA_EMU_SM_COUNT, so grids sized by SM count stay small; warp size, block and grid limits,
-//    48 KiB shared memory per block), cudaGetLastError / cudaPeekAtLastError,
-//    cudaGetErrorName / cudaGetErrorString.
+//    cudaGetDevice / cudaSetDevice (one device), cudaDeviceGetAttribute (compute capability 8.6 or
+//    $CUDA_EMU_CC; 4 SMs, or $CUDA_EMU_SM_COUNT, so grids sized by SM count stay small; warp size,
+//    block and grid limits, 48 KiB shared memory per block, 99 KiB opt-in), cudaFuncSetAttribute
+//    (dynamic shared memory, carveout), cudaFuncGetAttributes (PTX and binary version = the
+//    compute capability), cudaGetLastError / cudaPeekAtLastError, cudaGetErrorName /
+//    cudaGetErrorString.
 //
 // What it cannot show
 //  * Timing and scheduling of real warps: lanes are not in lockstep, blocks never run
 //    concurrently, so neither warp-synchronous code without __syncwarp nor inter-block
 //    communication is exercised; in grids that never synchronize only block 0 runs concurrently.
 //  * The GPU memory model: host memory is coherent (x86 ordering), so missing __threadfence or
-//    volatile goes unnoticed; shared memory is not reset between blocks (a read before the first
-//    write sees the previous block's data, not garbage); no caches, so cache hints do nothing.
+//    volatile goes unnoticed; static shared memory is not reset between blocks (a read before the
+//    first write sees the previous block's data, not garbage); no caches, so cache hints do
+//    nothing. A cp.async's source is read when it lands, not when issued.
 //  * Performance: bank conflicts, coalescing, occupancy, register spills; __launch_bounds__ is
 //    ignored (a block larger than its bound would fail to launch on a GPU, not here).
-//  * Dynamic shared memory (a launch asking for it stops), dynamic parallelism, cooperative
-//    groups, textures, half-precision types, tensor cores and inline PTX (asm): so
-//    kernels/src/matmul_tensorcore.cu (mma.sync, ldmatrix, cp.async) is NOT covered; its index
-//    math is covered by tests/unit/test_tc_layout.cpp, the kernel itself by the GPU tests only.
+//  * The PTX wrappers themselves: tests/emu/tc_ptx.cuh replaces kernels/src/tc_ptx.cuh, so an
+//    error in the inline asm (operand order, a wrong .row/.col or type qualifier) shows on a GPU
+//    only. The mma's internal summation order and precision are not the GPU's (its products are
+//    exact here, its sums in float in k order).
+//  * Dynamic parallelism, cooperative groups, textures, other inline PTX, wgmma / TMA.
 //  * Floating point: host float arithmetic is IEEE single like the GPU's, but transcendental
 //    functions and -use_fast_math approximations differ (the kernels here use neither).
 #pragma once
 
+#include <cuda_bf16.h>     // __nv_bfloat16 (before the keywords below are redefined)
+#include <cuda_fp16.h>     // __half
 #include <cuda_runtime.h>  // dim3, uint3, float4, make_float4, cudaError_t, the API declarations
 
 #include <atomic>
@@ -112,8 +136,26 @@ class ThreadBody {
   void (*call_)(void*);
 };
 
-// Runs the grid (cuda_emu.cpp); an invalid configuration only records the launch error.
-void run_grid(const LaunchConfig& config, ThreadBody body);
+// Runs the grid (cuda_emu.cpp); an invalid configuration only records the launch error. `kernel`
+// identifies the kernel function for its attributes (cudaFuncSetAttribute).
+void run_grid(const LaunchConfig& config, const void* kernel, ThreadBody body);
+
+// What a kernel name or kernel function pointer in a launch identifies. (Tag only makes a call
+// dependent, so that CUDA_EMU_LAUNCH can ask whether it resolves: a function template whose
+// arguments are deduced from the launch's arguments does not, and has no identity here.)
+template <class Tag, class R, class... A>
+const void* kernel_key(R (*kernel)(A...)) {
+  return reinterpret_cast<const void*>(kernel);
+}
+
+// The running block's dynamic shared memory (extern __shared__), which prepare_source.cmake
+// turns into a pointer: `extern __shared__ __align__(N) T name[];` becomes
+// `T* const name = ::cuda_emu::detail::dynamic_shared<T>(N);`.
+void* dynamic_shared_base(std::size_t alignment);
+template <class T>
+T* dynamic_shared(std::size_t alignment = 0) {
+  return static_cast<T*>(dynamic_shared_base(alignment > alignof(T) ? alignment : alignof(T)));
+}
 
 // Block-level and warp-level synchronization of the calling emulated thread (cuda_emu.cpp).
 void syncthreads();
@@ -121,6 +163,7 @@ void syncwarp(unsigned mask);
 // Publishes `bits` for the warp and returns those of lane `src_lane` (its own when out of range).
 std::uint64_t warp_exchange(unsigned mask, std::uint64_t bits, unsigned src_lane);
 unsigned lane_id();
+bool device_memory(const void* p, std::size_t n);  // [p, p + n) inside one live cudaMalloc allocation
 [[noreturn]] void misaligned(const char* what, const void* p, std::size_t alignment);
 
 template <class T>
@@ -143,16 +186,17 @@ T shuffle(unsigned mask, T var, unsigned src_lane) {
 template <class Kernel>
 class Launch {
  public:
-  Launch(const LaunchConfig& config, Kernel kernel) : config_(config), kernel_(kernel) {}
+  Launch(const LaunchConfig& config, const void* key, Kernel kernel) : config_(config), key_(key), kernel_(kernel) {}
   template <class... Args>
   void operator()(Args&&... args) const {
     const std::tuple<std::decay_t<Args>...> params(std::forward<Args>(args)...);
     auto thread = [&] { std::apply(kernel_, params); };
-    run_grid(config_, ThreadBody(thread));
+    run_grid(config_, key_, ThreadBody(thread));
   }
 
  private:
   LaunchConfig config_;
+  const void* key_;
   Kernel kernel_;
 };
 
@@ -160,9 +204,28 @@ class Launch {
 }  // namespace cuda_emu
 
 // What prepare_source.cmake writes for `KERNEL<<<CONFIG>>>`; the argument list follows it.
-#define CUDA_EMU_LAUNCH(CONFIG, ...)                                     \
-  ::cuda_emu::detail::Launch(::cuda_emu::LaunchConfig CONFIG,            \
-                             [&](const auto&... cuda_emu_args_) { __VA_ARGS__(cuda_emu_args_...); })
+#define CUDA_EMU_LAUNCH(CONFIG, ...)                                                         \
+  ::cuda_emu::detail::Launch(                                                                \
+      ::cuda_emu::LaunchConfig CONFIG,                                                       \
+      [&](auto cuda_emu_tag_) -> const void* {                                               \
+        if constexpr (requires {                                                             \
+                        ::cuda_emu::detail::kernel_key<decltype(cuda_emu_tag_)>(__VA_ARGS__); \
+                      })                                                                     \
+          return ::cuda_emu::detail::kernel_key<decltype(cuda_emu_tag_)>(__VA_ARGS__);       \
+        else                                                                                 \
+          return nullptr;                                                                    \
+      }(0),                                                                                  \
+      [&](const auto&... cuda_emu_args_) { __VA_ARGS__(cuda_emu_args_...); })
+
+// ---- The runtime's C++ overloads that take a kernel (cuda_runtime.h has them for nvcc only) -------
+template <class T>
+cudaError_t cudaFuncSetAttribute(T* entry, cudaFuncAttribute attr, int value) {
+  return ::cudaFuncSetAttribute(reinterpret_cast<const void*>(entry), attr, value);
+}
+template <class T>
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attr, T* entry) {
+  return ::cudaFuncGetAttributes(attr, reinterpret_cast<const void*>(entry));
+}
 
 // ---- Device functions ---------------------------------------------------------------------------
 inline void __syncthreads() { cuda_emu::detail::syncthreads(); }
@@ -255,3 +318,34 @@ inline int max(int a, int b) { return a > b ? a : b; }
 inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
 inline long long max(long long a, long long b) { return a > b ? a : b; }
 inline unsigned long long max(unsigned long long a, unsigned long long b) { return a > b ? a : b; }
+
+// ---- PTX instructions of the tensor-core GEMM (tests/emu/tc_ptx.cuh wraps them) -----------------
+// Implemented after the PTX ISA's definitions (cuda_emu.cpp). Shared-state-space addresses exist
+// for the block's dynamic shared memory only: address = offset into it. Every access through them
+// is checked against its size and the instruction's alignment.
+namespace cuda_emu {
+
+// cvta.to.shared: the shared address of a pointer into the block's dynamic shared memory.
+std::uint32_t shared_address(const void* p);
+
+// cp.async.{ca,cg}.shared.global [dst], [src], cp_size, src_bytes: copies src_bytes (<= cp_size)
+// bytes from global memory (which must lie in a cudaMalloc allocation) and zero-fills the rest of
+// cp_size. Deferred as on a GPU, and as late as a GPU may: nothing lands in shared memory until
+// cp_async_wait retires the copy's group; copies never committed to a group never land.
+void cp_async(std::uint32_t dst, const void* src, int cp_size, int src_bytes);
+void cp_async_commit();        // cp.async.commit_group
+void cp_async_wait(int n);     // cp.async.wait_group n: all but the newest n groups have landed
+
+// st.shared.v4.b32
+void st_shared_v4(std::uint32_t dst, std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t d);
+
+// ldmatrix.sync.aligned.m8n8.x4.shared.b16, by the whole warp (32 lanes, all active).
+void ldmatrix_x4(std::uint32_t (&r)[4], std::uint32_t address);
+
+// mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}.{f16,bf16}.f32 with d as C and D, by the whole
+// warp. Products and sums in float, in k order (a GPU's internal order and precision are not
+// specified beyond FP32 accumulation; tests allow for that).
+enum class MmaInput { f16, bf16 };
+void mma_m16n8k16(MmaInput type, float (&d)[4], const std::uint32_t (&a)[4], const std::uint32_t (&b)[2]);
+
+}  // namespace cuda_emu

@@ -3,7 +3,9 @@
 #   cmake -DSRC=kernels/src/conv.cu -DDST=<build>/conv.cpp -DKERNELS=ON -P prepare_source.cmake
 # KERNELS=ON: a kernel source. The copy starts with #include "cuda_emu.hpp", and every launch
 #   `kernel<<<grid, block, shared, stream>>>(args)` becomes
-#   `CUDA_EMU_LAUNCH((grid, block, shared, stream), kernel)(args)` -- the only change.
+#   `CUDA_EMU_LAUNCH((grid, block, shared, stream), kernel)(args)`, and every dynamic shared array
+#   `extern __shared__ [__align__(N)] T name[];` becomes
+#   `T* const name = ::cuda_emu::detail::dynamic_shared<T>([N]);` -- the only changes.
 # KERNELS=OFF: a test source, copied as it is, so that its #include "gpu_test_util.hpp" finds
 #   tests/emu/gpu_test_util.hpp (a quoted include looks next to the including file first).
 # Either way a #line directive keeps the original name and line numbers in diagnostics, debug
@@ -31,6 +33,21 @@ if(KERNELS)
   if(NOT n EQUAL launches OR NOT left_open EQUAL -1 OR NOT left_close EQUAL -1)
     message(FATAL_ERROR "prepare_source.cmake: ${SRC}: rewrote ${n} of ${launches} launches; a launch this script "
                         "cannot parse? (kernel name with nested <...>, or a ';' inside <<<...>>>)")
+  endif()
+  # extern __shared__ arrays (one per kernel, unsized), with or without __align__(N) before the type.
+  string(REGEX MATCHALL "extern[ \t]+__shared__" externs "${text}")
+  list(LENGTH externs shared_arrays)
+  set(type "([A-Za-z_][A-Za-z0-9_: ]*[A-Za-z0-9_])")
+  set(name "([A-Za-z_][A-Za-z0-9_]*)")
+  string(REGEX REPLACE "extern[ \t]+__shared__[ \t]+__align__\\(([0-9]+)\\)[ \t]+${type}[ \t]+${name}[ \t]*\\[[ \t]*\\]"
+                       "\\2* const \\3 = ::cuda_emu::detail::dynamic_shared<\\2>(\\1)" text "${text}")
+  string(REGEX REPLACE "extern[ \t]+__shared__[ \t]+${type}[ \t]+${name}[ \t]*\\[[ \t]*\\]"
+                       "\\1* const \\2 = ::cuda_emu::detail::dynamic_shared<\\1>()" text "${text}")
+  string(REGEX MATCHALL "::cuda_emu::detail::dynamic_shared<" rewritten "${text}")
+  list(LENGTH rewritten n)
+  if(NOT n EQUAL shared_arrays)
+    message(FATAL_ERROR "prepare_source.cmake: ${SRC}: rewrote ${n} of ${shared_arrays} extern __shared__ arrays; "
+                        "one this script cannot parse? (expected `extern __shared__ [__align__(N)] T name[];`)")
   endif()
   string(APPEND head "#include \"cuda_emu.hpp\"\n")
 endif()

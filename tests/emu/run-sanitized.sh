@@ -3,7 +3,7 @@
 # test files) with AddressSanitizer + UndefinedBehaviorSanitizer and, separately, with
 # ThreadSanitizer, runs every case, and exits 1 on any failure or sanitizer report.
 # NOT run by CI (scripts/test.sh, .ci/run): it takes a few minutes on two cores. Run it after
-# changing kernels/src/{fill,matmul_simt,conv,memory}.cu or the emulator.
+# changing kernels/src/*.cu or the emulator.
 #   tests/emu/run-sanitized.sh [asan|tsan]...      default: asan tsan
 # Build folders: build-emu-asan/ and build-emu-tsan/ (standalone project tests/emu, so only the
 # emulation tests are built). Logs: build-emu-*/sanitized.log.

@@ -6,8 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
+
+#include "emu_fixture.hpp"
 
 namespace {
 
@@ -68,6 +72,20 @@ __global__ void shuffle_after_a_lane_returned(int* out) {
 __global__ void misaligned_float4(const float* p) { (void)__ldg(reinterpret_cast<const float4*>(p + 1)); }
 
 // ---- tests ----------------------------------------------------------------------------------------
+
+// A device allocation holding a copy of `host`, freed on scope exit.
+template <class T>
+struct DeviceCopy {
+  T* ptr = nullptr;
+  explicit DeviceCopy(const std::vector<T>& host) {
+    void* p = nullptr;
+    if (cudaMalloc(&p, host.size() * sizeof(T)) == cudaSuccess) ptr = static_cast<T*>(p);
+    if (ptr) cudaMemcpy(ptr, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice);
+  }
+  ~DeviceCopy() { cudaFree(ptr); }
+  DeviceCopy(const DeviceCopy&) = delete;
+  DeviceCopy& operator=(const DeviceCopy&) = delete;
+};
 
 class CudaEmuIndices : public ::testing::TestWithParam<bool> {};
 
@@ -157,6 +175,133 @@ TEST(CudaEmu, DeviceMemoryIsCheckedAgainstAllocations) {
   EXPECT_GT(sms, 0);
 }
 
+TEST(CudaEmu, DynamicSharedMemoryIsFreshAndPoisonedInEveryBlock) {
+  const int blocks = 3, threads = 96;
+  std::vector<int> in(blocks * threads), out(2 * in.size(), 0);
+  for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int>(i);
+  ASSERT_EQ(emu_fixture::reverse_through_dynamic_shared(in.data(), out.data(), blocks, threads), cudaSuccess);
+  for (int b = 0; b < blocks; ++b)
+    for (int t = 0; t < threads; ++t) {
+      const std::size_t i = static_cast<std::size_t>(b) * threads + t;
+      ASSERT_EQ(out[2 * i], -1) << "block " << b << " thread " << t << " saw another block's data, not the poison";
+      ASSERT_EQ(out[2 * i + 1], b * threads + threads - 1 - t) << "block " << b << " thread " << t;
+    }
+}
+
+TEST(CudaEmu, MoreThan48KiBOfDynamicSharedMemoryNeedsTheKernelsOptIn) {
+  int optin = 0, ran = 0;
+  ASSERT_EQ(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, 0), cudaSuccess);
+  EXPECT_EQ(optin, 99 * 1024);
+  EXPECT_EQ(emu_fixture::big_shared(48 * 1024, -1, &ran), cudaSuccess);
+  EXPECT_EQ(ran, 1);
+  ran = 0;
+  EXPECT_EQ(emu_fixture::big_shared(64 * 1024, 48 * 1024, &ran), cudaErrorInvalidValue);  // opted in too little
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(emu_fixture::big_shared(64 * 1024, 64 * 1024, &ran), cudaSuccess);
+  EXPECT_EQ(ran, 1);
+  ran = 0;
+  EXPECT_EQ(emu_fixture::big_shared(64 * 1024 + 1, -1, &ran), cudaErrorInvalidValue);
+  EXPECT_EQ(emu_fixture::big_shared(optin + 1, optin + 1, &ran), cudaErrorInvalidValue);  // beyond the device
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidValue);  // the refused cudaFuncSetAttribute is recorded too
+  EXPECT_EQ(emu_fixture::big_shared(static_cast<std::size_t>(optin), optin, &ran), cudaSuccess);
+  EXPECT_EQ(ran, 1);
+}
+
+TEST(CudaEmu, CpAsyncLandsOnlyWhenItsGroupIsWaitedFor) {
+  std::vector<std::uint32_t> src(32 * 4);
+  for (std::size_t i = 0; i < src.size(); ++i) src[i] = 0x01000000u * static_cast<std::uint32_t>(i / 4 + 1) + i % 4;
+  const DeviceCopy<std::uint32_t> dev(src);
+  ASSERT_NE(dev.ptr, nullptr);
+  for (const int src_bytes : {16, 8, 0}) {
+    SCOPED_TRACE("src-size " + std::to_string(src_bytes));
+    std::vector<std::uint32_t> out(32 * 8, 7);
+    ASSERT_EQ(emu_fixture::cp_async_groups(dev.ptr, src_bytes, out.data()), cudaSuccess);
+    for (std::size_t t = 0; t < 32; ++t) {
+      const std::uint32_t* o = &out[8 * t];
+      EXPECT_EQ(o[0], 0xFFFFFFFFu) << t << ": landed before any wait";
+      EXPECT_EQ(o[1], src[4 * t]) << t << ": group 1 not landed after wait_group 1";
+      EXPECT_EQ(o[2], 0xFFFFFFFFu) << t << ": group 2 landed while in flight";
+      for (std::size_t w = 0; w < 4; ++w)
+        EXPECT_EQ(o[4 + w], 4 * w < static_cast<std::size_t>(src_bytes) ? src[4 * t + w] : 0u) << t << " word " << w;
+      EXPECT_EQ(o[3], o[4]) << t;
+    }
+  }
+}
+
+TEST(CudaEmu, LdmatrixX4FollowsThePtxIsa) {
+  const int pitch = 24;  // 48-byte rows: addresses, not a dense layout, decide what is read
+  const auto value = [](int q, int r, int c) { return static_cast<std::uint16_t>(1 + 64 * q + 8 * r + c); };
+  std::vector<std::uint16_t> m(32 * pitch, 0);
+  for (int q = 0; q < 4; ++q)
+    for (int r = 0; r < 8; ++r)
+      for (int c = 0; c < 8; ++c) m[q * 8 * pitch + r * pitch + c] = value(q, r, c);
+  std::vector<std::uint32_t> out(32 * 4, 0);
+  ASSERT_EQ(emu_fixture::ldmatrix_x4(m.data(), pitch, out.data()), cudaSuccess);
+  // PTX ISA: lane l receives row l / 4, elements 2 (l % 4) and 2 (l % 4) + 1 of matrix q in
+  // register q, the lower-indexed element in the lower half.
+  for (int l = 0; l < 32; ++l)
+    for (int q = 0; q < 4; ++q) {
+      const std::uint32_t want = value(q, l / 4, 2 * (l % 4)) | (std::uint32_t{value(q, l / 4, 2 * (l % 4) + 1)} << 16);
+      EXPECT_EQ(out[4 * l + q], want) << "lane " << l << " register " << q;
+    }
+}
+
+// Bits of x (an integer or half-integer of small magnitude) as bfloat16 or binary16.
+std::uint16_t bits16(bool bf16, float x) {
+  if (bf16) {
+    std::uint32_t u;
+    std::memcpy(&u, &x, 4);
+    return static_cast<std::uint16_t>(u >> 16);  // exact: x has few significant bits
+  }
+  if (x == 0) return 0;
+  const std::uint16_t sign = x < 0 ? 0x8000 : 0;
+  int e = 0;
+  const float f = std::frexp(std::fabs(x), &e);  // |x| = f * 2^e, f in [0.5, 1)
+  const auto mantissa = static_cast<std::uint16_t>(std::ldexp(f, 11)) & 0x3FF;
+  return static_cast<std::uint16_t>(sign | ((e - 1 + 15) << 10) | mantissa);
+}
+
+TEST(CudaEmu, MmaM16n8k16FollowsThePtxIsa) {
+  for (const bool bf16 : {true, false}) {
+    SCOPED_TRACE(bf16 ? "bf16" : "f16");
+    float A[16][16], B[16][8], C[16][8];
+    for (int i = 0; i < 16; ++i)
+      for (int k = 0; k < 16; ++k) A[i][k] = static_cast<float>((i * 7 + k * 3) % 9 - 4) * 0.5f;
+    for (int k = 0; k < 16; ++k)
+      for (int j = 0; j < 8; ++j) B[k][j] = static_cast<float>((k * 5 + j * 11) % 7 - 3);
+    for (int i = 0; i < 16; ++i)
+      for (int j = 0; j < 8; ++j) C[i][j] = static_cast<float>(100 * i + j);
+    // Fragments per the PTX ISA (mma.m16n8k16, 16-bit inputs): g = lane / 4, t = lane % 4.
+    std::vector<std::uint32_t> a(32 * 4), b(32 * 2);
+    std::vector<float> d(32 * 4);
+    const auto pack = [&](float lo, float hi) {
+      return std::uint32_t{bits16(bf16, lo)} | (std::uint32_t{bits16(bf16, hi)} << 16);
+    };
+    for (int lane = 0; lane < 32; ++lane) {
+      const int g = lane / 4, t = lane % 4;
+      a[4 * lane + 0] = pack(A[g][2 * t], A[g][2 * t + 1]);
+      a[4 * lane + 1] = pack(A[g + 8][2 * t], A[g + 8][2 * t + 1]);
+      a[4 * lane + 2] = pack(A[g][2 * t + 8], A[g][2 * t + 9]);
+      a[4 * lane + 3] = pack(A[g + 8][2 * t + 8], A[g + 8][2 * t + 9]);
+      b[2 * lane + 0] = pack(B[2 * t][g], B[2 * t + 1][g]);
+      b[2 * lane + 1] = pack(B[2 * t + 8][g], B[2 * t + 9][g]);
+      d[4 * lane + 0] = C[g][2 * t];
+      d[4 * lane + 1] = C[g][2 * t + 1];
+      d[4 * lane + 2] = C[g + 8][2 * t];
+      d[4 * lane + 3] = C[g + 8][2 * t + 1];
+    }
+    ASSERT_EQ(emu_fixture::mma_m16n8k16(bf16, a.data(), b.data(), d.data()), cudaSuccess);
+    for (int lane = 0; lane < 32; ++lane)
+      for (int i = 0; i < 4; ++i) {
+        const int row = lane / 4 + 8 * (i / 2), col = 2 * (lane % 4) + i % 2;
+        double want = C[row][col];
+        for (int k = 0; k < 16; ++k) want += double{A[row][k]} * B[k][col];
+        EXPECT_EQ(d[4 * lane + i], want) << "lane " << lane << " D(" << row << ", " << col << ")";
+      }
+  }
+}
+
 // What is undefined or faults on a GPU stops the emulated run with a message.
 class CudaEmuDeathTest : public ::testing::Test {
  protected:
@@ -176,6 +321,19 @@ TEST_F(CudaEmuDeathTest, ShuffleAfterALaneReturned) {
 TEST_F(CudaEmuDeathTest, MisalignedVectorLoad) {
   alignas(16) float buf[8] = {};
   EXPECT_DEATH(CUDA_EMU_LAUNCH((1, 32), misaligned_float4)(buf), "__ldg of a 16-byte type .*misaligned");
+}
+TEST_F(CudaEmuDeathTest, LdmatrixInAPartialWarp) {
+  EXPECT_DEATH(emu_fixture::ldmatrix_in_a_partial_warp(), "ldmatrix in a warp of 16 threads: it needs all 32 lanes");
+}
+TEST_F(CudaEmuDeathTest, CpAsyncFromHostMemory) {
+  EXPECT_DEATH(emu_fixture::cp_async_from_host_memory(), "cp.async reads 16 bytes at .*not inside one cudaMalloc");
+}
+TEST_F(CudaEmuDeathTest, StoreBeyondDynamicSharedMemory) {
+  EXPECT_DEATH(emu_fixture::store_beyond_dynamic_shared(),
+               "st.shared.v4.b32 of 16 bytes at shared address 0x30: beyond the block's 48 bytes");
+}
+TEST_F(CudaEmuDeathTest, MmaAfterALaneReturned) {
+  EXPECT_DEATH(emu_fixture::mma_after_a_lane_returned(), "mma.sync in warp 0 of block \\(0, 0, 0\\) after 1 of its lanes");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The index math of the tensor-core GEMM (kernels/include/gpuprobe/kernels/detail/tc_layout.hpp),
-// verified on the CPU. The kernel itself cannot run here, so this file emulates its data flow:
+// verified on the CPU. (The kernel's whole source also runs under tests/emu with emulated
+// instructions; this file checks the header on its own, and what no run shows.) It emulates the
+// kernel's data flow:
 // cp.async chunks into a swizzled shared memory, ldmatrix into registers, mma.sync.m16n8k16 on those
 // registers, accumulators out to C - with ldmatrix and mma modelled from the PTX ISA's fragment
 // tables (written out below, independently of the header), and every address and index taken from
