@@ -9,10 +9,12 @@ namespace gpuprobe {
 
 const std::vector<CheckSpec>& check_table() {
   // Time bounds are generous on purpose: they catch hangs, not slowness. The first CUDA call on a
-  // machine without persistence mode can take seconds per GPU.
+  // machine without persistence mode can take seconds per GPU. compat initializes the CUDA runtime
+  // (while cuBLAS/cuDNN may be loading in the background); devices then enumerates the GPUs, a
+  // context on each.
   static const std::vector<CheckSpec> table = {
       {"driver", "NVIDIA driver library loads and initializes", 30000, checks::driver},
-      {"compat", "driver supports this binary's CUDA runtime", 5000, checks::compat},
+      {"compat", "driver supports this binary's CUDA runtime", 30000, checks::compat},
       {"devices", "GPUs visible, properties, expectations", 60000, checks::devices},
       {"nvml", "NVML health: ECC, row remapping, throttling", 20000, checks::nvml},
       {"arch", "binary has code for every GPU", 60000, checks::arch},

@@ -78,10 +78,28 @@ const RuntimeState& ProbeContext::runtime() {
     rs.device_count = 0;
     cudaGetLastError();  // clear the sticky-free error so later calls report their own
   }
+  runtime_ = rs;
+  return *runtime_;
+}
+
+void ProbeContext::enumerate_gpus() {
+  if (gpu_problems_) return;
+  std::vector<GpuProblem> problems;
+  if (!gpus_usable()) {
+    gpu_problems_ = problems;
+    return;
+  }
+  const auto problem = [&](int i, const char* call, cudaError_t e) {
+    problems.push_back({i, call, static_cast<int>(e), cudaGetErrorName(e), cudaGetErrorString(e)});
+    cudaGetLastError();
+  };
   std::vector<GpuInfo> gpus;
-  for (int i = 0; i < rs.device_count; ++i) {
+  for (int i = 0; i < runtime_->device_count; ++i) {
     cudaDeviceProp p{};
-    if (cudaGetDeviceProperties(&p, i) != cudaSuccess) continue;
+    if (const cudaError_t e = cudaGetDeviceProperties(&p, i); e != cudaSuccess) {
+      problem(i, "cudaGetDeviceProperties", e);
+      continue;
+    }
     GpuInfo g;
     g.index = i;
     g.name = p.name;
@@ -94,13 +112,42 @@ const RuntimeState& ProbeContext::runtime() {
     g.memory_total_bytes = p.totalGlobalMem;
     g.l2_cache_bytes = static_cast<std::uint64_t>(p.l2CacheSize);
     g.memory_bus_width_bits = p.memoryBusWidth;
+    // cudaSetDevice creates the GPU's primary context: where a busy or prohibited GPU says so.
     std::size_t free_b = 0, total_b = 0;
-    if (cudaSetDevice(i) == cudaSuccess && cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) g.memory_free_bytes = free_b;
+    if (const cudaError_t e = cudaSetDevice(i); e != cudaSuccess)
+      problem(i, "cudaSetDevice", e);
+    else if (const cudaError_t m = cudaMemGetInfo(&free_b, &total_b); m != cudaSuccess)
+      problem(i, "cudaMemGetInfo", m);
+    else
+      g.memory_free_bytes = free_b;
     gpus.push_back(g);
   }
-  runtime_ = rs;
+  gpu_problems_ = problems;
   sink_.with([&](Report& r) { r.gpus = gpus; });
-  return *runtime_;
+}
+
+std::vector<GpuInfo> ProbeContext::gpus() {
+  enumerate_gpus();
+  return sink_.with([](Report& r) { return r.gpus; });
+}
+
+const std::vector<GpuProblem>& ProbeContext::gpu_problems() {
+  enumerate_gpus();
+  return *gpu_problems_;
+}
+
+Finding diagnose_gpu_problem(const GpuProblem& p) {
+  constexpr int kDevicesUnavailable = 46;  // cudaErrorDevicesUnavailable
+  const std::string gpu = "GPU " + std::to_string(p.index);
+  const std::string err = p.name + " (" + std::to_string(p.code) + ")";
+  if (p.code == kDevicesUnavailable)
+    return {Status::fail, "gpu_busy",
+            gpu + " is unavailable to this process (" + err + " from " + p.call +
+                "): its compute mode is exclusive-process and another process holds it, or it is prohibited",
+            "on the host: nvidia-smi -q -d COMPUTE and nvidia-smi (which process holds it); stop that process, or "
+            "set the compute mode to Default (nvidia-smi -i " + std::to_string(p.index) + " -c DEFAULT)"};
+  return {Status::fail, "device_query", gpu + ": " + p.call + " failed: " + err + ": " + p.text,
+          "check the host: nvidia-smi, dmesg for Xid errors"};
 }
 
 }  // namespace gpuprobe

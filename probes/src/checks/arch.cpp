@@ -44,6 +44,10 @@ CheckResult arch(ProbeContext& ctx) {
       fs.push_back({Status::fail, "ptx_too_new",
                     gpu_label(g) + ": the driver cannot JIT this binary's PTX (compiled by a newer toolkit)",
                     "upgrade the host driver, or " + rebuild + " so no JIT is needed"});
+    } else if (code == cudaErrorDevicesUnavailable) {
+      fs.push_back(diagnose_gpu_problem({g.index, "the trivial kernel's launch", code, cudaGetErrorName(err),
+                                         cudaGetErrorString(err)}));
+      cudaGetLastError();
     } else if (code != cudaSuccess || !marker_ok) {
       fs.push_back({Status::fail, "launch_failed",
                     gpu_label(g) + ": trivial kernel failed: " + cudaGetErrorName(err) + " (" + cudaGetErrorString(err) + ")",

@@ -1,4 +1,6 @@
 // Check 3: how many GPUs, what they are, and whether they meet --expect-gpus / --min-cc / --min-memory.
+// The first check to enumerate the GPUs (ProbeContext::gpus(): a context on each), so a GPU that
+// cannot be queried or opened (busy in exclusive-process mode, prohibited) is reported here.
 #include <sstream>
 
 #include "check_util.hpp"
@@ -25,9 +27,13 @@ CheckResult devices(ProbeContext& ctx) {
     return r;
   }
   const auto gpus = ctx.gpus();
-  if (gpus.empty()) return fail("no_device", "no GPU visible to CUDA", "start the container with --gpus all");
-
   std::vector<Finding> fs;
+  for (const GpuProblem& p : ctx.gpu_problems()) fs.push_back(diagnose_gpu_problem(p));
+  if (gpus.empty()) {
+    if (!fs.empty()) return from_findings(fs, "");
+    return fail("no_device", "no GPU visible to CUDA", "start the container with --gpus all");
+  }
+
   const int n = static_cast<int>(gpus.size());
   if (o.expect_gpus) {
     if (n < *o.expect_gpus)

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/probes/options.hpp"
 #include "gpuprobe/probes/system.hpp"
 #include "gpuprobe/report/report.hpp"
@@ -65,6 +66,18 @@ struct RuntimeState {
   bool ok() const { return attempted && code == 0 && device_count > 0; }
 };
 
+// A CUDA call about one GPU that failed while enumerating the GPUs.
+struct GpuProblem {
+  int index = 0;
+  std::string call;  // "cudaGetDeviceProperties", "cudaSetDevice", "cudaMemGetInfo"
+  int code = 0;      // cudaError_t
+  std::string name, text;
+};
+// What the devices check says about it: a GPU another process holds in exclusive-process compute
+// mode (or one set to prohibited) is cudaErrorDevicesUnavailable, which otherwise would surface
+// later as an unexplained launch failure.
+Finding diagnose_gpu_problem(const GpuProblem& p);
+
 class ProbeContext {
  public:
   ProbeContext(ProbeOptions opts, SystemView sys, ReportSink& sink)
@@ -78,11 +91,15 @@ class ProbeContext {
   ReportSink& sink() { return sink_; }
 
   const DriverState& driver();    // dlopen libcuda + cuInit, once
-  const RuntimeState& runtime();  // cudaGetDeviceCount + device properties into report.gpus, once
+  // cudaRuntimeGetVersion + cudaGetDeviceCount, once. Cheap: creates no context.
+  const RuntimeState& runtime();
   bool gpus_usable() { return driver().ok() && runtime().ok(); }
-  std::vector<GpuInfo> gpus() {
-    return sink_.with([](Report& r) { return r.gpus; });
-  }
+  // The GPUs CUDA sees, with their properties and free memory, into report.gpus: enumerated once,
+  // by the first check that asks (the devices check, in the normal order). Enumeration creates a
+  // context on every GPU (hundreds of ms each), so it stays out of the short-bounded compat check.
+  // Empty when !gpus_usable().
+  std::vector<GpuInfo> gpus();
+  const std::vector<GpuProblem>& gpu_problems();  // what went wrong in enumeration, per GPU
 
  private:
   ProbeOptions opts_;
@@ -93,6 +110,8 @@ class ProbeContext {
 
   std::optional<DriverState> driver_;
   std::optional<RuntimeState> runtime_;
+  void enumerate_gpus();
+  std::optional<std::vector<GpuProblem>> gpu_problems_;  // set once enumerated
   std::thread prefetch_;
 };
 
