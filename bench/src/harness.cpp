@@ -47,8 +47,9 @@ std::optional<double> number_or_null(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 std::vector<std::string> throttle_reason_names(unsigned long long r) {
-  return clock_event_reason_names(r & (kClkSwPowerCap | kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake));
+  return clock_event_reason_names(r & (kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake));
 }
+bool power_capped(unsigned long long r) { return (r & kClkSwPowerCap) != 0; }
 
 Measurement measure(const BenchSpec& spec, const Factory& make, const MeasureOptions& opt, ClockSampler* clocks) {
   Measurement m;
@@ -114,6 +115,7 @@ void merge_repetition(Measurement& into, const Measurement& more) {
                                                         : more.clocks.sm_mhz_min;
     into.clocks.sm_mhz_max = std::max(into.clocks.sm_mhz_max, more.clocks.sm_mhz_max);
   }
+  into.clocks.power_capped = into.clocks.power_capped || more.clocks.power_capped;
   for (const auto& r : more.clocks.throttle_reasons)
     if (std::find(into.clocks.throttle_reasons.begin(), into.clocks.throttle_reasons.end(), r) ==
         into.clocks.throttle_reasons.end())
@@ -169,6 +171,7 @@ nlohmann::json to_entry(const BenchSpec& spec, const Measurement& m, const GpuPe
     if (m.clocks.sm_mhz_max) e["sm_clock_mhz"]["max"] = m.clocks.sm_mhz_max;
     e["throttled"] = m.clocks.throttled();
     e["throttle_reasons"] = m.clocks.throttle_reasons;
+    e["power_capped"] = m.clocks.power_capped;
   }
   return e;
 }

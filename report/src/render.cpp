@@ -189,6 +189,7 @@ std::string render_benchmark_table(const nlohmann::json& entries, const TableSty
         result += ")";
         col = throttled;
       }
+      if (e.value("power_capped", false)) result += " (power capped)";
     }
     const nlohmann::json rs = e.contains("rel_spread") && e["rel_spread"].is_number()
                                   ? nlohmann::json(100.0 * e["rel_spread"].get<double>())

@@ -59,7 +59,7 @@ class FakeClocks : public ClockSampler {
     s.sm_mhz_median = 1755;
     s.sm_mhz_min = 1410;
     s.sm_mhz_max = 1980;
-    s.throttle_reasons = throttle_reason_names(0x4);
+    s.throttle_reasons = throttle_reason_names(0x40);  // thermal (HW)
     return s;
   }
   int starts = 0, stops = 0;
@@ -151,7 +151,8 @@ TEST(Entry, ThroughputPeakAndClocks) {
   m.stop = StopReason::converged;
   m.clocks.samples = 3;
   m.clocks.sm_mhz_median = 1700;
-  m.clocks.throttle_reasons = {"power cap (SW)"};
+  m.clocks.throttle_reasons = {"thermal (HW)"};
+  m.clocks.power_capped = true;
   GpuPeaks peaks;
   peaks.bf16 = 989.0;
   const BenchSpec s = gemm_spec(4096);
@@ -167,7 +168,8 @@ TEST(Entry, ThroughputPeakAndClocks) {
   EXPECT_EQ(e["status"], "ok");
   EXPECT_EQ(e["implementation"], "library");
   EXPECT_EQ(e["throttled"], true);
-  EXPECT_EQ(e["throttle_reasons"][0], "power cap (SW)");
+  EXPECT_EQ(e["throttle_reasons"][0], "thermal (HW)");
+  EXPECT_EQ(e["power_capped"], true);
   EXPECT_NEAR(e["time_ms"]["median"].get<double>(), 2.0, 1e-12);
   // compare/report read it.
   const auto back = gpuprobe::benchmarks_from_json(nlohmann::json::array({e}));
@@ -250,9 +252,11 @@ TEST(Entry, BaselinePercentMatchesNameAndParams) {
 TEST(Harness, ThrottleReasons) {
   EXPECT_TRUE(throttle_reason_names(0).empty());
   EXPECT_TRUE(throttle_reason_names(0x1 | 0x2 | 0x10 | 0x100).empty()) << "idle, app clocks, sync boost, display";
-  EXPECT_EQ(throttle_reason_names(0x4 | 0x40),
-            (std::vector<std::string>{"power cap (SW)", "thermal (HW)"}));
+  EXPECT_EQ(throttle_reason_names(0x4 | 0x40), (std::vector<std::string>{"thermal (HW)"}))
+      << "the SW power cap is normal operation at full load, not throttling";
   EXPECT_EQ(throttle_reason_names(0x8 | 0x20 | 0x80).size(), 3u);
+  EXPECT_TRUE(power_capped(0x4));
+  EXPECT_FALSE(power_capped(0x40 | 0x8 | 0x1));
 }
 
 TEST(Harness, ProgressLine) {

@@ -203,6 +203,20 @@ TEST(RenderBenchmarkTable, ShapesValuesAndResults) {
   EXPECT_NE(render_benchmark_table(entries, TableStyle{true, true}).find("\033[1;31m"), std::string::npos);
 }
 
+TEST(RenderBenchmarkTable, ThrottledIsMarkedAndAPowerCapIsOnlyNoted) {
+  nlohmann::json entries = nlohmann::json::array();
+  entries.push_back({{"name", "matmul/cublas/bf16"}, {"params", {{"m", 8192}, {"n", 8192}, {"k", 8192}}},
+                     {"unit", "TFLOP/s"}, {"value", 700.0}, {"verified", true}, {"status", "ok"},
+                     {"throttled", false}, {"throttle_reasons", nlohmann::json::array()}, {"power_capped", true}});
+  entries.push_back({{"name", "matmul/cublas/fp16"}, {"params", {{"m", 8192}, {"n", 8192}, {"k", 8192}}},
+                     {"unit", "TFLOP/s"}, {"value", 500.0}, {"verified", true}, {"status", "ok"},
+                     {"throttled", true}, {"throttle_reasons", {"thermal (HW)"}}, {"power_capped", false}});
+  const std::string t = render_benchmark_table(entries, TableStyle{false, true});
+  EXPECT_NE(t.find("verified (power capped)"), std::string::npos) << t;
+  EXPECT_NE(t.find("verified (throttled: thermal (HW))"), std::string::npos) << t;
+  EXPECT_EQ(t.find("throttled: power"), std::string::npos) << t;
+}
+
 TEST(RenderJunit, EmptyReport) {
   Report r;
   const std::string xml = render_junit(r);

@@ -93,6 +93,7 @@ class NvmlClockSampler : public ClockSampler {
       s.sm_mhz_median = v[v.size() / 2];
     }
     s.throttle_reasons = throttle_reason_names(reasons_);
+    s.power_capped = power_capped(reasons_);
     return s;
   }
 

@@ -55,7 +55,11 @@ struct ClockStats {
   unsigned samples = 0;
   double sm_mhz_median = 0, sm_mhz_min = 0;
   unsigned sm_mhz_max = 0;                    // the GPU's maximum SM clock, 0 when unknown
-  std::vector<std::string> throttle_reasons;  // seen in any sample: "power cap (SW)", "thermal (HW)", …
+  std::vector<std::string> throttle_reasons;  // seen in any sample: "thermal (HW)", "HW slowdown", …
+  // The SW power cap held the clock down in some sample. Not throttling: a GPU running a heavy
+  // kernel at its power limit is normal operation (the check calls it so too), but it explains a
+  // clock below the maximum.
+  bool power_capped = false;
   bool throttled() const { return !throttle_reasons.empty(); }
 };
 class ClockSampler {
@@ -64,10 +68,12 @@ class ClockSampler {
   virtual void start() = 0;
   virtual ClockStats stop() = 0;
 };
-// The reasons NVML reports (nvmlClocksEventReasons bits) that mean slowed down by the GPU itself:
-// power cap, hardware slowdown, thermal, power brake. Idle, application clocks, sync boost and
-// display are not throttling. Returns their names (probes' clock_event_reason_names).
+// The reasons NVML reports (nvmlClocksEventReasons bits) that mean slowed down beyond normal
+// operation: hardware slowdown, thermal (SW and HW), power brake. Idle, application clocks, sync
+// boost, display and the SW power cap are not throttling. Returns their names (probes'
+// clock_event_reason_names).
 std::vector<std::string> throttle_reason_names(unsigned long long reasons);
+bool power_capped(unsigned long long reasons);  // the SW power cap bit
 
 struct MeasureOptions {
   StopRule rule;
