@@ -75,10 +75,18 @@ int fp32_lanes_per_sm(int cc_major, int cc_minor) {
 
 }  // namespace
 
+// Variants whose names contain a table needle but whose peaks differ (lower power, other memory):
+// "NVIDIA H200 NVL", "NVIDIA H100 NVL" (PCIe cards), "NVIDIA GH200 480GB" (H100 or H200 die, HBM3 or
+// HBM3e). No datasheet row is kept for them here, so they get the estimate rather than a row that
+// looks right and is not.
+const char* const kNotInTable[] = {"nvl", "gh200", "gb200"};
+
 GpuPeaks peaks_for(const std::string& gpu_name, int cc_major, int cc_minor, int sm_count, int sm_clock_max_mhz) {
   const std::string name = lower(gpu_name);
+  bool variant = false;
+  for (const char* v : kNotInTable) variant = variant || name.find(v) != std::string::npos;
   for (const auto& r : kTable) {
-    if (name.find(r.needle) == std::string::npos) continue;
+    if (variant || name.find(r.needle) == std::string::npos) continue;
     GpuPeaks p;
     p.model = r.model;
     p.from_datasheet = true;

@@ -17,6 +17,14 @@ TEST(Peaks, DatasheetGpusOfTheAwsFamilies) {
   const auto h200 = peaks_for("NVIDIA H200", 9, 0, 132, 1980);
   EXPECT_EQ(h200.model, "H200 SXM");
   EXPECT_NEAR(*h200.mem_gbps, 4800, 1);
+  // Variants with other peaks are not given the SXM row they contain the name of.
+  for (const char* variant : {"NVIDIA H200 NVL", "NVIDIA H100 NVL", "NVIDIA GH200 480GB", "NVIDIA GH200 144G HBM3e"}) {
+    const auto p = peaks_for(variant, 9, 0, 132, 1980);
+    EXPECT_FALSE(p.from_datasheet) << variant;
+    EXPECT_EQ(p.model.rfind("estimate", 0), 0u) << variant << ": " << p.model;
+    EXPECT_FALSE(p.bf16.has_value()) << variant;
+    EXPECT_NEAR(*p.fp32, 2.0 * 132 * 128 * 1980e6 / 1e12, 1e-9) << variant;
+  }
   EXPECT_EQ(peaks_for("NVIDIA H100 PCIe", 9, 0, 114, 1755).model, "H100 PCIe");
   EXPECT_EQ(peaks_for("NVIDIA L40S", 8, 9, 142, 2520).model, "L40S");
   EXPECT_EQ(peaks_for("NVIDIA L4", 8, 9, 58, 2040).model, "L4");
