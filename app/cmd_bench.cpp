@@ -14,6 +14,7 @@
 #include "gpuprobe/bench/spec.hpp"
 #include "gpuprobe/probes/check_table.hpp"
 #include "gpuprobe/probes/context.hpp"
+#include "gpuprobe/probes/runner.hpp"
 #include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/verdict.hpp"
 #include "new_report.hpp"
@@ -38,6 +39,11 @@ namespace {
 
 // The checks that tell whether there is a GPU to measure, and what it is.
 const std::vector<std::string> kPreChecks = {"driver", "compat", "devices", "nvml", "environment"};
+
+// The watchdog's bound on one run of one benchmark (instance set-up incl. cuDNN's Find, warm-up,
+// samples up to the suite's budget, verification), before --timeout-scale. The longest legitimate
+// one (the full suite's naive SGEMM at 16384^3: a few seconds a run) stays far below it.
+constexpr std::chrono::milliseconds kBenchmarkBound{300000};
 
 bench::CatalogOptions catalog_options(const BenchOptions& o) {
   bench::CatalogOptions c;
@@ -134,7 +140,20 @@ int run_bench(const BenchOptions& o) {
     return kExitUsage;
   }
 
+  bench::Collector collected;
   bench::RunPlan plan;
+  // A GPU that hangs inside a benchmark must not hang the run: the watchdog writes the report with
+  // the benchmarks done so far and the pre-checks, and ends the process with exit 4.
+  const bool live = !o.quiet && isatty(STDERR_FILENO) == 1;
+  Watchdog dog([&](const CheckResult& hung) {
+    if (live) std::fputs("\r\033[K", stderr);
+    if (!o.quiet) std::fputs(render_check_row(hung, style).c_str(), out);
+    end_after_hang(sink, hung, [&](Report& rep) {
+      rep.benchmarks = collected.entries(plan);
+      return finish(rep, kExitHung, hung.title + " hung: " + compute_verdict(rep.checks, false).line);
+    });
+  });
+  const auto bound = std::chrono::milliseconds(static_cast<long long>(kBenchmarkBound.count() * o.timeout_scale));
   plan.specs = specs;
   plan.factory = bench::make_gpu_factory(*gpu);
   plan.measure = bench::measure_options_for(suite);
@@ -142,9 +161,9 @@ int run_bench(const BenchOptions& o) {
   plan.clocks = sampler.get();
   plan.peaks = bench::peaks_of(*gpu);
   plan.pcie_gbps = bench::pcie_peak_of(*gpu);
-  const bool live = !o.quiet && isatty(STDERR_FILENO) == 1;
   const auto t0 = std::chrono::steady_clock::now();
   plan.on_start = [&](std::size_t i, std::size_t n, const bench::BenchSpec& s) {
+    dog.arm({"benchmark", "benchmark " + s.gb_name(), bound, nullptr});
     if (!live) return;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::optional<double> eta;
@@ -152,16 +171,17 @@ int run_bench(const BenchOptions& o) {
     std::fprintf(stderr, "\r\033[K%s", bench::progress_line(i, n, s.gb_name(), elapsed, eta).c_str());
     std::fflush(stderr);
   };
+  plan.on_end = [&] { dog.disarm(); };
   if (!o.quiet)
     std::fprintf(out, "\nbenchmarks on GPU %d: %s (cc %d.%d, %d SMs), suite %s, %zu selected; peaks: %s\n", gpu->index,
                  gpu->name.c_str(), gpu->cc_major, gpu->cc_minor, gpu->sm_count, o.suite.c_str(), specs.size(),
                  plan.peaks.model.c_str());
   std::fflush(out);
 
-  bench::Collector collected;
   bench::register_benchmarks(plan, collected);
   bench::RecordingReporter recorder;
   bench::run_registered(recorder);
+  dog.disarm();
   if (live) std::fputs("\r\033[K", stderr);
   nlohmann::json entries = collected.entries(plan);
   if (!o.quiet) std::fputs(("\n" + render_benchmark_table(entries, style)).c_str(), out);
@@ -199,7 +219,7 @@ void setup_bench(CLI::App& app) {
       ->type_name("FILE");
   sub->add_option("--label", o->label, "Label of this machine in comparisons (default: EC2 instance type, else hostname)");
   sub->add_option("--device", o->device, "Index of the GPU to measure (default 0)")->check(CLI::Range(0, 1023));
-  sub->add_option("--timeout-scale", o->timeout_scale, "Multiply the time bound of every pre-check (default 1)")
+  sub->add_option("--timeout-scale", o->timeout_scale, "Multiply the time bounds of the pre-checks and of each benchmark (5 min) (default 1)")
       ->check(CLI::Range(0.001, 100.0));
   sub->add_flag("--list", o->list, "List the benchmarks selected by --suite/--filter/--sizes, then exit");
   sub->add_flag("-q,--quiet", o->quiet, "No tables; only the verdict line on stderr");

@@ -32,9 +32,13 @@ void register_benchmarks(const RunPlan& plan, Collector& out) {
         state.counters["verified"] = m.verification.ok ? 1 : 0;
         if (m.clocks.samples) state.counters["sm_MHz"] = m.clocks.sm_mhz_median;
       }
-      auto& slot = out.slots[i];
-      if (!slot) slot = std::move(m);
-      else merge_repetition(*slot, m);
+      {
+        const std::lock_guard<std::mutex> lock(out.mutex);
+        auto& slot = out.slots[i];
+        if (!slot) slot = std::move(m);
+        else merge_repetition(*slot, m);
+      }
+      if (plan.on_end) plan.on_end();
     };
     ::benchmark::RegisterBenchmark(spec.gb_name().c_str(), fn)
         ->UseManualTime()
@@ -44,6 +48,7 @@ void register_benchmarks(const RunPlan& plan, Collector& out) {
 }
 
 nlohmann::json Collector::entries(const RunPlan& plan) const {
+  const std::lock_guard<std::mutex> lock(mutex);
   nlohmann::json all = nlohmann::json::array();
   for (std::size_t i = 0; i < slots.size() && i < plan.specs.size(); ++i)
     if (slots[i]) all.push_back(to_entry(plan.specs[i], *slots[i], plan.peaks, plan.pcie_gbps));

@@ -23,69 +23,55 @@ CheckResult timeout_result(const RunnableCheck& c, std::chrono::milliseconds ela
   return r;
 }
 
-namespace {
+Watchdog::Watchdog(std::function<void(const CheckResult&)> on_timeout)
+    : on_timeout_(std::move(on_timeout)), thread_([this] { loop(); }) {}
 
-class Watchdog {
- public:
-  explicit Watchdog(std::function<void(const CheckResult&)> on_timeout)
-      : on_timeout_(std::move(on_timeout)), thread_([this] { loop(); }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stop_ = true;
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Watchdog::arm(RunnableCheck work) {
+  work.fn = nullptr;  // only its id, title and bound are needed
+  std::lock_guard<std::mutex> lk(m_);
+  current_ = std::move(work);
+  fired_ = false;
+  start_ = std::chrono::steady_clock::now();
+  cv_.notify_all();
+}
+
+bool Watchdog::disarm() {
+  std::lock_guard<std::mutex> lk(m_);
+  current_.reset();
+  const bool fired = fired_;
+  fired_ = false;
+  return fired;
+}
+
+void Watchdog::loop() {
+  std::unique_lock<std::mutex> lk(m_);
+  while (!stop_) {
+    if (!current_ || fired_) {
+      cv_.wait(lk);
+      continue;
     }
-    cv_.notify_all();
-    thread_.join();
-  }
-  void arm(const RunnableCheck* c) {
-    std::lock_guard<std::mutex> lk(m_);
-    current_ = c;
-    fired_ = false;
-    start_ = std::chrono::steady_clock::now();
-    cv_.notify_all();
-  }
-  // Disarms; returns true when the check overran its bound.
-  bool disarm() {
-    std::lock_guard<std::mutex> lk(m_);
-    current_ = nullptr;
-    const bool fired = fired_;
-    fired_ = false;
-    return fired;
-  }
-
- private:
-  void loop() {
-    std::unique_lock<std::mutex> lk(m_);
-    while (!stop_) {
-      if (!current_ || fired_) {
-        cv_.wait(lk);
-        continue;
-      }
-      const auto deadline = start_ + current_->time_bound;
-      if (cv_.wait_until(lk, deadline) == std::cv_status::timeout && current_ && !fired_ &&
-          std::chrono::steady_clock::now() >= start_ + current_->time_bound) {
-        fired_ = true;
-        const auto elapsed =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_);
-        CheckResult r = timeout_result(*current_, elapsed);
-        lk.unlock();
-        if (on_timeout_) on_timeout_(r);
-        lk.lock();
-      }
+    const auto deadline = start_ + current_->time_bound;
+    if (cv_.wait_until(lk, deadline) == std::cv_status::timeout && current_ && !fired_ &&
+        std::chrono::steady_clock::now() >= start_ + current_->time_bound) {
+      fired_ = true;
+      const auto elapsed =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_);
+      CheckResult r = timeout_result(*current_, elapsed);
+      lk.unlock();
+      if (on_timeout_) on_timeout_(r);
+      lk.lock();
     }
   }
-
-  std::function<void(const CheckResult&)> on_timeout_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  const RunnableCheck* current_ = nullptr;
-  std::chrono::steady_clock::time_point start_{};
-  bool fired_ = false;
-  bool stop_ = false;
-  std::thread thread_;
-};
-
-}  // namespace
+}
 
 std::vector<CheckResult> run_checks(const std::vector<RunnableCheck>& checks, const RunnerHooks& hooks) {
   std::vector<CheckResult> results;
@@ -93,7 +79,7 @@ std::vector<CheckResult> run_checks(const std::vector<RunnableCheck>& checks, co
   for (const auto& c : checks) {
     if (hooks.on_start) hooks.on_start(c);
     const auto t0 = std::chrono::steady_clock::now();
-    dog.arm(&c);
+    dog.arm(c);
     CheckResult r;
     try {
       r = c.fn();

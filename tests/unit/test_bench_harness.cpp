@@ -315,11 +315,19 @@ TEST(GoogleBenchmark, RepetitionsAddSamplesAndFailuresStick) {
     return std::make_unique<FakeInstance>(std::vector<double>{0.001}, /*correct=*/made != 2);
   };
   plan.measure = quick();
+  int starts = 0, ends = 0;  // the bench watchdog is armed and disarmed around every run
+  plan.on_start = [&](std::size_t, std::size_t, const BenchSpec&) { ++starts; };
+  plan.on_end = [&] {
+    ++ends;
+    EXPECT_EQ(ends, starts) << "on_end follows its own on_start";
+  };
   Collector col;
   register_benchmarks(plan, col);
   RecordingReporter rec;
   run_google_benchmark({"--benchmark_repetitions=3", "--benchmark_report_aggregates_only=false"}, rec);
   EXPECT_EQ(made, 3);
+  EXPECT_EQ(starts, 3);
+  EXPECT_EQ(ends, 3) << "also after the failed repetition";
   ASSERT_TRUE(col.slots[0].has_value());
   EXPECT_EQ(col.slots[0]->status, BenchStatus::failed) << "the second repetition computed a wrong result";
   EXPECT_EQ(col.slots[0]->samples.size(), 15u);

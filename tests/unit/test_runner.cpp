@@ -259,5 +259,37 @@ TEST(SelectChecks, UnknownIdThrowsListingKnown) {
   }
 }
 
+TEST(Watchdog, FiresOncePerArmedWorkThatOverrunsAndNotForWorkDisarmedInTime) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<CheckResult> fired;
+  Watchdog dog([&](const CheckResult& r) {
+    std::lock_guard<std::mutex> lk(m);
+    fired.push_back(r);
+    cv.notify_all();
+  });
+  // In time: disarmed long before its bound.
+  dog.arm(make("quick", nullptr, 10s));
+  EXPECT_FALSE(dog.disarm());
+  // Overruns: fires once, with the work's id and title, while the work is still "stuck".
+  dog.arm(make("benchmark", nullptr, 30ms));
+  {
+    std::unique_lock<std::mutex> lk(m);
+    ASSERT_TRUE(cv.wait_for(lk, 10s, [&] { return !fired.empty(); }));
+  }
+  std::this_thread::sleep_for(60ms);  // no second call for the same arming
+  EXPECT_TRUE(dog.disarm());
+  // Re-armed for the next work: in time again, nothing more.
+  dog.arm(make("next", nullptr, 10s));
+  EXPECT_FALSE(dog.disarm());
+  std::lock_guard<std::mutex> lk(m);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].id, "benchmark");
+  EXPECT_EQ(fired[0].title, "Title of benchmark");
+  EXPECT_EQ(fired[0].status, Status::fail);
+  EXPECT_EQ(fired[0].reason, "timeout");
+  EXPECT_EQ(fired[0].expected, "<= 30 ms");
+}
+
 }  // namespace
 }  // namespace gpuprobe

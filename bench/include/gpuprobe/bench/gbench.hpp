@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,15 +26,20 @@ struct RunPlan {
   ClockSampler* clocks = nullptr;
   GpuPeaks peaks;
   std::optional<double> pcie_gbps;
-  // Called before each benchmark runs (index counts from 1), for the progress line.
+  // Called before each benchmark runs (index counts from 1; again for each repetition), for the
+  // progress line and the per-benchmark watchdog.
   std::function<void(std::size_t index, std::size_t count, const BenchSpec&)> on_start;
+  // Called after each run of a benchmark has been collected (ok, skipped or failed alike).
+  std::function<void()> on_end;
 };
 
 // What the registered benchmarks measured, one slot per spec (repetitions merged).
 struct Collector {
-  std::vector<std::optional<Measurement>> slots;
-  // The report's benchmarks[] of everything that ran, in table order, with "% of baseline".
+  std::vector<std::optional<Measurement>> slots;  // written under `mutex`
+  // The report's benchmarks[] of everything that ran, in table order, with "% of baseline". Takes
+  // the mutex: the bench watchdog calls it from its own thread while a benchmark is stuck.
   nlohmann::json entries(const RunPlan& plan) const;
+  mutable std::mutex mutex;
 };
 
 // Clears Google Benchmark's registry and registers plan.specs. `plan` and `out` must outlive the run.

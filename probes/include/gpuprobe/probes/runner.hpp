@@ -7,8 +7,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gpuprobe/report/report.hpp"
@@ -30,6 +34,31 @@ struct RunnerHooks {
 
 // The result a check gets when it overran: used by the watchdog and by the runner.
 CheckResult timeout_result(const RunnableCheck& c, std::chrono::milliseconds elapsed);
+
+// A time bound on one piece of work at a time, on a thread of its own: arm() starts the clock for
+// `work` (its id, title and time_bound; fn is not used), disarm() stops it. When the bound passes
+// first, on_timeout runs once on the watchdog's thread with timeout_result(work) while the work is
+// still stuck. run_checks uses one per run (a check at a time); `gpuprobe bench` one per benchmark.
+class Watchdog {
+ public:
+  explicit Watchdog(std::function<void(const CheckResult&)> on_timeout);
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+  void arm(RunnableCheck work);
+  bool disarm();  // true when the work overran its bound (on_timeout was called)
+
+ private:
+  void loop();
+  std::function<void(const CheckResult&)> on_timeout_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::optional<RunnableCheck> current_;
+  std::chrono::steady_clock::time_point start_{};
+  bool fired_ = false;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
 
 // Runs `checks` in order; exceptions thrown by a check become a failed result (reason "exception").
 std::vector<CheckResult> run_checks(const std::vector<RunnableCheck>& checks, const RunnerHooks& hooks);
