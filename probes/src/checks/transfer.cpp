@@ -121,6 +121,16 @@ CheckResult transfer(ProbeContext& ctx) {
                        {"pcie_gen", link.gen_current ? nlohmann::json(*link.gen_current) : nlohmann::json()},
                        {"pcie_width", link.width_current ? nlohmann::json(*link.width_current) : nlohmann::json()},
                        {"verified", roundtrip_ok && d2d_ok}});
+    // The report's gpus[] get the link as it is under load, not the idle reading the nvml check
+    // stored (a PCIe 5 GPU idles at Gen 1 to save power).
+    if (link.gen_current || link.width_current)
+      ctx.sink().with([&](Report& rep) {
+        for (auto& rg : rep.gpus)
+          if (rg.index == g.index) {
+            if (link.gen_current) rg.pcie_gen_current = link.gen_current;
+            if (link.width_current) rg.pcie_width_current = link.width_current;
+          }
+      });
   }
   CheckResult r = from_findings(fs, summary + " (pinned, verified)");
   if (r.status != Status::pass) r.message += " — " + summary;
