@@ -3,15 +3,18 @@
 #
 #   scripts/device-run.sh bundle   here (no GPU needed): build with a static C++ runtime for the
 #                                  GPU machine and stage the binaries in device-bundle/
-#   scripts/device-run.sh run      on the GPU machine: run gpuprobe check (cold and warm, timed),
-#                                  the GPU tests (probes, kernels, benchmarks), the unit tests,
-#                                  gpuprobe bench --suite smoke and standard (timed), the independent
-#                                  cuBLAS timing beside gpuprobe's, and compute-sanitizer over the
-#                                  kernel tests; write logs, JSON, JUnit to $OUT
+#   scripts/device-run.sh run      on the GPU machine: run gpuprobe check (cold and warm, timed,
+#                                  per-check durations; nvidia-smi -q beside it), the GPU tests
+#                                  (probes, kernels, benchmarks), gpuprobe bench --suite smoke and
+#                                  standard (timed), the independent cuBLAS timing beside gpuprobe's,
+#                                  the GEMM shapes the library reviews flagged, the unit tests, and
+#                                  last compute-sanitizer over the kernel tests; logs, JSON, JUnit to
+#                                  $OUT, summary.txt written as it goes
 #
 # With the device tool: run `scripts/device-run.sh bundle` here, then
 #   run(command="scripts/device-run.sh run", carry=["device-bundle"], timeout_s=580)
-# (about 6 minutes on an H200: check ~10 s, GPU tests ~1 min, smoke <= 30 s, standard <= 3 min).
+# (about 7 minutes on an H200: check ~10 s, GPU tests ~1 min, smoke <= 30 s, standard <= 3 min,
+# sanitizers <= 4 min; ordered so that a run cut short still brings back everything before).
 # If the carried binaries do not start there, `run` rebuilds from source on the device.
 # Results go into docs/results/ by hand (GPU, driver, date, numbers): see docs/results/README.md.
 set -uo pipefail
@@ -42,6 +45,9 @@ run() {
   say() { echo "$*" | tee -a "$log"; }
   say "date: $(date -u +%FT%TZ)"
   export LD_LIBRARY_PATH="$PWD/$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # What the driver itself says, to compare field by field with check's JSON (ECC, remapping,
+  # clock-event reasons, compute mode, PCIe link at idle).
+  nvidia-smi -q -d ECC,ROW_REMAPPER,PERFORMANCE,COMPUTE,PCIE,CLOCK,POWER,TEMPERATURE >"$OUT/nvidia-smi-q.txt" 2>&1
   nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1 && say "nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.max,pcie.link.width.max --format=csv,noheader 2>/dev/null | head -1)"
   if ! "$BUNDLE/gpuprobe" version >"$OUT/version.txt" 2>&1; then
     say "carried binaries do not start here ($(head -1 "$OUT/version.txt")): building on the device"
@@ -63,6 +69,9 @@ run() {
     t1=$(date +%s.%N)
     say "check ($pass): exit $rc, wall $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
   done
+  # Per-check durations (compat must stay far below its bound; devices enumerates the GPUs).
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  ".join("%s %.0f ms" % (c["id"], c.get("duration_ms", 0)) for c in r["checks"]))' \
+    "$OUT/check-cold.json" 2>/dev/null | sed 's/^/  cold: /' | tee -a "$log"
   NO_COLOR=1 "$BUNDLE/gpuprobe" check --require cublas,cudnn,nvml --expect-gpus 1 --min-cc 7.5 --strict \
     --json "$OUT/check-strict.json" >"$OUT/check-strict.txt" 2>&1
   say "check --require cublas,cudnn,nvml --expect-gpus 1 --strict: exit $?"
@@ -78,14 +87,6 @@ run() {
     say "gpu tests ($t): exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$OUT/gpu-$t-tests.txt" | tr '\n' ' ')"
     grep -E '^\[  FAILED  \] [A-Za-z]' "$OUT/gpu-$t-tests.txt" | sort -u | head -20 | sed 's/^/    /' | tee -a "$log"
   done
-  # Out-of-bounds accesses and shared-memory races of the hand-written kernels (small sizes).
-  if command -v compute-sanitizer >/dev/null 2>&1; then
-    for tool in memcheck racecheck; do
-      timeout 150 compute-sanitizer --tool "$tool" --error-exitcode 9 "$BUNDLE/gpuprobe_gpu_kernel_tests" \
-        >"$OUT/sanitizer-$tool.txt" 2>&1
-      say "compute-sanitizer $tool over the kernel tests: exit $? — $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer-$tool.txt" | tail -1)"
-    done
-  fi
   for suite in smoke standard; do
     t0=$(date +%s.%N)
     NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite "$suite" --json "$OUT/bench-$suite.json" >"$OUT/bench-$suite.txt" 2>&1
@@ -99,6 +100,12 @@ run() {
   NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite full --filter '^matmul/cublas/bf16/' --sizes 8192 \
     --json "$OUT/bench-bf16-8192.json" -- --benchmark_repetitions=3 >"$OUT/bench-bf16-8192.txt" 2>&1
   say "gpuprobe:    $(grep 'matmul/cublas/bf16' "$OUT/bench-bf16-8192.txt" | tail -1)"
+  # Shapes the library reviews flagged: FP8 with m % 8 != 0 must be a skip that names the 16-byte
+  # rule; n = 1 GEMMs with 16-bit output must verify (split-K reductions in the output type).
+  NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite full \
+    --filter '^matmul/(cublas|cublaslt)/(fp16|bf16|fp8)/(m:3072/n:1/|m:5124/|m:35/)' \
+    --json "$OUT/bench-review-shapes.json" >"$OUT/bench-review-shapes.txt" 2>&1
+  say "bench review shapes (fp8 odd m, n=1): exit $? — $(tail -1 "$OUT/bench-review-shapes.txt")"
   if python3 -c 'import torch; assert torch.cuda.is_available()' >/dev/null 2>&1; then
     python3 - >"$OUT/torch-reference.txt" 2>&1 <<'PY'
 import torch
@@ -116,6 +123,15 @@ PY
   fi
   "$BUNDLE/gpuprobe_unit_tests" --gtest_brief=1 >"$OUT/unit-tests.txt" 2>&1
   say "unit tests: exit $? — $(grep -E '^\[  (PASSED|FAILED) ' "$OUT/unit-tests.txt" | tr '\n' ' ')"
+  # Last, as the slowest (a run cut short by the time limit still brings back all of the above).
+  # Out-of-bounds accesses and shared-memory races of the hand-written kernels (small sizes).
+  if command -v compute-sanitizer >/dev/null 2>&1; then
+    for tool in memcheck racecheck; do
+      timeout 120 compute-sanitizer --tool "$tool" --error-exitcode 9 "$BUNDLE/gpuprobe_gpu_kernel_tests" \
+        >"$OUT/sanitizer-$tool.txt" 2>&1
+      say "compute-sanitizer $tool over the kernel tests: exit $? — $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer-$tool.txt" | tail -1)"
+    done
+  fi
 
   echo "---- check (warm) ----"
   cat "$OUT/check-warm.txt"
