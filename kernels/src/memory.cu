@@ -6,12 +6,12 @@
 // not even 4-byte aligned) the body is empty and the scalar loop covers everything. All loops are
 // grid-stride loops over a grid sized to the device (a few blocks per SM), so the result never
 // depends on the grid size.
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 
-#include "gpuprobe/kernels/memory.hpp"
-
 #include "device_info.hpp"
+#include "gpuprobe/kernels/memory.hpp"
 #include "gpuprobe/kernels/random.hpp"
 
 namespace gpuprobe::kernels {
@@ -278,6 +278,21 @@ int bytes_per_element(StreamOp op) {
   return 0;
 }
 
+namespace {
+__global__ void __launch_bounds__(kBlock, kBlocksPerSm)
+    read_sweep_kernel(const float* x, std::size_t n, float* sink) {
+  float acc = 0.0f;
+  for (std::size_t i = global_thread(); i < n; i += grid_threads()) acc += x[i];  // plain loads
+  if (acc == -1.0f && n == 0) *sink = acc;  // never true (n > 0 here): keeps the loads
+}
+}  // namespace
+
+cudaError_t read_sweep(std::size_t n, const float* x, float* sink, cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  read_sweep_kernel<<<grid_for(Split{n, 0}, n), kBlock, 0, stream>>>(x, n, sink);
+  return cudaGetLastError();
+}
+
 cudaError_t stream_op(StreamOp op, std::size_t n, float* a, const float* b, const float* c, float s,
                       cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
@@ -289,12 +304,34 @@ cudaError_t stream_op(StreamOp op, std::size_t n, float* a, const float* b, cons
   return cudaErrorInvalidValue;
 }
 
-cudaError_t reduce_sum(std::size_t n, const float* x, double* sum, cudaStream_t stream) {
-  if (const cudaError_t e = cudaMemsetAsync(sum, 0, sizeof *sum, stream); e != cudaSuccess) return e;
+cudaError_t reduce_sum_accumulate(std::size_t n, const float* x, double* sum, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   const Split sp = split_for(n, x);
   reduce_kernel<<<grid_for(sp, n), kBlock, 0, stream>>>(x, n, sp.head, sp.nvec, sum);
   return cudaGetLastError();
+}
+
+cudaError_t reduce_sum(std::size_t n, const float* x, double* sum, cudaStream_t stream) {
+  if (const cudaError_t e = cudaMemsetAsync(sum, 0, sizeof *sum, stream); e != cudaSuccess) return e;
+  return reduce_sum_accumulate(n, x, sum, stream);
+}
+
+double reduce_sum_tolerance(std::size_t n, const float* x, double sum, double sum_sq) {
+  if (n == 0) return 0.0;
+  const Split sp = split_for(n, x);
+  const std::size_t threads = static_cast<std::size_t>(grid_for(sp, n)) * kBlock;
+  // The most terms one FP32 accumulator adds: its share of the float4 body (kUnroll float4
+  // accumulators per thread, one lane each), one more from the remainder loop, and the scalar
+  // elements (all of them when x is not 4-byte aligned), which go to one accumulator.
+  const auto ceil_div = [](std::size_t a, std::size_t b) { return (a + b - 1) / b; };
+  const double terms = static_cast<double>(ceil_div(sp.nvec, kUnroll * threads) + 1 +
+                                           ceil_div(n - 4 * sp.nvec, threads));
+  const double u = 0x1p-24;  // FP32 unit roundoff
+  // Per accumulator the rounding errors of its partial sums add up; over all accumulators they are
+  // independent. Zero-mean part: ~u * sqrt(sum_sq * terms / 2); mean part: ~u * |sum| * terms /
+  // sqrt(3 n); +16 terms for the FP64 combination and any uneven split.
+  return 8.0 * u * (std::sqrt(sum_sq * (terms + 16.0)) + std::fabs(sum) * terms / std::sqrt(static_cast<double>(n))) +
+         1e-12;
 }
 
 cudaError_t stream_verify(StreamOp op, std::size_t n, const float* a, std::uint64_t seed_b, std::uint64_t seed_c,

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "gpuprobe/kernels/memory.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/report/render.hpp"
 
@@ -72,10 +73,15 @@ double EventTimer::time(cudaStream_t stream, const std::function<void()>& enqueu
   return ms * 1e-3;
 }
 
-L2Flush::L2Flush(std::size_t l2_bytes) : buf_(std::max<std::size_t>(2 * l2_bytes, 8u << 20)) {}
+// A read sweep, not a memset: a memset over 2 x L2 would leave L2 full of its own dirty lines, whose
+// write-back would then fall inside the timed region (a few % of a 1 GiB copy on an H200). Reading
+// evicts the dirty lines the poisoned output left, during the flush, and leaves clean ones.
+L2Flush::L2Flush(std::size_t l2_bytes) : buf_(std::max<std::size_t>(2 * l2_bytes, 8u << 20)), sink_(sizeof(float)) {
+  GPUPROBE_CUDA_CALL(cudaMemset(buf_.get(), 0, buf_.bytes()));
+}
 
 void L2Flush::operator()(cudaStream_t stream) {
-  GPUPROBE_CUDA_CALL(cudaMemsetAsync(buf_.get(), ++value_, buf_.bytes(), stream));
+  GPUPROBE_CUDA_CALL(kernels::read_sweep(buf_.bytes() / sizeof(float), buf_.as<float>(), sink_.as<float>(), stream));
 }
 
 double TimedWork::timed_run(const std::function<void()>& prepare, const std::function<void()>& enqueue) {

@@ -84,8 +84,8 @@ class L2Flush {
   void operator()(cudaStream_t stream);
 
  private:
-  DeviceBuffer buf_;
-  unsigned char value_ = 0;
+  DeviceBuffer buf_;   // twice L2, written once, then only read
+  DeviceBuffer sink_;  // what kernels::read_sweep never writes
 };
 
 // What every device benchmark instance times with: a dedicated stream, an event timer and the L2

@@ -61,7 +61,7 @@ class MemoryInstance : public Instance {
       if (op.rfind("d2h", 0) == 0) std::memset(host_, 0xFF, spec_.bytes);
       else if (op.rfind("h2d", 0) == 0) GPUPROBE_CUDA_CALL(kernels::poison(dev_.get(), spec_.bytes, s));
       else if (op != "reduce") GPUPROBE_CUDA_CALL(kernels::poison(a_.get(), spec_.bytes, s));
-      else GPUPROBE_CUDA_CALL(kernels::poison(sum(), sizeof(double), s));
+      else GPUPROBE_CUDA_CALL(cudaMemsetAsync(sum(), 0, sizeof(double), s));  // an accumulator: zeroed here, untimed
     };
     return work_.timed_run(prepare, [&] {
       if (op == "d2d") GPUPROBE_CUDA_CALL(cudaMemcpyAsync(a_.get(), b_.get(), spec_.bytes, cudaMemcpyDeviceToDevice, s));
@@ -69,7 +69,7 @@ class MemoryInstance : public Instance {
         GPUPROBE_CUDA_CALL(cudaMemcpyAsync(dev_.get(), host_, spec_.bytes, cudaMemcpyHostToDevice, s));
       else if (op.rfind("d2h", 0) == 0)
         GPUPROBE_CUDA_CALL(cudaMemcpyAsync(host_, dev_.get(), spec_.bytes, cudaMemcpyDeviceToHost, s));
-      else if (op == "reduce") GPUPROBE_CUDA_CALL(kernels::reduce_sum(n_, a_.as<float>(), sum(), s));
+      else if (op == "reduce") GPUPROBE_CUDA_CALL(kernels::reduce_sum_accumulate(n_, a_.as<float>(), sum(), s));
       else
         GPUPROBE_CUDA_CALL(kernels::stream_op(stream_op(), n_, a_.as<float>(), b_.as<float>(), c_.as<float>(), kScalar, s));
     });
@@ -95,8 +95,8 @@ class MemoryInstance : public Instance {
         part_sq[k] += b;
       });
       for (int k = 0; k < 64; ++k) ref += part_sum[k], sq += part_sq[k];
-      // FP32 partial sums: random-sign rounding errors, at most ~sqrt(n) of them per sum.
-      const double tol = 8.0 * std::ldexp(1.0, -24) * std::sqrt(static_cast<double>(n_)) * std::sqrt(sq) + 1e-6;
+      // FP32 accumulators: far below one element (|x| >= 0.5), so a lost or doubled one fails.
+      const double tol = kernels::reduce_sum_tolerance(n_, a_.as<float>(), ref, sq);
       char buf[160];
       std::snprintf(buf, sizeof buf, "sum %.9g, float64 reference %.9g (tolerance %.3g)", got, ref, tol);
       return {std::isfinite(got) && std::fabs(got - ref) <= tol, buf};

@@ -21,9 +21,23 @@ int bytes_per_element(StreamOp op);         // reads + writes
 cudaError_t stream_op(StreamOp op, std::size_t n, float* a, const float* b, const float* c, float s,
                       cudaStream_t stream);
 
-// Read-only reduction: *sum = sum of x[0..n) (FP32 per thread, FP64 across blocks). *sum must be
-// zeroed first (this function does it on `stream`).
+// Read-only reduction: *sum = sum of x[0..n) (16 FP32 accumulators per thread, FP64 beyond).
+// reduce_sum zeroes *sum first (on `stream`); reduce_sum_accumulate adds to it, so that a benchmark
+// can zero it outside the timed region.
 cudaError_t reduce_sum(std::size_t n, const float* x, double* sum, cudaStream_t stream);
+cudaError_t reduce_sum_accumulate(std::size_t n, const float* x, double* sum, cudaStream_t stream);
+// How far reduce_sum's result may lie from the exact sum of the n elements at x, launched on the
+// current device, given their exact sum and sum of squares: FP32 rounding in each accumulator,
+// bounded at 8 standard deviations of random rounding errors (partial sums grow like
+// sqrt(terms) * rms for zero-mean data and like terms * mean otherwise). Well below one element's
+// size for the benchmarks' and tests' data, so a lost or doubled element is caught.
+double reduce_sum_tolerance(std::size_t n, const float* x, double sum, double sum_sq);
+
+// Reads x[0..n) with ordinary (evict-normal) loads and writes nothing (*sink only if the data held
+// an impossible value): a sweep over a buffer larger than L2 evicts whatever L2 held, writing back
+// dirty lines during the sweep rather than during the next timed kernel. A memset flush would leave
+// L2 full of dirty lines instead; cache-streaming loads (__ldcs) would evict only each other.
+cudaError_t read_sweep(std::size_t n, const float* x, float* sink, cudaStream_t stream);
 
 // Verification of stream_op when b and c were filled by fill_random(f32, seed_b / seed_c): counts
 // the elements of a that differ from the expected value bit for bit, into *mismatches (zeroed here).
