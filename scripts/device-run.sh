@@ -7,14 +7,16 @@
 #                                  per-check durations; nvidia-smi -q beside it), the GPU tests
 #                                  (probes, kernels, benchmarks), gpuprobe bench --suite smoke and
 #                                  standard (timed), the independent cuBLAS timing beside gpuprobe's,
-#                                  the GEMM shapes the library reviews flagged, the unit tests, and
-#                                  last compute-sanitizer over the kernel tests; logs, JSON, JUnit to
-#                                  $OUT, summary.txt written as it goes
+#                                  the GEMM shapes the library reviews flagged, compute-sanitizer over
+#                                  the kernel tests, the unit tests; logs, JSON, JUnit packed in
+#                                  $OUT/results.tgz
 #
 # With the device tool: run `scripts/device-run.sh bundle` here, then
 #   run(command="scripts/device-run.sh run", carry=["device-bundle"], timeout_s=580)
-# (about 7 minutes on an H200: check ~10 s, GPU tests ~1 min, smoke <= 30 s, standard <= 3 min,
-# sanitizers <= 4 min; ordered so that a run cut short still brings back everything before).
+# Stages run in order of value within a budget of $DEADLINE seconds (default 540): checks, GPU
+# tests, smoke, the cuBLAS BF16 8192 comparison, the reviewed shapes, compute-sanitizer, standard,
+# the rest; a stage that would not fit is skipped and says so. The device tool brings back at most 8
+# files: everything is packed into $OUT/results.tgz (and $OUT/summary.txt) after each stage.
 # If the carried binaries do not start there, `run` rebuilds from source on the device.
 # Results go into docs/results/ by hand (GPU, driver, date, numbers): see docs/results/README.md.
 set -uo pipefail
@@ -38,76 +40,96 @@ bundle() {
 }
 
 run() {
-  OUT="${OUT:-$PWD/out}"
-  mkdir -p "$OUT"
-  local log="$OUT/summary.txt"
+  # The device tool brings back at most 8 files from $OUT: everything goes to a scratch folder,
+  # packed into $OUT/results.tgz (with $OUT/summary.txt beside it) after every stage, so a run cut
+  # short by the time limit still brings back all it finished.
+  local final="${OUT:-$PWD/out}" work="${TMPDIR:-/tmp}/gpuprobe-device-run"
+  rm -rf "$work" && mkdir -p "$work" "$final"
+  local log="$work/summary.txt"
   : >"$log"
   say() { echo "$*" | tee -a "$log"; }
+  pack() { tar czf "$final/results.tgz.part" -C "$work" . && mv "$final/results.tgz.part" "$final/results.tgz"; cp "$log" "$final/"; }
+  # Stages run in order of value; one whose estimate would pass the budget is skipped and says so.
+  local deadline="${DEADLINE:-540}"
+  fits() { (( SECONDS + $1 <= deadline )) && return 0; say "$2: skipped, $(( deadline - SECONDS )) s left of ${deadline} s"; return 1; }
   say "date: $(date -u +%FT%TZ)"
-  export LD_LIBRARY_PATH="$PWD/$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  # What the driver itself says, to compare field by field with check's JSON (ECC, remapping,
-  # clock-event reasons, compute mode, PCIe link at idle).
-  nvidia-smi -q -d ECC,ROW_REMAPPER,PERFORMANCE,COMPUTE,PCIE,CLOCK,POWER,TEMPERATURE >"$OUT/nvidia-smi-q.txt" 2>&1
-  nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1 && say "nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.max,pcie.link.width.max --format=csv,noheader 2>/dev/null | head -1)"
-  if ! "$BUNDLE/gpuprobe" version >"$OUT/version.txt" 2>&1; then
-    say "carried binaries do not start here ($(head -1 "$OUT/version.txt")): building on the device"
-    CUDA_ARCHITECTURES="90" bundle >"$OUT/device-build.txt" 2>&1 || { say "device build failed"; tail -20 "$OUT/device-build.txt"; return 1; }
+  # cuBLAS from the toolkit, cuDNN (and cuBLAS) from the pip wheels where the CUDA image has them
+  # only there (PyTorch's venv): gpuprobe dlopens libcublas.so.13 / libcudnn.so.9 by name.
+  local extra=("$PWD/$BUNDLE/lib") d
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+    $(python3 -c 'import glob, site; print(" ".join(sorted({p for s in site.getsitepackages() for p in glob.glob(s + "/nvidia/*/lib")})))' 2>/dev/null); do
+    [[ -d $d ]] && extra+=("$d")
+  done
+  LD_LIBRARY_PATH="$(IFS=:; echo "${extra[*]}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export LD_LIBRARY_PATH
+  say "libraries: $(for l in libcublas.so.13 libcublasLt.so.13 libcudnn.so.9 libnvidia-ml.so.1; do
+      f=$( (IFS=:; for d in $LD_LIBRARY_PATH; do ls "$d/$l" 2>/dev/null; done; ldconfig -p 2>/dev/null | awk -v l="$l" '$1 == l {print $NF}') | head -1)
+      echo -n "$l=${f:-MISSING} "; done)"
+  # On this machine a GPU is expected: the GPU tests fail, not skip, when CUDA cannot use it.
+  export GPUPROBE_EXPECT_GPU=1
+  nvidia-smi -q >"$work/nvidia-smi-q.txt" 2>&1  # to compare field by field with check's JSON
+  nvidia-smi >"$work/nvidia-smi.txt" 2>&1 && say "nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.max,pcie.link.width.max --format=csv,noheader 2>/dev/null | head -1)"
+  if ! "$BUNDLE/gpuprobe" version >"$work/version.txt" 2>&1; then
+    say "carried binaries do not start here ($(head -1 "$work/version.txt")): building on the device"
+    CUDA_ARCHITECTURES="90" bundle >"$work/device-build.txt" 2>&1 || { say "device build failed"; tail -20 "$work/device-build.txt"; pack; return 1; }
   fi
-  say "gpuprobe: $(head -1 "$OUT/version.txt")"
+  say "gpuprobe: $(head -1 "$work/version.txt")"
   # What the binary really holds, beside what it records (the arch check trusts the record).
   if command -v cuobjdump >/dev/null 2>&1; then
-    { cuobjdump --list-elf "$BUNDLE/gpuprobe"; cuobjdump --list-ptx "$BUNDLE/gpuprobe"; } >"$OUT/cuobjdump.txt" 2>&1
-    say "cuobjdump: $(grep -oE 'sm_[0-9]+[af]?' "$OUT/cuobjdump.txt" | sort -u | tr '\n' ' ')vs recorded $(sed -n 's/^architectures: //p' "$OUT/version.txt")"
+    { cuobjdump --list-elf "$BUNDLE/gpuprobe"; cuobjdump --list-ptx "$BUNDLE/gpuprobe"; } >"$work/cuobjdump.txt" 2>&1
+    say "cuobjdump: $(grep -oE 'sm_[0-9]+[af]?' "$work/cuobjdump.txt" | sort -u | tr '\n' ' ')vs recorded $(sed -n 's/^architectures: //p' "$work/version.txt")"
   fi
 
-  local t0 t1 rc
-  for pass in cold warm noprefetch; do
+  local t0 t1 rc pass
+  for pass in cold warm; do
     t0=$(date +%s.%N)
-    GPUPROBE_NO_PREFETCH=$([[ $pass == noprefetch ]] && echo 1) NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$OUT/check-$pass.json" --junit "$OUT/check-$pass-junit.xml" \
-      >"$OUT/check-$pass.txt" 2>&1
+    NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$work/check-$pass.json" --junit "$work/check-$pass-junit.xml" \
+      >"$work/check-$pass.txt" 2>&1
     rc=$?
     t1=$(date +%s.%N)
     say "check ($pass): exit $rc, wall $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
   done
   # Per-check durations (compat must stay far below its bound; devices enumerates the GPUs).
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  ".join("%s %.0f ms" % (c["id"], c.get("duration_ms", 0)) for c in r["checks"]))' \
-    "$OUT/check-cold.json" 2>/dev/null | sed 's/^/  cold: /' | tee -a "$log"
+    "$work/check-cold.json" 2>/dev/null | sed 's/^/  cold: /' | tee -a "$log"
   NO_COLOR=1 "$BUNDLE/gpuprobe" check --require cublas,cudnn,nvml --expect-gpus 1 --min-cc 7.5 --strict \
-    --json "$OUT/check-strict.json" >"$OUT/check-strict.txt" 2>&1
+    --json "$work/check-strict.json" >"$work/check-strict.txt" 2>&1
   say "check --require cublas,cudnn,nvml --expect-gpus 1 --strict: exit $?"
   # The watchdog on real hardware: a bound far below what cuInit needs must end in exit 4.
-  NO_COLOR=1 "$BUNDLE/gpuprobe" check --timeout-scale 0.001 --json "$OUT/check-watchdog.json" >"$OUT/check-watchdog.txt" 2>&1
+  NO_COLOR=1 "$BUNDLE/gpuprobe" check --timeout-scale 0.001 --json "$work/check-watchdog.json" >"$work/check-watchdog.txt" 2>&1
   say "check --timeout-scale 0.001 (driver bound 30 ms; expect exit 4 unless cuInit is faster): exit $?"
+  pack
 
   local t
   for t in gpu kernel bench; do
+    fits 120 "gpu tests ($t)" || continue
     local exe="$BUNDLE/gpuprobe_gpu_tests"
     [[ $t != gpu ]] && exe="$BUNDLE/gpuprobe_gpu_${t}_tests"
-    "$exe" --gtest_output="xml:$OUT/gpu-$t-tests.xml" >"$OUT/gpu-$t-tests.txt" 2>&1
-    say "gpu tests ($t): exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$OUT/gpu-$t-tests.txt" | tr '\n' ' ')"
-    grep -E '^\[  FAILED  \] [A-Za-z]' "$OUT/gpu-$t-tests.txt" | sort -u | head -20 | sed 's/^/    /' | tee -a "$log"
+    timeout 300 "$exe" --gtest_output="xml:$work/gpu-$t-tests.xml" >"$work/gpu-$t-tests.txt" 2>&1
+    say "gpu tests ($t): exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$work/gpu-$t-tests.txt" | tr '\n' ' ')"
+    grep -E '^\[  FAILED  \] [A-Za-z]' "$work/gpu-$t-tests.txt" | sort -u | head -20 | sed 's/^/    /' | tee -a "$log"
+    pack
   done
-  for suite in smoke standard; do
+  bench_stage() {  # NAME ESTIMATE [gpuprobe bench arguments...]
+    local name=$1 est=$2
+    shift 2
+    fits "$est" "bench $name" || return 0
     t0=$(date +%s.%N)
-    NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite "$suite" --json "$OUT/bench-$suite.json" >"$OUT/bench-$suite.txt" 2>&1
+    NO_COLOR=1 "$BUNDLE/gpuprobe" bench "$@" --json "$work/bench-$name.json" >"$work/bench-$name.txt" 2>&1
     rc=$?
     t1=$(date +%s.%N)
-    say "bench --suite $suite: exit $rc, wall $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s — $(tail -1 "$OUT/bench-$suite.txt")"
-  done
+    say "bench $name: exit $rc, wall $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s — $(tail -1 "$work/bench-$name.txt")"
+    pack
+  }
+  bench_stage smoke 60 --suite smoke
   # Target: cuBLAS BF16 8192^3 through gpuprobe within 2 % of an independent timing; spread <= 1 %.
-  "$BUNDLE/gpuprobe_cublas_reference" 8192 50 >"$OUT/cublas-reference.txt" 2>&1
-  say "independent: $(cat "$OUT/cublas-reference.txt")"
-  NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite full --filter '^matmul/cublas/bf16/' --sizes 8192 \
-    --json "$OUT/bench-bf16-8192.json" -- --benchmark_repetitions=3 >"$OUT/bench-bf16-8192.txt" 2>&1
-  say "gpuprobe:    $(grep 'matmul/cublas/bf16' "$OUT/bench-bf16-8192.txt" | tail -1)"
-  # Shapes the library reviews flagged: FP8 with m % 8 != 0 must be a skip that names the 16-byte
-  # rule; n = 1 GEMMs with 16-bit output must verify (split-K reductions in the output type).
-  NO_COLOR=1 "$BUNDLE/gpuprobe" bench --suite full \
-    --filter '^matmul/(cublas|cublaslt)/(fp16|bf16|fp8)/(m:3072/n:1/|m:5124/|m:35/)' \
-    --json "$OUT/bench-review-shapes.json" >"$OUT/bench-review-shapes.txt" 2>&1
-  say "bench review shapes (fp8 odd m, n=1): exit $? — $(tail -1 "$OUT/bench-review-shapes.txt")"
-  if python3 -c 'import torch; assert torch.cuda.is_available()' >/dev/null 2>&1; then
-    python3 - >"$OUT/torch-reference.txt" 2>&1 <<'PY'
+  if fits 60 "cuBLAS BF16 8192 reference"; then
+    timeout 120 "$BUNDLE/gpuprobe_cublas_reference" 8192 50 >"$work/cublas-reference.txt" 2>&1
+    say "independent: $(cat "$work/cublas-reference.txt")"
+    bench_stage bf16-8192 60 --suite full --filter '^matmul/cublas/bf16/' --sizes 8192 -- --benchmark_repetitions=3
+    say "gpuprobe:    $(grep 'matmul/cublas/bf16' "$work/bench-bf16-8192.txt" | tail -1)"
+    if python3 -c 'import torch; assert torch.cuda.is_available()' >/dev/null 2>&1; then
+      timeout 120 python3 - >"$work/torch-reference.txt" 2>&1 <<'PY'
 import torch
 a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
 b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
@@ -119,24 +141,45 @@ for _ in range(50):
 ts.sort(); m = ts[len(ts) // 2]
 print(f"torch.matmul BF16 8192^3: median {m:.4f} ms = {2 * 8192**3 / (m * 1e-3) / 1e12:.1f} TFLOP/s")
 PY
-    say "torch:       $(cat "$OUT/torch-reference.txt")"
+      say "torch:       $(cat "$work/torch-reference.txt")"
+    fi
+    pack
   fi
-  "$BUNDLE/gpuprobe_unit_tests" --gtest_brief=1 >"$OUT/unit-tests.txt" 2>&1
-  say "unit tests: exit $? — $(grep -E '^\[  (PASSED|FAILED) ' "$OUT/unit-tests.txt" | tr '\n' ' ')"
-  # Last, as the slowest (a run cut short by the time limit still brings back all of the above).
-  # Out-of-bounds accesses and shared-memory races of the hand-written kernels (small sizes).
+  # Shapes the library reviews flagged: FP8 with m % 8 != 0 must be a skip that names the 16-byte
+  # rule; n = 1 GEMMs with 16-bit output must verify (split-K reductions in the output type).
+  bench_stage review-shapes 75 --suite full \
+    --filter '^matmul/(cublas|cublaslt)/(fp16|bf16|fp8)/(m:3072/n:1/|m:5124/|m:35/)'
+  # Out-of-bounds accesses and shared-memory races of the hand-written kernels (their GPU tests,
+  # without the large memory cases).
   if command -v compute-sanitizer >/dev/null 2>&1; then
+    local tool filter='Kernels/Sgemm*:Shapes/TcGemm.*:KernelsConv.*:KernelsMemory.StreamOps*:KernelsMemory.Empty*'
     for tool in memcheck racecheck; do
-      timeout 120 compute-sanitizer --tool "$tool" --error-exitcode 9 "$BUNDLE/gpuprobe_gpu_kernel_tests" \
-        >"$OUT/sanitizer-$tool.txt" 2>&1
-      say "compute-sanitizer $tool over the kernel tests: exit $? — $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer-$tool.txt" | tail -1)"
+      fits 100 "compute-sanitizer $tool" || continue
+      timeout 150 compute-sanitizer --tool "$tool" --error-exitcode 9 "$BUNDLE/gpuprobe_gpu_kernel_tests" \
+        --gtest_filter="$filter" >"$work/sanitizer-$tool.txt" 2>&1
+      say "compute-sanitizer $tool over the kernel tests: exit $? — $(grep -E 'ERROR SUMMARY' "$work/sanitizer-$tool.txt" | tail -1)"
+      pack
     done
   fi
+  bench_stage standard 240 --suite standard
+  if fits 15 "check without prefetch"; then
+    t0=$(date +%s.%N)
+    GPUPROBE_NO_PREFETCH=1 NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$work/check-noprefetch.json" >"$work/check-noprefetch.txt" 2>&1
+    rc=$?
+    t1=$(date +%s.%N)
+    say "check (noprefetch): exit $rc, wall $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
+  fi
+  if fits 20 "unit tests"; then
+    "$BUNDLE/gpuprobe_unit_tests" --gtest_brief=1 >"$work/unit-tests.txt" 2>&1
+    say "unit tests: exit $? — $(grep -E '^\[  (PASSED|FAILED) ' "$work/unit-tests.txt" | tr '\n' ' ')"
+  fi
+  say "run: ${SECONDS} s"
+  pack
 
   echo "---- check (warm) ----"
-  cat "$OUT/check-warm.txt"
+  cat "$work/check-warm.txt"
   echo "---- bench smoke ----"
-  cat "$OUT/bench-smoke.txt"
+  cat "$work/bench-smoke.txt" 2>/dev/null
   echo "---- summary ----"
   cat "$log"
 }
