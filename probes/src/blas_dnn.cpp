@@ -1,5 +1,8 @@
 #include "gpuprobe/probes/blas_dnn.hpp"
 
+#include <filesystem>
+#include <system_error>
+
 namespace gpuprobe {
 
 std::string Cublas::status(cublasStatus_t s) const {
@@ -75,7 +78,9 @@ const CublasLt& cublaslt_lib() {
 const Cudnn& cudnn_lib() {
   static const Cudnn lib = [] {
     Cudnn c;
-    c.probe.lib = DynLib::open({"libcudnn.so." + std::to_string(CUDNN_MAJOR), "libcudnn.so"});
+    // Only the major gpuprobe is built for: an unversioned libcudnn.so may be another major (cuDNN 8
+    // numbers its statuses and versions differently and has other sub-libraries).
+    c.probe.lib = DynLib::open({"libcudnn.so." + std::to_string(CUDNN_MAJOR)});
     if (!c.probe.lib.loaded()) {
       c.probe.missing = c.probe.lib.error();
       return c;
@@ -95,17 +100,68 @@ const Cudnn& cudnn_lib() {
         l.bind(c.get_algo, "cudnnGetConvolutionForwardAlgorithm_v7") &&
         l.bind(c.find_algo, "cudnnFindConvolutionForwardAlgorithmEx") &&
         l.bind(c.workspace_size, "cudnnGetConvolutionForwardWorkspaceSize") &&
-        l.bind(c.forward, "cudnnConvolutionForward");
-    if (!c.get_version) {
-      c.probe.missing = l.path() + " is not a cuDNN library";
+        l.bind(c.forward, "cudnnConvolutionForward") && l.bind(c.cnn_version_check, "cudnnCnnVersionCheck");
+    if (!c.get_version || !c.cnn_version_check) {
+      c.probe.missing = l.path() + " is not a cuDNN " + std::to_string(CUDNN_MAJOR) + " library";
       return c;
     }
-    const std::size_t v = c.get_version();  // cuDNN 9: major*10000 + minor*100 + patch
-    c.probe.version = std::to_string(v / 10000) + "." + std::to_string((v % 10000) / 100) + "." + std::to_string(v % 100);
-    if (!ok) c.probe.missing = l.path() + " lacks the convolution entry points gpuprobe uses";
+    // libcudnn.so.9 is a shim: it loads libcudnn_graph, _ops and _cnn (next to itself, or from the
+    // loader's paths) at the first call into each and forwards the call. When the sub-library does not
+    // load, some entry points end the process (cuDNN 9.19: cudnnGetVersion and cudnnGetErrorString print
+    // "Invalid handle. Cannot load symbol ..." and abort). cudnnCnnVersionCheck returns a status
+    // instead, needs no GPU, and loads _cnn with the _ops and _graph it depends on, comparing their
+    // versions: ask it first, and call nothing else unless it succeeds.
+    if (const cudnnStatus_t st = c.cnn_version_check(); st != CUDNN_STATUS_SUCCESS) {
+      std::error_code ec;
+      const auto real = std::filesystem::canonical(l.path(), ec);
+      if (!ec) c.probe.version = version_from_library_path(real.string());
+      const std::string hint = cudnn_status_hint(st);
+      c.probe.missing = l.path() + ": cudnnCnnVersionCheck returned status " + std::to_string(static_cast<int>(st)) +
+                        (hint.empty() ? "" : " (" + hint + ")");
+      return c;
+    }
+    const std::size_t v = c.get_version();
+    c.probe.version = cudnn_version_string(v);
+    if (const std::string wrong = cudnn_major_problem(v); !wrong.empty())
+      c.probe.missing = l.path() + " " + wrong;
+    else if (!ok)
+      c.probe.missing = l.path() + " lacks the convolution entry points gpuprobe uses";
     return c;
   }();
   return lib;
+}
+
+// ---- cuDNN rules -------------------------------------------------------------------------------
+
+std::string cudnn_status_hint(cudnnStatus_t s) {
+  const std::string sub = "libcudnn_*.so." + std::to_string(CUDNN_MAJOR);
+  switch (s) {
+    case CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED:
+    case CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE:
+      return "a cuDNN sub-library (" + sub +
+             ") did not load: the install is incomplete, or its files are not next to libcudnn.so." +
+             std::to_string(CUDNN_MAJOR) + " nor on the loader's paths";
+    case CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH:
+      return "the cuDNN sub-libraries (" + sub +
+             ") are of different versions: two cuDNN installs are mixed (LD_LIBRARY_PATH, pip wheels, system packages)";
+    default:
+      if (CUDNN_STATUS_CATEGORY(s) == 1000 && s != CUDNN_STATUS_SUCCESS)
+        return "cuDNN could not initialise: check that its sub-libraries (" + sub + ") are complete and of one version";
+      return "";
+  }
+}
+
+std::string cudnn_version_string(std::size_t v) {
+  const std::size_t major = v >= 10000 ? v / 10000 : v / 1000;
+  const std::size_t minor = v >= 10000 ? (v % 10000) / 100 : (v % 1000) / 100;
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(v % 100);
+}
+
+std::string cudnn_major_problem(std::size_t v) {
+  const std::size_t major = v >= 10000 ? v / 10000 : v / 1000;
+  if (major == static_cast<std::size_t>(CUDNN_MAJOR)) return "";
+  return "is cuDNN " + cudnn_version_string(v) + "; gpuprobe is built for cuDNN " + std::to_string(CUDNN_MAJOR) +
+         " (install libcudnn" + std::to_string(CUDNN_MAJOR) + ")";
 }
 
 }  // namespace gpuprobe

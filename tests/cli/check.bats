@@ -151,6 +151,34 @@ PY
   [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "fail" ]
 }
 
+@test "incomplete cuDNN (shim without its sub-libraries, or without the engines): warned, never a crash" {
+  require_no_driver
+  command -v unshare >/dev/null || skip "unshare not available"
+  "$GPUPROBE" check --only cudnn --json "$TEST_TMP/found.json" || true
+  cudnn="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cudnn','')")"
+  [[ "$cudnn" == /* ]] || skip "cuDNN not installed here"
+  unshare -m --propagation private true 2>/dev/null || skip "no mount namespaces here"
+  dir="$(dirname "$cudnn")"
+  # Copies of the real files in a folder of our own, the real folder hidden.
+  mkdir -p "$TEST_TMP/shim" "$TEST_TMP/noengines"
+  cp -L "$dir/libcudnn.so.9" "$TEST_TMP/shim/"
+  for f in libcudnn.so.9 libcudnn_graph.so.9 libcudnn_ops.so.9 libcudnn_cnn.so.9; do cp -L "$dir/$f" "$TEST_TMP/noengines/"; done
+  hide="mount -t tmpfs none \"$dir\""
+  # The shim alone: cuDNN 9.19 ends the process in cudnnGetVersion when libcudnn_graph is missing;
+  # gpuprobe must ask cudnnCnnVersionCheck first and report instead.
+  run unshare -m --propagation private sh -c "$hide && LD_LIBRARY_PATH=$TEST_TMP/shim exec \"$GPUPROBE\" check --only cudnn --json $TEST_TMP/r.json"
+  [ "$status" -ne 134 ]
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "warn" ]
+  [ "$(check_field "$TEST_TMP/r.json" cudnn reason)" = "missing_library" ]
+  msg="$(check_field "$TEST_TMP/r.json" cudnn message)"
+  [[ "$msg" == *"unusable"*"cudnnCnnVersionCheck"*"sub-library"* ]]
+  # graph, ops and cnn, but no libcudnn_engines_precompiled (the convolution kernels).
+  run unshare -m --propagation private sh -c "$hide && LD_LIBRARY_PATH=$TEST_TMP/noengines exec \"$GPUPROBE\" check --only cudnn --json $TEST_TMP/r.json"
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "warn" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"libcudnn_engines_precompiled.so.9"*"not found"* ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['cudnn_version']")" == 9.* ]]
+}
+
 @test "libraries present without a GPU: reported with versions, checks skipped" {
   require_no_driver
   run "$GPUPROBE" check --only cublas,cudnn --json "$TEST_TMP/r.json"

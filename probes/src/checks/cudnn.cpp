@@ -4,6 +4,8 @@
 #include <cudnn.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "check_util.hpp"
 #include "checks.hpp"
@@ -18,8 +20,13 @@ namespace {
 #define GPUPROBE_CUDNN_TRY(expr)                                              \
   do {                                                                        \
     const cudnnStatus_t st_ = (expr);                                         \
-    if (st_ != CUDNN_STATUS_SUCCESS) return std::string(#expr).substr(0, std::string(#expr).find('(')) + ": " + dnn.status(st_); \
+    if (st_ != CUDNN_STATUS_SUCCESS) return std::string(#expr).substr(0, std::string(#expr).find('(')) + ": " + dnn.status(st_) + hint_of(st_); \
   } while (0)
+
+std::string hint_of(cudnnStatus_t st) {
+  const std::string h = cudnn_status_hint(st);
+  return h.empty() ? "" : " (" + h + ")";
+}
 
 // Runs one convolution; returns an error string, or "" with `verify` filled.
 std::string run_conv(const Cudnn& dnn, cudnnHandle_t h, const ConvShape& sh, VerifyResult& verify) {
@@ -99,17 +106,33 @@ CheckResult cudnn(ProbeContext& ctx) {
     r.measured = why;
     return r;
   };
-  const Cudnn& dnn = cudnn_lib();  // the shim is small; sub-libraries load at cudnnCreate
+  // Found, but its sub-libraries (or the engines) do not load or do not match: another message.
+  auto incomplete = [&](const std::string& why) {
+    auto r = outcome(required ? Status::fail : Status::warn, "missing_library", "cuDNN is found but unusable: " + why,
+                     "install all of cuDNN " + major + " (libcudnn" + major +
+                         ": every libcudnn_*.so." + major + " of one version, in one folder), or use an "
+                         "nvidia/cuda:*-cudnn-* image");
+    r.measured = why;
+    return r;
+  };
+  const Cudnn& dnn = cudnn_lib();  // the shim, and the graph/ops/cnn sub-libraries (not the engines)
   ctx.sink().with([&](Report& r) {
     r.software.libraries["cudnn"] = dnn.probe.lib.loaded() ? dnn.probe.lib.path() : "missing: " + dnn.probe.missing;
     if (!dnn.probe.version.empty()) r.software.cudnn_version = dnn.probe.version;
   });
-  if (!dnn.probe.usable()) return missing(dnn.probe.missing);
+  if (!dnn.probe.usable()) return dnn.probe.lib.loaded() ? incomplete(dnn.probe.missing) : missing(dnn.probe.missing);
   if (!ctx.gpus_usable()) {
-    // Nothing to compute on: check the files of the sub-libraries a convolution needs.
-    for (const char* sub : {"libcudnn_graph.so.", "libcudnn_ops.so.", "libcudnn_cnn.so."})
-      if (find_library_file(sub + major, ctx.system()).empty())
-        return missing(std::string(sub) + major + " (a cuDNN sub-library) not found: the cuDNN install is incomplete");
+    // Nothing to compute on. cudnn_lib() has had the shim load libcudnn_graph, _ops and _cnn where it
+    // would for a convolution and compare their versions (cudnnCnnVersionCheck, no GPU needed). The
+    // convolution kernels live in libcudnn_engines_precompiled, loaded only when a convolution is
+    // planned (a quarter of a gigabyte, for nothing here): look for the file where the loader would
+    // find it, next to the cuDNN libraries ($ORIGIN) or on the loader's paths.
+    const std::string engines = "libcudnn_engines_precompiled.so." + major;
+    const std::filesystem::path shim_dir = std::filesystem::path(dnn.probe.lib.path()).parent_path();
+    std::error_code ec;
+    if (!std::filesystem::exists(shim_dir / engines, ec) && find_library_file(engines, ctx.system()).empty())
+      return incomplete(engines + " (cuDNN's convolution kernels) not found next to " + dnn.probe.lib.path() +
+                        " nor on the loader's paths");
     auto r = skip("cuDNN " + dnn.probe.version + " present (" + dnn.probe.lib.path() + "); no GPU to compute on", "no_gpu");
     r.measured = dnn.probe.version;
     return r;
@@ -123,9 +146,11 @@ CheckResult cudnn(ProbeContext& ctx) {
     cudnnHandle_t h = nullptr;
     const cudnnStatus_t st = dnn.create(&h);
     if (st != CUDNN_STATUS_SUCCESS) {
+      const std::string hint = cudnn_status_hint(st);
       fs.push_back({Status::fail, "cudnn_init", gpu_label(g) + ": cudnnCreate failed: " + dnn.status(st),
-                    "a cuDNN sub-library may be missing (libcudnn_*.so." + std::to_string(CUDNN_MAJOR) +
-                        "), or cuDNN does not support this GPU/driver"});
+                    !hint.empty() ? hint
+                                  : "a cuDNN sub-library may be missing (libcudnn_*.so." + std::to_string(CUDNN_MAJOR) +
+                                        "), or cuDNN does not support this GPU/driver"});
       continue;
     }
     VerifyResult v;

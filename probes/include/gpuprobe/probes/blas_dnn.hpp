@@ -1,13 +1,17 @@
 // cuBLAS, cuBLASLt and cuDNN, loaded at run time (never linked) so the binary starts in an image
 // without them. Shared by the checks (probes/src/checks) and the benchmarks (bench/src/gpu). Each
-// table is loaded once per process; `probe.missing` says why a library is unusable. Include only
-// from .cpp files built with the CUDA headers.
+// table is loaded once per process; `probe.missing` says why a library is unusable. Below the
+// tables: the rules gpuprobe applies to what they return — pure functions of the headers' structs
+// and enums, unit-tested without a GPU (tests/unit/test_blas_dnn.cpp).
+// Include only from .cpp files built with the CUDA headers.
 #pragma once
 
 #include <cublasLt.h>
 #include <cublas_api.h>
 #include <cudnn.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "gpuprobe/probes/gpu_libs.hpp"
@@ -73,8 +77,23 @@ struct Cudnn {
   decltype(&cudnnFindConvolutionForwardAlgorithmEx) find_algo = nullptr;
   decltype(&cudnnGetConvolutionForwardWorkspaceSize) workspace_size = nullptr;
   decltype(&cudnnConvolutionForward) forward = nullptr;
+  // Makes the shim load libcudnn_graph, _ops and _cnn and compare their versions; needs no GPU.
+  // cudnn_lib() calls it before anything else: `probe.usable()` means those three loaded.
+  decltype(&cudnnCnnVersionCheck) cnn_version_check = nullptr;
   std::string status(cudnnStatus_t s) const;
 };
 const Cudnn& cudnn_lib();
+
+// ---- cuDNN rules -------------------------------------------------------------------------------
+// A hint for statuses that mean a broken install: category 1000 (a sub-library that did not load or
+// is of another version) and 3009 (NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE: what the shim returns when a
+// sub-library is not found); "" for any other status.
+std::string cudnn_status_hint(cudnnStatus_t s);
+// cudnnGetVersion() as a version string: 9.x returns major*10000 + minor*100 + patch (91900 ->
+// "9.19.0"), 8.x major*1000 + minor*100 + patch (8907 -> "8.9.7").
+std::string cudnn_version_string(std::size_t v);
+// "" when cudnnGetVersion() `v` is of the major gpuprobe is built for (CUDNN_MAJOR); otherwise why
+// the library must not be used (its statuses, version formula and sub-libraries differ).
+std::string cudnn_major_problem(std::size_t v);
 
 }  // namespace gpuprobe

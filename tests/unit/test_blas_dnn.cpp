@@ -1,0 +1,42 @@
+// What probes/include/gpuprobe/probes/blas_dnn.hpp defines beside the cuBLAS, cuBLASLt and cuDNN
+// tables: pure functions of those libraries' headers (structs and enums), tested without loading a
+// library and without a GPU.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "gpuprobe/probes/blas_dnn.hpp"
+
+namespace gpuprobe {
+namespace {
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// ---- cuDNN statuses and versions -----------------------------------------------------------------
+
+TEST(CudnnRules, SubLibraryStatusesGetAHint) {
+  EXPECT_TRUE(contains(cudnn_status_hint(CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED), "did not load"));
+  EXPECT_TRUE(contains(cudnn_status_hint(CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED), "libcudnn_*.so.9"));
+  EXPECT_TRUE(contains(cudnn_status_hint(CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH), "different versions"));
+  EXPECT_FALSE(cudnn_status_hint(CUDNN_STATUS_NOT_INITIALIZED).empty());  // category 1000
+  // What the 9.19 shim returns when libcudnn_cnn (or what it needs) is not found.
+  EXPECT_TRUE(contains(cudnn_status_hint(CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE), "did not load"));
+  for (int s : {0, 2000, 3000, 3002, 4000, 5000})
+    EXPECT_EQ(cudnn_status_hint(static_cast<cudnnStatus_t>(s)), "") << s;
+}
+
+TEST(CudnnRules, VersionsOfBothFormulas) {
+  EXPECT_EQ(cudnn_version_string(91900), "9.19.0");
+  EXPECT_EQ(cudnn_version_string(90100), "9.1.0");
+  EXPECT_EQ(cudnn_version_string(8907), "8.9.7");  // cuDNN 8: major*1000 + minor*100 + patch
+  EXPECT_EQ(cudnn_version_string(100203), "10.2.3");
+  EXPECT_EQ(cudnn_major_problem(91900), "");
+  EXPECT_EQ(cudnn_major_problem(90000), "");
+  const std::string eight = cudnn_major_problem(8907);
+  EXPECT_TRUE(contains(eight, "cuDNN 8.9.7")) << eight;
+  EXPECT_TRUE(contains(eight, "built for cuDNN 9")) << eight;
+  EXPECT_FALSE(cudnn_major_problem(100000).empty());
+}
+
+}  // namespace
+}  // namespace gpuprobe
