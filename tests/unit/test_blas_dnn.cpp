@@ -3,7 +3,9 @@
 // library and without a GPU.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "gpuprobe/probes/blas_dnn.hpp"
 
@@ -11,6 +13,77 @@ namespace gpuprobe {
 namespace {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// ---- LibObject ---------------------------------------------------------------------------------
+
+struct FakeObj {
+  int id;
+};
+std::vector<int> g_destroyed;
+int destroy_fake(FakeObj* o) {
+  g_destroyed.push_back(o->id);
+  return 0;
+}
+using FakeOwned = LibObject<FakeObj*, int>;
+
+TEST(LibObject, DestroysWhatItOwnsOnce) {
+  g_destroyed.clear();
+  FakeObj a{1};
+  {
+    FakeOwned o(destroy_fake);
+    EXPECT_EQ(o.get(), nullptr);
+    *o.out() = &a;
+    EXPECT_EQ(o.get(), &a);
+  }
+  EXPECT_EQ(g_destroyed, std::vector<int>{1});
+}
+
+TEST(LibObject, EmptyOrUnloadedDestroysNothing) {
+  g_destroyed.clear();
+  { FakeOwned empty(destroy_fake); }
+  FakeObj a{1};
+  {
+    FakeOwned no_table(nullptr);  // the library never loaded: nothing was created either
+    *no_table.out() = &a;
+  }
+  EXPECT_TRUE(g_destroyed.empty());
+}
+
+TEST(LibObject, OutAndResetFreeThePreviousObject) {
+  g_destroyed.clear();
+  FakeObj a{1}, b{2};
+  FakeOwned o(destroy_fake);
+  *o.out() = &a;
+  *o.out() = &b;  // re-created: the first one is freed, not leaked
+  EXPECT_EQ(g_destroyed, std::vector<int>{1});
+  o.reset();
+  EXPECT_EQ(g_destroyed, (std::vector<int>{1, 2}));
+  EXPECT_EQ(o.get(), nullptr);
+  o.reset();
+  EXPECT_EQ(g_destroyed.size(), 2u);
+}
+
+// The situation of the review: a constructor that throws after creating a handle and descriptors
+// (a Skip when cuBLASLt/cuDNN offers no algorithm). Members free them, descriptors before handle.
+struct Holder {
+  FakeOwned handle{destroy_fake};
+  FakeOwned desc{destroy_fake};
+  FakeObj h{1}, d{2};
+  explicit Holder(bool fail) {
+    *handle.out() = &h;
+    *desc.out() = &d;
+    if (fail) throw std::runtime_error("no algorithm");
+  }
+};
+
+TEST(LibObject, ThrowingConstructorLeaksNothingAndKeepsTheOrder) {
+  g_destroyed.clear();
+  EXPECT_THROW(Holder(true), std::runtime_error);
+  EXPECT_EQ(g_destroyed, (std::vector<int>{2, 1}));
+  g_destroyed.clear();
+  { Holder ok(false); }
+  EXPECT_EQ(g_destroyed, (std::vector<int>{2, 1}));
+}
 
 // ---- cuDNN statuses and versions -----------------------------------------------------------------
 

@@ -118,28 +118,31 @@ const char* algo_name(cudnnConvolutionFwdAlgo_t a) {
 
 class CudnnConv : public ConvBase {
  public:
-  CudnnConv(const GpuInfo& gpu, const BenchSpec& spec) : ConvBase(gpu, spec), dnn_(cudnn_lib()) {
+  CudnnConv(const GpuInfo& gpu, const BenchSpec& spec)
+      : ConvBase(gpu, spec), dnn_(cudnn_lib()), h_(dnn_.destroy), xd_(dnn_.destroy_tensor), yd_(dnn_.destroy_tensor),
+        wd_(dnn_.destroy_filter), cd_(dnn_.destroy_conv) {
+    // Every handle and descriptor is owned by a member: a Skip or error below frees them.
     if (!dnn_.probe.usable()) throw Skip("cuDNN unusable: " + dnn_.probe.missing);
-    check(dnn_.create(&h_), "cudnnCreate");
-    check(dnn_.set_stream(h_, stream()), "cudnnSetStream");
+    check(dnn_.create(h_.out()), "cudnnCreate");
+    check(dnn_.set_stream(h_.get(), stream()), "cudnnSetStream");
     const cudnnDataType_t dt = e_ == Elem::f16 ? CUDNN_DATA_HALF : e_ == Elem::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
-    check(dnn_.create_tensor(&xd_), "x descriptor");
-    check(dnn_.create_tensor(&yd_), "y descriptor");
-    check(dnn_.create_filter(&wd_), "filter descriptor");
-    check(dnn_.create_conv(&cd_), "convolution descriptor");
-    check(dnn_.set_tensor(xd_, CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.c, sh_.h, sh_.w), "cudnnSetTensor4dDescriptor(x)");
-    check(dnn_.set_filter(wd_, dt, CUDNN_TENSOR_NHWC, sh_.k, sh_.c, sh_.r, sh_.s), "cudnnSetFilter4dDescriptor");
-    check(dnn_.set_conv(cd_, sh_.pad_h, sh_.pad_w, sh_.stride_h, sh_.stride_w, sh_.dil_h, sh_.dil_w,
+    check(dnn_.create_tensor(xd_.out()), "x descriptor");
+    check(dnn_.create_tensor(yd_.out()), "y descriptor");
+    check(dnn_.create_filter(wd_.out()), "filter descriptor");
+    check(dnn_.create_conv(cd_.out()), "convolution descriptor");
+    check(dnn_.set_tensor(xd_.get(), CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.c, sh_.h, sh_.w), "cudnnSetTensor4dDescriptor(x)");
+    check(dnn_.set_filter(wd_.get(), dt, CUDNN_TENSOR_NHWC, sh_.k, sh_.c, sh_.r, sh_.s), "cudnnSetFilter4dDescriptor");
+    check(dnn_.set_conv(cd_.get(), sh_.pad_h, sh_.pad_w, sh_.stride_h, sh_.stride_w, sh_.dil_h, sh_.dil_w,
                         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
           "cudnnSetConvolution2dDescriptor");
     // FP32: plain FMA math (TF32 would be another dtype); FP16/BF16: tensor cores.
-    check(dnn_.set_math(cd_, e_ == Elem::f32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH), "cudnnSetConvolutionMathType");
+    check(dnn_.set_math(cd_.get(), e_ == Elem::f32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH), "cudnnSetConvolutionMathType");
     int on = 0, ok = 0, op = 0, oq = 0;
-    check(dnn_.output_dim(cd_, xd_, wd_, &on, &ok, &op, &oq), "cudnnGetConvolution2dForwardOutputDim");
+    check(dnn_.output_dim(cd_.get(), xd_.get(), wd_.get(), &on, &ok, &op, &oq), "cudnnGetConvolution2dForwardOutputDim");
     if (on != sh_.n || ok != sh_.k || op != sh_.p() || oq != sh_.q())
       throw std::runtime_error("cuDNN computes an output of " + std::to_string(op) + "x" + std::to_string(oq) +
                                ", gpuprobe " + std::to_string(sh_.p()) + "x" + std::to_string(sh_.q()));
-    check(dnn_.set_tensor(yd_, CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.k, op, oq), "cudnnSetTensor4dDescriptor(y)");
+    check(dnn_.set_tensor(yd_.get(), CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.k, op, oq), "cudnnSetTensor4dDescriptor(y)");
     // Let cuDNN measure its algorithms with up to 256 MiB of workspace; keep the fastest that worked.
     std::size_t free_b = 0, total_b = 0;
     GPUPROBE_CUDA_CALL(cudaMemGetInfo(&free_b, &total_b));
@@ -147,7 +150,8 @@ class CudnnConv : public ConvBase {
     DeviceBuffer find_ws(ws_limit);
     cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     int returned = 0;
-    check(dnn_.find_algo(h_, xd_, x_.get(), wd_, w_.get(), cd_, yd_, y_.get(), CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+    check(dnn_.find_algo(h_.get(), xd_.get(), x_.get(), wd_.get(), w_.get(), cd_.get(), yd_.get(), y_.get(),
+                         CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
                          &returned, perf, find_ws.get(), ws_limit),
           "cudnnFindConvolutionForwardAlgorithmEx");
     const cudnnConvolutionFwdAlgoPerf_t* best = nullptr;
@@ -165,13 +169,6 @@ class CudnnConv : public ConvBase {
     ws_bytes_ = best->memory;
     if (ws_bytes_) ws_ = DeviceBuffer(ws_bytes_);
   }
-  ~CudnnConv() override {
-    if (xd_) dnn_.destroy_tensor(xd_);
-    if (yd_) dnn_.destroy_tensor(yd_);
-    if (wd_) dnn_.destroy_filter(wd_);
-    if (cd_) dnn_.destroy_conv(cd_);
-    if (h_) dnn_.destroy(h_);
-  }
   nlohmann::json details() const override {
     return {{"library", "cuDNN " + dnn_.probe.version},
             {"algorithm", algo_name(algo_)},
@@ -183,7 +180,8 @@ class CudnnConv : public ConvBase {
  protected:
   void enqueue() override {
     const float one = 1.0f, zero = 0.0f;
-    check(dnn_.forward(h_, &one, xd_, x_.get(), wd_, w_.get(), cd_, algo_, ws_.get(), ws_bytes_, &zero, yd_, y_.get()),
+    check(dnn_.forward(h_.get(), &one, xd_.get(), x_.get(), wd_.get(), w_.get(), cd_.get(), algo_, ws_.get(), ws_bytes_,
+                       &zero, yd_.get(), y_.get()),
           "cudnnConvolutionForward");
   }
 
@@ -193,15 +191,16 @@ class CudnnConv : public ConvBase {
     if (st != CUDNN_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + dnn_.status(st));
   }
   const Cudnn& dnn_;
-  cudnnHandle_t h_ = nullptr;
-  cudnnTensorDescriptor_t xd_ = nullptr, yd_ = nullptr;
-  cudnnFilterDescriptor_t wd_ = nullptr;
-  cudnnConvolutionDescriptor_t cd_ = nullptr;
+  DeviceBuffer ws_;  // declared before the handle: freed after cudnnDestroy, as before
+  // Destroyed in reverse order: the descriptors, then the handle (before ConvBase's stream).
+  CudnnHandle h_;
+  CudnnTensorDesc xd_, yd_;
+  CudnnFilterDesc wd_;
+  CudnnConvDesc cd_;
   cudnnConvolutionFwdAlgo_t algo_{};
   cudnnMathType_t math_{};
   float find_ms_ = 0;
   std::size_t ws_bytes_ = 0;
-  DeviceBuffer ws_;
 };
 
 }  // namespace

@@ -97,14 +97,10 @@ void require_dtype_hardware(const GpuInfo& gpu, Dtype d, const std::string& what
 
 class CublasGemm : public GemmBase {
  public:
-  CublasGemm(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec), cb_(cublas_lib()) {
+  CublasGemm(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec), cb_(cublas_lib()), h_(cb_.destroy) {
     if (!cb_.probe.usable()) throw Skip("cuBLAS unusable: " + cb_.probe.missing);
-    const cublasStatus_t st = cb_.create(&h_);
-    if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error("cublasCreate: " + cb_.status(st));
-    cb_.set_stream(h_, stream());
-  }
-  ~CublasGemm() override {
-    if (h_) cb_.destroy(h_);
+    check(cb_.create(h_.out()), "cublasCreate");
+    cb_.set_stream(h_.get(), stream());
   }
   nlohmann::json details() const override { return {{"library", "cuBLAS " + cb_.probe.version}}; }
 
@@ -115,19 +111,19 @@ class CublasGemm : public GemmBase {
     cublasStatus_t st;
     switch (*spec_.dtype) {
       case Dtype::fp32:
-        st = cb_.sgemm(h_, CUBLAS_OP_N, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.as<float>(), g.m, B_.as<float>(), g.k,
+        st = cb_.sgemm(h_.get(), CUBLAS_OP_N, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.as<float>(), g.m, B_.as<float>(), g.k,
                        &zero, C_.as<float>(), g.m);
         break;
       case Dtype::tf32:
-        st = cb_.gemm_ex(h_, CUBLAS_OP_N, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.get(), CUDA_R_32F, g.m, B_.get(),
+        st = cb_.gemm_ex(h_.get(), CUBLAS_OP_N, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.get(), CUDA_R_32F, g.m, B_.get(),
                          CUDA_R_32F, g.k, &zero, C_.get(), CUDA_R_32F, g.m, CUBLAS_COMPUTE_32F_FAST_TF32,
                          CUBLAS_GEMM_DEFAULT);
         break;
       case Dtype::fp16:
       case Dtype::bf16: {
         const cudaDataType t = *spec_.dtype == Dtype::fp16 ? CUDA_R_16F : CUDA_R_16BF;
-        st = cb_.gemm_ex(h_, CUBLAS_OP_T, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.get(), t, g.k, B_.get(), t, g.k, &zero,
-                         C_.get(), t, g.m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        st = cb_.gemm_ex(h_.get(), CUBLAS_OP_T, CUBLAS_OP_N, g.m, g.n, g.k, &one, A_.get(), t, g.k, B_.get(), t, g.k,
+                         &zero, C_.get(), t, g.m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
         break;
       }
       default: throw Skip("cuBLAS benchmarks cover FP32, TF32, FP16 and BF16; FP8 runs through cuBLASLt");
@@ -136,42 +132,42 @@ class CublasGemm : public GemmBase {
   }
 
  private:
+  void check(cublasStatus_t st, const char* what) const {
+    if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + cb_.status(st));
+  }
   const Cublas& cb_;
-  cublasHandle_t h_ = nullptr;
+  CublasHandle h_;  // cublasDestroy before GemmBase's buffers and stream go
 };
 
 class CublasLtGemm : public GemmBase {
  public:
-  CublasLtGemm(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec), lt_(cublaslt_lib()) {
+  CublasLtGemm(const GpuInfo& gpu, const BenchSpec& spec)
+      : GemmBase(gpu, spec), lt_(cublaslt_lib()), h_(lt_.destroy), op_(lt_.desc_destroy), a_(lt_.layout_destroy),
+        b_(lt_.layout_destroy), c_(lt_.layout_destroy), pref_(lt_.pref_destroy) {
+    // Every handle and descriptor is owned by a member: a Skip or error below frees them.
     if (!lt_.probe.usable()) throw Skip("cuBLASLt unusable: " + lt_.probe.missing);
-    check(lt_.create(&h_), "cublasLtCreate");
     const auto& g = spec.gemm;
+    check(lt_.create(h_.out()), "cublasLtCreate");
     const cudaDataType in = t_.in == Elem::e4m3 ? CUDA_R_8F_E4M3 : t_.in == Elem::f16 ? CUDA_R_16F : CUDA_R_16BF;
     const cudaDataType out = t_.out == Elem::f16 ? CUDA_R_16F : CUDA_R_16BF;
-    check(lt_.desc_create(&op_, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
+    check(lt_.desc_create(op_.out(), CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
     const cublasOperation_t ta = CUBLAS_OP_T, tb = CUBLAS_OP_N;
-    check(lt_.desc_set(op_, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta), "TRANSA");
-    check(lt_.desc_set(op_, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb), "TRANSB");
-    check(lt_.layout_create(&a_, in, g.k, g.m, g.k), "layout A");
-    check(lt_.layout_create(&b_, in, g.k, g.n, g.k), "layout B");
-    check(lt_.layout_create(&c_, out, g.m, g.n, g.m), "layout C");
-    check(lt_.pref_create(&pref_), "cublasLtMatmulPreferenceCreate");
+    check(lt_.desc_set(op_.get(), CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta), "TRANSA");
+    check(lt_.desc_set(op_.get(), CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb), "TRANSB");
+    check(lt_.layout_create(a_.out(), in, g.k, g.m, g.k), "layout A");
+    check(lt_.layout_create(b_.out(), in, g.k, g.n, g.k), "layout B");
+    check(lt_.layout_create(c_.out(), out, g.m, g.n, g.m), "layout C");
+    check(lt_.pref_create(pref_.out()), "cublasLtMatmulPreferenceCreate");
     workspace_ = DeviceBuffer(kWorkspace);
     const std::size_t ws = kWorkspace;
-    check(lt_.pref_set(pref_, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws), "workspace preference");
+    check(lt_.pref_set(pref_.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws), "workspace preference");
     int returned = 0;
-    const cublasStatus_t st = lt_.heuristic(h_, op_, a_, b_, c_, c_, pref_, 1, &algo_, &returned);
+    const cublasStatus_t st =
+        lt_.heuristic(h_.get(), op_.get(), a_.get(), b_.get(), c_.get(), c_.get(), pref_.get(), 1, &algo_, &returned);
     if (st != CUBLAS_STATUS_SUCCESS || returned == 0)
       throw Skip("cuBLASLt offers no algorithm for " + std::string(to_string(*spec.dtype)) + " " + std::to_string(g.m) +
                  "x" + std::to_string(g.n) + "x" + std::to_string(g.k) + " on this GPU" +
                  (st != CUBLAS_STATUS_SUCCESS ? ": " + lt_.status(st) : std::string()));
-  }
-  ~CublasLtGemm() override {
-    if (pref_) lt_.pref_destroy(pref_);
-    for (auto* l : {a_, b_, c_})
-      if (l) lt_.layout_destroy(l);
-    if (op_) lt_.desc_destroy(op_);
-    if (h_) lt_.destroy(h_);
   }
   nlohmann::json details() const override {
     return {{"library", "cuBLASLt " + lt_.probe.version}, {"workspace_bytes", algo_.workspaceSize}};
@@ -180,8 +176,9 @@ class CublasLtGemm : public GemmBase {
  protected:
   void enqueue() override {
     const float one = 1.0f, zero = 0.0f;
-    const cublasStatus_t st = lt_.matmul(h_, op_, &one, A_.get(), a_, B_.get(), b_, &zero, C_.get(), c_, C_.get(), c_,
-                                         &algo_.algo, workspace_.get(), kWorkspace, stream());
+    const cublasStatus_t st = lt_.matmul(h_.get(), op_.get(), &one, A_.get(), a_.get(), B_.get(), b_.get(), &zero,
+                                         C_.get(), c_.get(), C_.get(), c_.get(), &algo_.algo, workspace_.get(),
+                                         kWorkspace, stream());
     if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error("cublasLtMatmul: " + lt_.status(st));
   }
 
@@ -191,12 +188,13 @@ class CublasLtGemm : public GemmBase {
     if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + lt_.status(st));
   }
   const CublasLt& lt_;
-  cublasLtHandle_t h_ = nullptr;
-  cublasLtMatmulDesc_t op_ = nullptr;
-  cublasLtMatrixLayout_t a_ = nullptr, b_ = nullptr, c_ = nullptr;
-  cublasLtMatmulPreference_t pref_ = nullptr;
+  DeviceBuffer workspace_;  // declared before the handle: freed after cublasLtDestroy
+  // Destroyed in reverse order: preference, layouts, operation descriptor, then the handle.
+  CublasLtHandle h_;
+  CublasLtMatmulDesc op_;
+  CublasLtLayout a_, b_, c_;
+  CublasLtPreference pref_;
   cublasLtMatmulHeuristicResult_t algo_{};
-  DeviceBuffer workspace_;
 };
 
 class HandSgemm : public GemmBase {

@@ -143,8 +143,8 @@ CheckResult cudnn(ProbeContext& ctx) {
   nlohmann::json per_gpu = nlohmann::json::array();
   for (const auto& g : ctx.gpus()) {
     GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
-    cudnnHandle_t h = nullptr;
-    const cudnnStatus_t st = dnn.create(&h);
+    CudnnHandle h(dnn.destroy);  // destroyed also when run_conv throws (a CUDA error)
+    const cudnnStatus_t st = dnn.create(h.out());
     if (st != CUDNN_STATUS_SUCCESS) {
       const std::string hint = cudnn_status_hint(st);
       fs.push_back({Status::fail, "cudnn_init", gpu_label(g) + ": cudnnCreate failed: " + dnn.status(st),
@@ -154,8 +154,8 @@ CheckResult cudnn(ProbeContext& ctx) {
       continue;
     }
     VerifyResult v;
-    const std::string err = run_conv(dnn, h, sh, v);
-    dnn.destroy(h);
+    const std::string err = run_conv(dnn, h.get(), sh, v);
+    h.reset();
     if (!err.empty())
       fs.push_back({Status::fail, "cudnn_error", gpu_label(g) + ": convolution failed: " + err, ""});
     else if (!v.ok())

@@ -1,8 +1,8 @@
 // cuBLAS, cuBLASLt and cuDNN, loaded at run time (never linked) so the binary starts in an image
 // without them. Shared by the checks (probes/src/checks) and the benchmarks (bench/src/gpu). Each
 // table is loaded once per process; `probe.missing` says why a library is unusable. Below the
-// tables: the rules gpuprobe applies to what they return — pure functions of the headers' structs
-// and enums, unit-tested without a GPU (tests/unit/test_blas_dnn.cpp).
+// tables: owners for their handles, and the rules gpuprobe applies to what they return — pure
+// functions of the headers' structs and enums, unit-tested without a GPU (tests/unit/test_blas_dnn.cpp).
 // Include only from .cpp files built with the CUDA headers.
 #pragma once
 
@@ -83,6 +83,43 @@ struct Cudnn {
   std::string status(cudnnStatus_t s) const;
 };
 const Cudnn& cudnn_lib();
+
+// ---- Owners ------------------------------------------------------------------------------------
+// Owns one handle or descriptor of these libraries and frees it with `destroy` (an entry of a table
+// above) when the owner goes, including when the constructor of the object holding it throws after
+// creating it (C++ runs no destructor for an object whose constructor threw, only those of its
+// members). Members are destroyed in reverse order of declaration: declare a library's handle
+// before its descriptors.
+template <class T, class R>
+class LibObject {
+ public:
+  explicit LibObject(R (*destroy)(T)) : destroy_(destroy) {}
+  ~LibObject() { reset(); }
+  LibObject(const LibObject&) = delete;
+  LibObject& operator=(const LibObject&) = delete;
+  T* out() {  // for create(&h): frees what it held first
+    reset();
+    return &h_;
+  }
+  T get() const { return h_; }
+  void reset() {
+    if (h_ && destroy_) destroy_(h_);
+    h_ = nullptr;
+  }
+
+ private:
+  T h_ = nullptr;
+  R (*destroy_)(T);
+};
+using CublasHandle = LibObject<cublasHandle_t, cublasStatus_t>;
+using CublasLtHandle = LibObject<cublasLtHandle_t, cublasStatus_t>;
+using CublasLtMatmulDesc = LibObject<cublasLtMatmulDesc_t, cublasStatus_t>;
+using CublasLtLayout = LibObject<cublasLtMatrixLayout_t, cublasStatus_t>;
+using CublasLtPreference = LibObject<cublasLtMatmulPreference_t, cublasStatus_t>;
+using CudnnHandle = LibObject<cudnnHandle_t, cudnnStatus_t>;
+using CudnnTensorDesc = LibObject<cudnnTensorDescriptor_t, cudnnStatus_t>;
+using CudnnFilterDesc = LibObject<cudnnFilterDescriptor_t, cudnnStatus_t>;
+using CudnnConvDesc = LibObject<cudnnConvolutionDescriptor_t, cudnnStatus_t>;
 
 // ---- cuDNN rules -------------------------------------------------------------------------------
 // A hint for statuses that mean a broken install: category 1000 (a sub-library that did not load or
