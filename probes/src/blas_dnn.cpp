@@ -97,6 +97,7 @@ const Cudnn& cudnn_lib() {
         l.bind(c.set_conv, "cudnnSetConvolution2dDescriptor") && l.bind(c.set_math, "cudnnSetConvolutionMathType") &&
         l.bind(c.destroy_conv, "cudnnDestroyConvolutionDescriptor") &&
         l.bind(c.output_dim, "cudnnGetConvolution2dForwardOutputDim") &&
+        l.bind(c.algo_max_count, "cudnnGetConvolutionForwardAlgorithmMaxCount") &&
         l.bind(c.get_algo, "cudnnGetConvolutionForwardAlgorithm_v7") &&
         l.bind(c.find_algo, "cudnnFindConvolutionForwardAlgorithmEx") &&
         l.bind(c.workspace_size, "cudnnGetConvolutionForwardWorkspaceSize") &&
@@ -133,6 +134,8 @@ const Cudnn& cudnn_lib() {
 
 // ---- cuDNN rules -------------------------------------------------------------------------------
 
+bool cudnn_not_supported(cudnnStatus_t s) { return CUDNN_STATUS_CATEGORY(s) == CUDNN_STATUS_NOT_SUPPORTED; }
+
 std::string cudnn_status_hint(cudnnStatus_t s) {
   const std::string sub = "libcudnn_*.so." + std::to_string(CUDNN_MAJOR);
   switch (s) {
@@ -162,6 +165,85 @@ std::string cudnn_major_problem(std::size_t v) {
   if (major == static_cast<std::size_t>(CUDNN_MAJOR)) return "";
   return "is cuDNN " + cudnn_version_string(v) + "; gpuprobe is built for cuDNN " + std::to_string(CUDNN_MAJOR) +
          " (install libcudnn" + std::to_string(CUDNN_MAJOR) + ")";
+}
+
+const char* cudnn_algo_name(cudnnConvolutionFwdAlgo_t a) {
+  switch (a) {
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "DIRECT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "FFT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "FFT_TILING";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "WINOGRAD";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
+    default: return "?";
+  }
+}
+
+const char* cudnn_math_name(cudnnMathType_t m) {
+  switch (m) {
+    case CUDNN_DEFAULT_MATH: return "DEFAULT_MATH";
+    case CUDNN_TENSOR_OP_MATH: return "TENSOR_OP_MATH";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION: return "TENSOR_OP_MATH_ALLOW_CONVERSION";
+    case CUDNN_FMA_MATH: return "FMA_MATH";
+    default: return "?";
+  }
+}
+
+bool cudnn_transform_algo(cudnnConvolutionFwdAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_FFT || a == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD || a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+}
+
+std::string ConvAlgoRules::describe() const {
+  std::string s = "the fastest result that succeeded";
+  if (fma_math_only) s += ", FMA math only (no TF32)";
+  if (direct_products_only)
+    s += ", no FFT, FFT_TILING, WINOGRAD or WINOGRAD_NONFUSED (the verification's tolerance and the FLOP count "
+         "assume direct products)";
+  if (max_workspace != std::numeric_limits<std::size_t>::max())
+    s += ", workspace <= " + std::to_string(max_workspace >> 20) + " MiB";
+  return s;
+}
+
+ConvAlgoRules bench_conv_algo_rules(cudnnDataType_t dt, std::size_t max_workspace) {
+  ConvAlgoRules r;
+  r.fma_math_only = dt == CUDNN_DATA_FLOAT;
+  r.direct_products_only = true;
+  r.max_workspace = max_workspace;
+  return r;
+}
+
+ConvAlgoChoice choose_conv_fwd_algo(const cudnnConvolutionFwdAlgoPerf_t* perf, int count, const ConvAlgoRules& rules,
+                                    const std::function<std::string(cudnnStatus_t)>& status_name) {
+  auto mib = [](std::size_t b) { return std::to_string((b + (1u << 20) - 1) >> 20) + " MiB"; };
+  ConvAlgoChoice c;
+  for (int i = 0; i < count; ++i) {
+    const cudnnConvolutionFwdAlgoPerf_t& p = perf[i];
+    std::string why;
+    if (p.status != CUDNN_STATUS_SUCCESS)
+      why = "failed: " + (status_name ? status_name(p.status) : "cuDNN status " + std::to_string(static_cast<int>(p.status)));
+    else if (rules.direct_products_only && cudnn_transform_algo(p.algo))
+      why = "transform-based (fewer multiplications than counted, rounding outside the verification's model)";
+    else if (rules.fma_math_only && p.mathType != CUDNN_FMA_MATH)
+      why = "not FMA math (FP32 must not use TF32 tensor cores)";
+    else if (p.memory > rules.max_workspace)
+      why = "needs " + mib(p.memory) + " of workspace, over the " + mib(rules.max_workspace) + " allowed";
+    if (why.empty() && c.index < 0) c.index = i;
+    c.verdicts.push_back(std::move(why));
+  }
+  return c;
+}
+
+std::string ConvAlgoChoice::summary(const cudnnConvolutionFwdAlgoPerf_t* perf) const {
+  std::string s;
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    if (!s.empty()) s += "; ";
+    s += std::string(cudnn_algo_name(perf[i].algo)) + "/" + cudnn_math_name(perf[i].mathType) + ": " +
+         (static_cast<int>(i) == index ? "chosen" : verdicts[i].empty() ? "usable" : verdicts[i]);
+  }
+  return s.empty() ? "cuDNN returned no algorithm" : s;
 }
 
 }  // namespace gpuprobe

@@ -3,6 +3,7 @@
 // library and without a GPU.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -87,6 +88,13 @@ TEST(LibObject, ThrowingConstructorLeaksNothingAndKeepsTheOrder) {
 
 // ---- cuDNN statuses and versions -----------------------------------------------------------------
 
+TEST(CudnnRules, NotSupportedIsACategory) {
+  for (int s : {3000, 3001, 3002, 3003, 3004, 3007, 3010, 3014})
+    EXPECT_TRUE(cudnn_not_supported(static_cast<cudnnStatus_t>(s))) << s;
+  for (int s : {0, 1008, 2000, 2002, 4000, 5000})
+    EXPECT_FALSE(cudnn_not_supported(static_cast<cudnnStatus_t>(s))) << s;
+}
+
 TEST(CudnnRules, SubLibraryStatusesGetAHint) {
   EXPECT_TRUE(contains(cudnn_status_hint(CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED), "did not load"));
   EXPECT_TRUE(contains(cudnn_status_hint(CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED), "libcudnn_*.so.9"));
@@ -109,6 +117,119 @@ TEST(CudnnRules, VersionsOfBothFormulas) {
   EXPECT_TRUE(contains(eight, "cuDNN 8.9.7")) << eight;
   EXPECT_TRUE(contains(eight, "built for cuDNN 9")) << eight;
   EXPECT_FALSE(cudnn_major_problem(100000).empty());
+}
+
+TEST(CudnnRules, TransformAlgorithmsAreExactlyFftAndWinograd) {
+  std::set<std::string> transform;
+  for (int a = 0; a < CUDNN_CONVOLUTION_FWD_ALGO_COUNT; ++a) {
+    const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(a);
+    EXPECT_STRNE(cudnn_algo_name(algo), "?") << a;
+    if (cudnn_transform_algo(algo)) transform.insert(cudnn_algo_name(algo));
+  }
+  EXPECT_EQ(transform, (std::set<std::string>{"FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"}));
+  EXPECT_STREQ(cudnn_math_name(CUDNN_FMA_MATH), "FMA_MATH");
+  EXPECT_STREQ(cudnn_math_name(CUDNN_TENSOR_OP_MATH), "TENSOR_OP_MATH");
+}
+
+// ---- Choosing among cuDNN's results --------------------------------------------------------------
+
+cudnnConvolutionFwdAlgoPerf_t perf(cudnnConvolutionFwdAlgo_t algo, cudnnMathType_t math, float ms,
+                                   std::size_t memory = 0, cudnnStatus_t st = CUDNN_STATUS_SUCCESS) {
+  cudnnConvolutionFwdAlgoPerf_t p{};
+  p.algo = algo;
+  p.status = st;
+  p.time = ms;
+  p.memory = memory;
+  p.mathType = math;
+  return p;
+}
+
+constexpr std::size_t kMiB = 1u << 20;
+
+// What Find might return for an FP32 convolution, fastest first.
+std::vector<cudnnConvolutionFwdAlgoPerf_t> fp32_results() {
+  return {perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, CUDNN_TENSOR_OP_MATH, 0.5f),      // TF32
+          perf(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED, CUDNN_FMA_MATH, 0.6f, 8 * kMiB),    // transform
+          perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, CUDNN_FMA_MATH, 0.7f, 0,
+               CUDNN_STATUS_NOT_SUPPORTED_SHAPE),                                                 // failed
+          perf(CUDNN_CONVOLUTION_FWD_ALGO_GEMM, CUDNN_FMA_MATH, 0.8f, 512 * kMiB),               // too big
+          perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, CUDNN_DEFAULT_MATH, 0.85f),     // may be TF32
+          perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, CUDNN_FMA_MATH, 0.9f, 4 * kMiB),  // this one
+          perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, CUDNN_FMA_MATH, 1.2f)};
+}
+
+TEST(ChooseConvAlgo, Fp32BenchmarkTakesTheFastestFmaDirectResultThatFits) {
+  const auto p = fp32_results();
+  const ConvAlgoRules rules = bench_conv_algo_rules(CUDNN_DATA_FLOAT, 256 * kMiB);
+  const ConvAlgoChoice c = choose_conv_fwd_algo(p.data(), static_cast<int>(p.size()), rules);
+  ASSERT_EQ(c.index, 5);
+  ASSERT_EQ(c.verdicts.size(), p.size());
+  EXPECT_TRUE(contains(c.verdicts[0], "not FMA math")) << c.verdicts[0];
+  EXPECT_TRUE(contains(c.verdicts[1], "transform-based")) << c.verdicts[1];
+  EXPECT_TRUE(contains(c.verdicts[2], "failed: cuDNN status 3002")) << c.verdicts[2];
+  EXPECT_TRUE(contains(c.verdicts[3], "512 MiB")) << c.verdicts[3];
+  EXPECT_TRUE(contains(c.verdicts[4], "not FMA math")) << c.verdicts[4];
+  EXPECT_EQ(c.verdicts[5], "");
+  EXPECT_EQ(c.verdicts[6], "");  // acceptable, just slower
+  const std::string s = c.summary(p.data());
+  EXPECT_TRUE(contains(s, "IMPLICIT_PRECOMP_GEMM/FMA_MATH: chosen")) << s;
+  EXPECT_TRUE(contains(s, "IMPLICIT_GEMM/FMA_MATH: usable")) << s;
+  EXPECT_TRUE(contains(s, "WINOGRAD_NONFUSED/FMA_MATH: transform-based")) << s;
+}
+
+TEST(ChooseConvAlgo, HalfBenchmarkTakesAnyMathTypeButNoTransform) {
+  const auto p = fp32_results();
+  for (cudnnDataType_t dt : {CUDNN_DATA_HALF, CUDNN_DATA_BFLOAT16}) {
+    const ConvAlgoRules rules = bench_conv_algo_rules(dt, 256 * kMiB);
+    EXPECT_FALSE(rules.fma_math_only);
+    EXPECT_TRUE(rules.direct_products_only);
+    const ConvAlgoChoice c = choose_conv_fwd_algo(p.data(), static_cast<int>(p.size()), rules);
+    EXPECT_EQ(c.index, 0);  // the tensor-core entry
+  }
+  std::vector<cudnnConvolutionFwdAlgoPerf_t> fft = {
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING, CUDNN_TENSOR_OP_MATH, 0.1f),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD, CUDNN_TENSOR_OP_MATH, 0.2f),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_FFT, CUDNN_TENSOR_OP_MATH, 0.3f),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, CUDNN_TENSOR_OP_MATH, 0.4f)};
+  EXPECT_EQ(choose_conv_fwd_algo(fft.data(), 4, bench_conv_algo_rules(CUDNN_DATA_HALF, 256 * kMiB)).index, 3);
+}
+
+TEST(ChooseConvAlgo, NothingAcceptableSaysWhyForEveryEntry) {
+  std::vector<cudnnConvolutionFwdAlgoPerf_t> p = {
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, CUDNN_TENSOR_OP_MATH, 0.1f),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_FFT, CUDNN_FMA_MATH, 0.2f),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_DIRECT, CUDNN_FMA_MATH, 0.3f, 0, CUDNN_STATUS_NOT_SUPPORTED)};
+  const ConvAlgoChoice c = choose_conv_fwd_algo(p.data(), 3, bench_conv_algo_rules(CUDNN_DATA_FLOAT, 256 * kMiB),
+                                                [](cudnnStatus_t st) { return "NAME" + std::to_string(int(st)); });
+  EXPECT_EQ(c.index, -1);
+  const std::string s = c.summary(p.data());
+  EXPECT_TRUE(contains(s, "IMPLICIT_GEMM/TENSOR_OP_MATH: not FMA math")) << s;
+  EXPECT_TRUE(contains(s, "FFT/FMA_MATH: transform-based")) << s;
+  EXPECT_TRUE(contains(s, "DIRECT/FMA_MATH: failed: NAME3000")) << s;  // the status named by the table
+  EXPECT_EQ(choose_conv_fwd_algo(p.data(), 0, ConvAlgoRules{}).summary(p.data()), "cuDNN returned no algorithm");
+}
+
+TEST(ChooseConvAlgo, CheckRulesTakeTheFirstResultThatSucceeded) {
+  // The cudnn check: the heuristic's order, only the status matters (its math type is then set).
+  std::vector<cudnnConvolutionFwdAlgoPerf_t> p = {
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, CUDNN_TENSOR_OP_MATH, -1, 0, CUDNN_STATUS_NOT_SUPPORTED),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD, CUDNN_DEFAULT_MATH, -1, 1u << 30),
+      perf(CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, CUDNN_DEFAULT_MATH, -1)};
+  EXPECT_EQ(choose_conv_fwd_algo(p.data(), 3, ConvAlgoRules{}).index, 1);
+  p[1].status = CUDNN_STATUS_INTERNAL_ERROR;
+  EXPECT_EQ(choose_conv_fwd_algo(p.data(), 3, ConvAlgoRules{}).index, 2);
+}
+
+TEST(ChooseConvAlgo, RulesDescribeThemselves) {
+  const std::string f = bench_conv_algo_rules(CUDNN_DATA_FLOAT, 256 * kMiB).describe();
+  EXPECT_TRUE(contains(f, "FMA math only")) << f;
+  EXPECT_TRUE(contains(f, "no FFT, FFT_TILING, WINOGRAD or WINOGRAD_NONFUSED")) << f;
+  EXPECT_TRUE(contains(f, "direct products")) << f;
+  EXPECT_TRUE(contains(f, "256 MiB")) << f;
+  const std::string h = bench_conv_algo_rules(CUDNN_DATA_HALF, 64 * kMiB).describe();
+  EXPECT_FALSE(contains(h, "FMA")) << h;
+  EXPECT_TRUE(contains(h, "64 MiB")) << h;
+  EXPECT_FALSE(contains(ConvAlgoRules{}.describe(), "MiB"));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
-// Convolution benchmarks: cuDNN forward (NHWC, the fastest algorithm cudnnFind measures; FP32 with
-// FMA math so it is the same arithmetic as the hand-written FP32 kernels, FP16/BF16 with tensor
-// cores) and the hand-written direct and implicit-GEMM kernels of kernels/conv.hpp. Verified by
-// recomputing sampled outputs (and checking every output is finite) on the CPU in float64.
+// Convolution benchmarks: cuDNN forward (NHWC, the fastest direct-product algorithm cudnnFind
+// measures; FP32 with FMA math so it is the same arithmetic as the hand-written FP32 kernels,
+// FP16/BF16 with tensor cores) and the hand-written direct and implicit-GEMM kernels of
+// kernels/conv.hpp. Verified by recomputing sampled outputs (and checking every output is finite)
+// on the CPU in float64.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -102,20 +103,6 @@ class HandConv : public ConvBase {
   kernels::Conv kind_;
 };
 
-const char* algo_name(cudnnConvolutionFwdAlgo_t a) {
-  switch (a) {
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "DIRECT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "FFT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "FFT_TILING";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "WINOGRAD";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
-    default: return "?";
-  }
-}
-
 class CudnnConv : public ConvBase {
  public:
   CudnnConv(const GpuInfo& gpu, const BenchSpec& spec)
@@ -125,56 +112,74 @@ class CudnnConv : public ConvBase {
     if (!dnn_.probe.usable()) throw Skip("cuDNN unusable: " + dnn_.probe.missing);
     check(dnn_.create(h_.out()), "cudnnCreate");
     check(dnn_.set_stream(h_.get(), stream()), "cudnnSetStream");
-    const cudnnDataType_t dt = e_ == Elem::f16 ? CUDNN_DATA_HALF : e_ == Elem::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+    dt_ = e_ == Elem::f16 ? CUDNN_DATA_HALF : e_ == Elem::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
     check(dnn_.create_tensor(xd_.out()), "x descriptor");
     check(dnn_.create_tensor(yd_.out()), "y descriptor");
     check(dnn_.create_filter(wd_.out()), "filter descriptor");
     check(dnn_.create_conv(cd_.out()), "convolution descriptor");
-    check(dnn_.set_tensor(xd_.get(), CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.c, sh_.h, sh_.w), "cudnnSetTensor4dDescriptor(x)");
-    check(dnn_.set_filter(wd_.get(), dt, CUDNN_TENSOR_NHWC, sh_.k, sh_.c, sh_.r, sh_.s), "cudnnSetFilter4dDescriptor");
+    check(dnn_.set_tensor(xd_.get(), CUDNN_TENSOR_NHWC, dt_, sh_.n, sh_.c, sh_.h, sh_.w), "cudnnSetTensor4dDescriptor(x)");
+    check(dnn_.set_filter(wd_.get(), dt_, CUDNN_TENSOR_NHWC, sh_.k, sh_.c, sh_.r, sh_.s), "cudnnSetFilter4dDescriptor");
     check(dnn_.set_conv(cd_.get(), sh_.pad_h, sh_.pad_w, sh_.stride_h, sh_.stride_w, sh_.dil_h, sh_.dil_w,
                         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
           "cudnnSetConvolution2dDescriptor");
-    // FP32: plain FMA math (TF32 would be another dtype); FP16/BF16: tensor cores.
+    // FP32: plain FMA math (TF32 would be another dtype); FP16/BF16: tensor cores. Find may still
+    // return pairs with another math type; the one chosen is set on the descriptor below.
     check(dnn_.set_math(cd_.get(), e_ == Elem::f32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH), "cudnnSetConvolutionMathType");
     int on = 0, ok = 0, op = 0, oq = 0;
     check(dnn_.output_dim(cd_.get(), xd_.get(), wd_.get(), &on, &ok, &op, &oq), "cudnnGetConvolution2dForwardOutputDim");
     if (on != sh_.n || ok != sh_.k || op != sh_.p() || oq != sh_.q())
       throw std::runtime_error("cuDNN computes an output of " + std::to_string(op) + "x" + std::to_string(oq) +
                                ", gpuprobe " + std::to_string(sh_.p()) + "x" + std::to_string(sh_.q()));
-    check(dnn_.set_tensor(yd_.get(), CUDNN_TENSOR_NHWC, dt, sh_.n, sh_.k, op, oq), "cudnnSetTensor4dDescriptor(y)");
-    // Let cuDNN measure its algorithms with up to 256 MiB of workspace; keep the fastest that worked.
+    check(dnn_.set_tensor(yd_.get(), CUDNN_TENSOR_NHWC, dt_, sh_.n, sh_.k, op, oq), "cudnnSetTensor4dDescriptor(y)");
+    // Let cuDNN measure its algorithms with up to 256 MiB of workspace; keep the fastest acceptable.
     std::size_t free_b = 0, total_b = 0;
     GPUPROBE_CUDA_CALL(cudaMemGetInfo(&free_b, &total_b));
     const std::size_t ws_limit = std::min<std::size_t>(256u << 20, free_b / 4);
     DeviceBuffer find_ws(ws_limit);
-    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    // Each algorithm can come back once per math type: ask for all of them.
+    int max_count = 0;
+    check(dnn_.algo_max_count(h_.get(), &max_count), "cudnnGetConvolutionForwardAlgorithmMaxCount");
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(std::max(max_count, 2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT));
     int returned = 0;
     check(dnn_.find_algo(h_.get(), xd_.get(), x_.get(), wd_.get(), w_.get(), cd_.get(), yd_.get(), y_.get(),
-                         CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
-                         &returned, perf, find_ws.get(), ws_limit),
+                         static_cast<int>(perf.size()), &returned, perf.data(), find_ws.get(), ws_limit),
           "cudnnFindConvolutionForwardAlgorithmEx");
-    const cudnnConvolutionFwdAlgoPerf_t* best = nullptr;
-    for (int i = 0; i < returned; ++i)
-      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= ws_limit) {
-        best = &perf[i];  // sorted fastest first
-        break;
-      }
-    if (!best) throw Skip("cuDNN has no forward algorithm for this convolution within " + std::to_string(ws_limit >> 20) +
-                          " MiB of workspace");
-    algo_ = best->algo;
-    math_ = best->mathType;
-    find_ms_ = best->time;
     find_ws.reset();
-    ws_bytes_ = best->memory;
+    rules_ = bench_conv_algo_rules(dt_, ws_limit);
+    const ConvAlgoChoice choice = choose_conv_fwd_algo(perf.data(), returned, rules_,
+                                                       [this](cudnnStatus_t st) { return dnn_.status(st); });
+    for (int i = 0; i < returned; ++i)
+      find_results_.push_back({{"algorithm", cudnn_algo_name(perf[i].algo)},
+                               {"math", cudnn_math_name(perf[i].mathType)},
+                               {"ms", perf[i].time},
+                               {"workspace_bytes", perf[i].memory},
+                               {"verdict", i == choice.index ? "chosen" : choice.verdicts[i].empty() ? "usable, slower"
+                                                                                                      : choice.verdicts[i]}});
+    if (choice.index < 0)
+      throw Skip("cuDNN offers no forward algorithm gpuprobe can time and verify for this convolution: " +
+                 choice.summary(perf.data()));
+    const cudnnConvolutionFwdAlgoPerf_t& best = perf[choice.index];
+    algo_ = best.algo;
+    math_ = best.mathType;
+    find_ms_ = best.time;
+    // Run exactly the pair Find measured: its math type on the descriptor (else cuDNN may run another
+    // kernel), and a workspace for that pair as cuDNN sizes it now, at least what Find reported.
+    check(dnn_.set_math(cd_.get(), math_), "cudnnSetConvolutionMathType(chosen)");
+    std::size_t need = 0;
+    check(dnn_.workspace_size(h_.get(), xd_.get(), wd_.get(), cd_.get(), yd_.get(), algo_, &need),
+          "cudnnGetConvolutionForwardWorkspaceSize");
+    ws_bytes_ = std::max(need, best.memory);
     if (ws_bytes_) ws_ = DeviceBuffer(ws_bytes_);
   }
   nlohmann::json details() const override {
     return {{"library", "cuDNN " + dnn_.probe.version},
-            {"algorithm", algo_name(algo_)},
+            {"algorithm", cudnn_algo_name(algo_)},
+            {"math_type", cudnn_math_name(math_)},
             {"tensor_ops", math_ != CUDNN_FMA_MATH && math_ != CUDNN_DEFAULT_MATH},
             {"workspace_bytes", ws_bytes_},
-            {"find_ms", find_ms_}};
+            {"find_ms", find_ms_},
+            {"algorithm_rule", "of cudnnFindConvolutionForwardAlgorithmEx's results: " + rules_.describe()},
+            {"find_results", find_results_}};
   }
 
  protected:
@@ -187,8 +192,11 @@ class CudnnConv : public ConvBase {
 
  private:
   void check(cudnnStatus_t st, const char* what) const {
-    if (st == CUDNN_STATUS_NOT_SUPPORTED) throw Skip(std::string(what) + ": " + dnn_.status(st));
-    if (st != CUDNN_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + dnn_.status(st));
+    if (st == CUDNN_STATUS_SUCCESS) return;
+    const std::string hint = cudnn_status_hint(st);
+    const std::string msg = std::string(what) + ": " + dnn_.status(st) + (hint.empty() ? "" : " (" + hint + ")");
+    if (cudnn_not_supported(st)) throw Skip(msg);
+    throw std::runtime_error(msg);
   }
   const Cudnn& dnn_;
   DeviceBuffer ws_;  // declared before the handle: freed after cudnnDestroy, as before
@@ -197,10 +205,13 @@ class CudnnConv : public ConvBase {
   CudnnTensorDesc xd_, yd_;
   CudnnFilterDesc wd_;
   CudnnConvDesc cd_;
+  cudnnDataType_t dt_ = CUDNN_DATA_FLOAT;
+  ConvAlgoRules rules_;
   cudnnConvolutionFwdAlgo_t algo_{};
   cudnnMathType_t math_{};
   float find_ms_ = 0;
   std::size_t ws_bytes_ = 0;
+  nlohmann::json find_results_ = nlohmann::json::array();
 };
 
 }  // namespace

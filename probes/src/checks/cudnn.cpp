@@ -3,9 +3,11 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "check_util.hpp"
 #include "checks.hpp"
@@ -66,11 +68,18 @@ std::string run_conv(const Cudnn& dnn, cudnnHandle_t h, const ConvShape& sh, Ver
     return "cuDNN computes output " + std::to_string(op) + "x" + std::to_string(oq) + ", expected " +
            std::to_string(sh.out_h()) + "x" + std::to_string(sh.out_w());
   GPUPROBE_CUDNN_TRY(dnn.set_tensor(yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, on, ok, op, oq));
-  cudnnConvolutionFwdAlgoPerf_t perf[8];
+  int max_count = 0;
+  GPUPROBE_CUDNN_TRY(dnn.algo_max_count(h, &max_count));
+  std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(std::max(max_count, 2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT));
   int returned = 0;
-  GPUPROBE_CUDNN_TRY(dnn.get_algo(h, xd, wd, cd, yd, 8, &returned, perf));
-  if (returned < 1) return "cuDNN offers no forward algorithm for this convolution";
-  cudnnConvolutionFwdAlgo_t algo = perf[0].algo;
+  GPUPROBE_CUDNN_TRY(dnn.get_algo(h, xd, wd, cd, yd, static_cast<int>(perf.size()), &returned, perf.data()));
+  // The heuristic's first entry that cuDNN can run, with the math type it was ranked for (each
+  // algorithm can be listed once per math type; the descriptor must say which one runs).
+  const ConvAlgoChoice choice = choose_conv_fwd_algo(perf.data(), returned, ConvAlgoRules{},
+                                                     [&dnn](cudnnStatus_t st) { return dnn.status(st); });
+  if (choice.index < 0) return "cuDNN offers no forward algorithm for this convolution: " + choice.summary(perf.data());
+  const cudnnConvolutionFwdAlgo_t algo = perf[choice.index].algo;
+  GPUPROBE_CUDNN_TRY(dnn.set_math(cd, perf[choice.index].mathType));
   std::size_t ws_bytes = 0;
   GPUPROBE_CUDNN_TRY(dnn.workspace_size(h, xd, wd, cd, yd, algo, &ws_bytes));
   const std::size_t y_elems = static_cast<std::size_t>(on) * ok * op * oq;

@@ -12,7 +12,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "gpuprobe/probes/gpu_libs.hpp"
 
@@ -73,6 +76,7 @@ struct Cudnn {
   decltype(&cudnnSetConvolutionMathType) set_math = nullptr;
   decltype(&cudnnDestroyConvolutionDescriptor) destroy_conv = nullptr;
   decltype(&cudnnGetConvolution2dForwardOutputDim) output_dim = nullptr;
+  decltype(&cudnnGetConvolutionForwardAlgorithmMaxCount) algo_max_count = nullptr;
   decltype(&cudnnGetConvolutionForwardAlgorithm_v7) get_algo = nullptr;
   decltype(&cudnnFindConvolutionForwardAlgorithmEx) find_algo = nullptr;
   decltype(&cudnnGetConvolutionForwardWorkspaceSize) workspace_size = nullptr;
@@ -122,6 +126,9 @@ using CudnnFilterDesc = LibObject<cudnnFilterDescriptor_t, cudnnStatus_t>;
 using CudnnConvDesc = LibObject<cudnnConvolutionDescriptor_t, cudnnStatus_t>;
 
 // ---- cuDNN rules -------------------------------------------------------------------------------
+// cuDNN 9 statuses come in categories (CUDNN_STATUS_CATEGORY): 3000 and 3001..3014 all mean "not
+// supported" (a shape, layout, data type, architecture ... cuDNN cannot do).
+bool cudnn_not_supported(cudnnStatus_t s);
 // A hint for statuses that mean a broken install: category 1000 (a sub-library that did not load or
 // is of another version) and 3009 (NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE: what the shim returns when a
 // sub-library is not found); "" for any other status.
@@ -132,5 +139,34 @@ std::string cudnn_version_string(std::size_t v);
 // "" when cudnnGetVersion() `v` is of the major gpuprobe is built for (CUDNN_MAJOR); otherwise why
 // the library must not be used (its statuses, version formula and sub-libraries differ).
 std::string cudnn_major_problem(std::size_t v);
+
+const char* cudnn_algo_name(cudnnConvolutionFwdAlgo_t a);
+const char* cudnn_math_name(cudnnMathType_t m);
+// FFT, FFT_TILING, WINOGRAD, WINOGRAD_NONFUSED: transform-based algorithms. They do fewer
+// multiplications than a direct convolution and round differently, so neither a FLOP count of
+// 2*N*K*P*Q*C*R*S nor an error bound for dot products of R*S*C terms describes them.
+bool cudnn_transform_algo(cudnnConvolutionFwdAlgo_t a);
+
+// What gpuprobe accepts from the (algorithm, math type) pairs cudnnFind*/cudnnGet* return.
+struct ConvAlgoRules {
+  bool fma_math_only = false;        // only CUDNN_FMA_MATH entries (FP32 without TF32)
+  bool direct_products_only = false;  // no transform-based algorithm (cudnn_transform_algo)
+  std::size_t max_workspace = std::numeric_limits<std::size_t>::max();  // bytes
+  std::string describe() const;  // for a benchmark's details
+};
+// `gpuprobe bench`'s rules for a cuDNN convolution of data type `dt`: direct-product algorithms only
+// (the verification's tolerance and the FLOP count assume them), FMA math for FP32 (TF32 would be
+// another dtype), any math type for FP16/BF16, at most `max_workspace` bytes.
+ConvAlgoRules bench_conv_algo_rules(cudnnDataType_t dt, std::size_t max_workspace);
+struct ConvAlgoChoice {
+  int index = -1;                     // the entry chosen, -1 when none qualifies
+  std::vector<std::string> verdicts;  // per entry: "" when acceptable, else why it was passed over
+  // Every entry with its verdict ("IMPLICIT_GEMM/DEFAULT_MATH: not FMA math ..."; "; "-separated).
+  std::string summary(const cudnnConvolutionFwdAlgoPerf_t* perf) const;
+};
+// The first acceptable entry of `perf` (cuDNN sorts them best first): status SUCCESS, then the rules.
+// `status_name` names a status in the verdicts (the numeric code when empty).
+ConvAlgoChoice choose_conv_fwd_algo(const cudnnConvolutionFwdAlgoPerf_t* perf, int count, const ConvAlgoRules& rules,
+                                    const std::function<std::string(cudnnStatus_t)>& status_name = {});
 
 }  // namespace gpuprobe
