@@ -132,6 +132,19 @@ const Cudnn& cudnn_lib() {
   return lib;
 }
 
+// ---- cuBLASLt rules ----------------------------------------------------------------------------
+
+std::string cublaslt_fp8_shape_problem(std::int64_t m, std::int64_t /*n*/, std::int64_t k) {
+  std::string broken;
+  if (k % 16 != 0)
+    broken = "k = " + std::to_string(k) + " (rows of the 1-byte E4M3 A and B, lda = ldb = k: k % 16 == 0 needed)";
+  if (m % 8 != 0)
+    broken += (broken.empty() ? "" : " and ") + std::string("m = ") + std::to_string(m) +
+              " (rows of the 2-byte BF16 output, ldc = m: m % 8 == 0 needed)";
+  if (broken.empty()) return "";
+  return "cuBLASLt's FP8 GEMMs need every dimension 16-byte aligned; this shape breaks it with " + broken;
+}
+
 // ---- cuDNN rules -------------------------------------------------------------------------------
 
 bool cudnn_not_supported(cudnnStatus_t s) { return CUDNN_STATUS_CATEGORY(s) == CUDNN_STATUS_NOT_SUPPORTED; }

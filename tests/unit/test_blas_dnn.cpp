@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gpuprobe/bench/spec.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
 
 namespace gpuprobe {
@@ -84,6 +85,42 @@ TEST(LibObject, ThrowingConstructorLeaksNothingAndKeepsTheOrder) {
   g_destroyed.clear();
   { Holder ok(false); }
   EXPECT_EQ(g_destroyed, (std::vector<int>{2, 1}));
+}
+
+// ---- cuBLAS / cuBLASLt ---------------------------------------------------------------------------
+
+TEST(CublasLtFp8Shape, AlignedShapesPass) {
+  for (int s : {256, 1024, 4096, 8192, 16384}) EXPECT_EQ(cublaslt_fp8_shape_problem(s, s, s), "") << s;
+  EXPECT_EQ(cublaslt_fp8_shape_problem(3072, 1, 1024), "");  // n is not constrained
+  EXPECT_EQ(cublaslt_fp8_shape_problem(7680, 16, 2560), "");
+  EXPECT_EQ(cublaslt_fp8_shape_problem(8, 3, 16), "");
+}
+
+TEST(CublasLtFp8Shape, MisalignedShapesSayWhichDimensionAndWhy) {
+  // m * 2 bytes of BF16 output: 5124 * 2 = 10248, 8 bytes short of a multiple of 16.
+  const std::string m = cublaslt_fp8_shape_problem(5124, 9124, 2560);
+  EXPECT_TRUE(contains(m, "m = 5124")) << m;
+  EXPECT_TRUE(contains(m, "m % 8 == 0")) << m;
+  EXPECT_TRUE(contains(m, "16-byte")) << m;
+  EXPECT_FALSE(contains(m, "k = ")) << m;
+  EXPECT_FALSE(contains(m, "GPU")) << m;  // the shape is the cause, not the GPU
+  EXPECT_TRUE(contains(cublaslt_fp8_shape_problem(35, 8457, 2560), "m = 35"));
+  const std::string k = cublaslt_fp8_shape_problem(64, 64, 24);
+  EXPECT_TRUE(contains(k, "k = 24")) << k;
+  EXPECT_TRUE(contains(k, "k % 16 == 0")) << k;
+  EXPECT_FALSE(contains(k, "m = ")) << k;
+  const std::string both = cublaslt_fp8_shape_problem(4, 64, 8);
+  EXPECT_TRUE(contains(both, "k = 8") && contains(both, "m = 4")) << both;
+}
+
+TEST(CublasLtFp8Shape, TheBenchmarkTableSkipsExactlyTheTwoMisalignedDeepBenchShapes) {
+  std::set<std::string> refused;
+  const auto fp8 = bench::select_benchmarks(bench::Suite::full, "^matmul/cublaslt/fp8/");
+  ASSERT_FALSE(fp8.empty());
+  for (const auto& b : fp8)
+    if (!cublaslt_fp8_shape_problem(b.gemm.m, b.gemm.n, b.gemm.k).empty())
+      refused.insert(std::to_string(b.gemm.m) + "x" + std::to_string(b.gemm.n) + "x" + std::to_string(b.gemm.k));
+  EXPECT_EQ(refused, (std::set<std::string>{"5124x9124x2560", "35x8457x2560"}));
 }
 
 // ---- cuDNN statuses and versions -----------------------------------------------------------------

@@ -229,7 +229,13 @@ std::unique_ptr<Instance> make_gemm(const GpuInfo& gpu, const BenchSpec& spec) {
   if (!spec.dtype) throw Skip("a GEMM benchmark without a dtype");
   require_dtype_hardware(gpu, *spec.dtype, spec.name());
   if (spec.impl == "cublas") return std::make_unique<CublasGemm>(gpu, spec);
-  if (spec.impl == "cublaslt") return std::make_unique<CublasLtGemm>(gpu, spec);
+  if (spec.impl == "cublaslt") {
+    // A shape cuBLASLt's FP8 kernels cannot take: say so before allocating anything.
+    if (*spec.dtype == Dtype::fp8)
+      if (const std::string why = cublaslt_fp8_shape_problem(spec.gemm.m, spec.gemm.n, spec.gemm.k); !why.empty())
+        throw Skip(why);
+    return std::make_unique<CublasLtGemm>(gpu, spec);
+  }
   if (spec.impl == "mma_sync") {
     require_cc(gpu, 8, 0, spec.name() + " (mma.sync m16n8k16)");
     return std::make_unique<HandTensorCore>(gpu, spec);

@@ -125,6 +125,14 @@ using CudnnTensorDesc = LibObject<cudnnTensorDescriptor_t, cudnnStatus_t>;
 using CudnnFilterDesc = LibObject<cudnnFilterDescriptor_t, cudnnStatus_t>;
 using CudnnConvDesc = LibObject<cudnnConvolutionDescriptor_t, cudnnStatus_t>;
 
+// ---- cuBLAS / cuBLASLt rules -------------------------------------------------------------------
+// Why cuBLASLt's FP8 kernels cannot take an m x n x k GEMM in gpuprobe's FP8 layout ("TN": A stored
+// k x m with lda = k, B k x n with ldb = k, both E4M3, 1 byte; C = D m x n BF16 with ldc = m), or ""
+// when they can. cuBLASLt needs 16-byte aligned dimensions for FP8 (cublasLtMatmul and "Tensor Core
+// Usage" in the cuBLAS docs): k * 1 byte and m * 2 bytes multiples of 16, i.e. k % 16 == 0 and
+// m % 8 == 0; n is not constrained.
+std::string cublaslt_fp8_shape_problem(std::int64_t m, std::int64_t n, std::int64_t k);
+
 // ---- cuDNN rules -------------------------------------------------------------------------------
 // cuDNN 9 statuses come in categories (CUDNN_STATUS_CATEGORY): 3000 and 3001..3014 all mean "not
 // supported" (a shape, layout, data type, architecture ... cuDNN cannot do).
