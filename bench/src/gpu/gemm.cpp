@@ -6,6 +6,7 @@
 // Freivalds' check of the output of the last timed run.
 #include <cuda_runtime_api.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,7 +101,9 @@ class CublasGemm : public GemmBase {
   CublasGemm(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec), cb_(cublas_lib()), h_(cb_.destroy) {
     if (!cb_.probe.usable()) throw Skip("cuBLAS unusable: " + cb_.probe.missing);
     check(cb_.create(h_.out()), "cublasCreate");
-    cb_.set_stream(h_.get(), stream());
+    // Without this, cuBLAS would run on the legacy default stream, which the timer's events on the
+    // non-blocking benchmark stream do not order against: the times would be meaningless.
+    check(cb_.set_stream(h_.get(), stream()), "cublasSetStream");
   }
   nlohmann::json details() const override { return {{"library", "cuBLAS " + cb_.probe.version}}; }
 
@@ -159,15 +162,17 @@ class CublasLtGemm : public GemmBase {
     check(lt_.layout_create(c_.out(), out, g.m, g.n, g.m), "layout C");
     check(lt_.pref_create(pref_.out()), "cublasLtMatmulPreferenceCreate");
     workspace_ = DeviceBuffer(kWorkspace);
-    const std::size_t ws = kWorkspace;
+    const std::uint64_t ws = kWorkspace;
     check(lt_.pref_set(pref_.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws), "workspace preference");
     int returned = 0;
     const cublasStatus_t st =
         lt_.heuristic(h_.get(), op_.get(), a_.get(), b_.get(), c_.get(), c_.get(), pref_.get(), 1, &algo_, &returned);
-    if (st != CUBLAS_STATUS_SUCCESS || returned == 0)
+    // The result's other fields are valid only when its own state is SUCCESS.
+    const cublasStatus_t bad = st != CUBLAS_STATUS_SUCCESS ? st : returned > 0 ? algo_.state : CUBLAS_STATUS_SUCCESS;
+    if (bad != CUBLAS_STATUS_SUCCESS || returned == 0)
       throw Skip("cuBLASLt offers no algorithm for " + std::string(to_string(*spec.dtype)) + " " + std::to_string(g.m) +
                  "x" + std::to_string(g.n) + "x" + std::to_string(g.k) + " on this GPU" +
-                 (st != CUBLAS_STATUS_SUCCESS ? ": " + lt_.status(st) : std::string()));
+                 (bad != CUBLAS_STATUS_SUCCESS ? ": " + lt_.status(bad) : std::string()));
   }
   nlohmann::json details() const override {
     return {{"library", "cuBLASLt " + lt_.probe.version}, {"workspace_bytes", algo_.workspaceSize}};
