@@ -131,6 +131,8 @@ run() {
     if python3 -c 'import torch; assert torch.cuda.is_available()' >/dev/null 2>&1; then
       timeout 120 python3 - >"$work/torch-reference.txt" 2>&1 <<'PY'
 import torch
+# As gpuprobe and gpuprobe_cublas_reference: no split-K reduction in BF16 (cublasSetMathMode).
+torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
 a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
 b = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
 for _ in range(10): a @ b

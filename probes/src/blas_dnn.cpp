@@ -27,7 +27,8 @@ const Cublas& cublas_lib() {
     }
     const DynLib& l = c.probe.lib;
     const bool ok = l.bind(c.create, "cublasCreate_v2") && l.bind(c.destroy, "cublasDestroy_v2") &&
-                    l.bind(c.set_stream, "cublasSetStream_v2") && l.bind(c.get_property, "cublasGetProperty") &&
+                    l.bind(c.set_stream, "cublasSetStream_v2") && l.bind(c.set_math_mode, "cublasSetMathMode") &&
+                    l.bind(c.get_property, "cublasGetProperty") &&
                     l.bind(c.sgemm, "cublasSgemm_v2") && l.bind(c.gemm_ex, "cublasGemmEx");
     l.bind(c.status_string, "cublasGetStatusString");
     if (!ok) {

@@ -1,7 +1,9 @@
 // An independent timing of one cuBLAS GEMM, for the target "cuBLAS BF16 8192^3 through gpuprobe
 // within 2 % of the same GEMM timed independently": linked to cuBLAS directly, none of gpuprobe's
 // harness (no Google Benchmark, no L2 flush, no poisoning, no dlopen). scripts/device-run.sh runs it
-// beside `gpuprobe bench --filter '^matmul/cublas/bf16/' --sizes 8192`.
+// beside `gpuprobe bench --filter '^matmul/cublas/bf16/' --sizes 8192`. Same GEMM, same settings:
+// BF16 "TN", FP32 compute, CUBLAS_GEMM_DEFAULT, and the math mode gpuprobe sets for its 16-bit
+// output GEMMs (no split-K reduction in BF16), so the two numbers time the same kernel choice.
 //   usage: gpuprobe_cublas_reference [N] [RUNS]   (default 8192, 50); prints the median TFLOP/s
 #include <cublas_v2.h>
 #include <cuda_bf16.h>
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
   cudaStream_t stream;
   CHECK(cudaStreamCreate(&stream));
   CHECK(cublasSetStream(handle, stream));
+  CHECK(cublasSetMathMode(handle, static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH |
+                                                             CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)));
   const float one = 1.0f, zero = 0.0f;
   auto gemm = [&] {
     return cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, n, n, n, &one, a, CUDA_R_16BF, n, b, CUDA_R_16BF, n, &zero,
@@ -72,7 +76,7 @@ int main(int argc, char** argv) {
   std::sort(ms.begin(), ms.end());
   const double med = ms[ms.size() / 2];
   const double tflops = 2.0 * n * static_cast<double>(n) * n / (med * 1e-3) / 1e12;
-  std::printf("cublasGemmEx BF16 TN %dx%dx%d: median %.4f ms (min %.4f, max %.4f) over %d runs = %.1f TFLOP/s\n", n, n,
+  std::printf("cublasGemmEx BF16 TN (DISALLOW_REDUCED_PRECISION_REDUCTION) %dx%dx%d: median %.4f ms (min %.4f, max %.4f) over %d runs = %.1f TFLOP/s\n", n, n,
               n, med, ms.front(), ms.back(), runs, tflops);
   return 0;
 }

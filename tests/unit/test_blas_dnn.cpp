@@ -89,6 +89,16 @@ TEST(LibObject, ThrowingConstructorLeaksNothingAndKeepsTheOrder) {
 
 // ---- cuBLAS / cuBLASLt ---------------------------------------------------------------------------
 
+TEST(CublasRules, ReductionsStayInTheComputeType) {
+  EXPECT_EQ(static_cast<int>(kCublasNoReducedPrecisionReduction),
+            CUBLAS_DEFAULT_MATH | CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION);
+  EXPECT_EQ(kCublasNoReducedPrecisionReduction & 0xf, CUBLAS_DEFAULT_MATH);  // no TF32, not pedantic
+  // cuBLASLt: no split-K, or split-K summed in the compute type; never in the output type.
+  EXPECT_TRUE(kCublasLtReductionSchemeMask & CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE);
+  EXPECT_FALSE(kCublasLtReductionSchemeMask & CUBLASLT_REDUCTION_SCHEME_INPLACE);
+  EXPECT_FALSE(kCublasLtReductionSchemeMask & CUBLASLT_REDUCTION_SCHEME_OUTPUT_TYPE);
+}
+
 TEST(CublasLtFp8Shape, AlignedShapesPass) {
   for (int s : {256, 1024, 4096, 8192, 16384}) EXPECT_EQ(cublaslt_fp8_shape_problem(s, s, s), "") << s;
   EXPECT_EQ(cublaslt_fp8_shape_problem(3072, 1, 1024), "");  // n is not constrained

@@ -104,8 +104,15 @@ class CublasGemm : public GemmBase {
     // Without this, cuBLAS would run on the legacy default stream, which the timer's events on the
     // non-blocking benchmark stream do not order against: the times would be meaningless.
     check(cb_.set_stream(h_.get(), stream()), "cublasSetStream");
+    if (reduce_in_compute_type())
+      check(cb_.set_math_mode(h_.get(), kCublasNoReducedPrecisionReduction), "cublasSetMathMode");
   }
-  nlohmann::json details() const override { return {{"library", "cuBLAS " + cb_.probe.version}}; }
+  nlohmann::json details() const override {
+    nlohmann::json d = {{"library", "cuBLAS " + cb_.probe.version}};
+    if (reduce_in_compute_type())
+      d["math_mode"] = "CUBLAS_DEFAULT_MATH | CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION (split-K sums in FP32)";
+    return d;
+  }
 
  protected:
   void enqueue() override {
@@ -135,6 +142,9 @@ class CublasGemm : public GemmBase {
   }
 
  private:
+  // A 16-bit output: split-K partial sums must not be rounded to it (the Freivalds tolerance allows
+  // one rounding of each output). FP32 outputs already reduce in FP32.
+  bool reduce_in_compute_type() const { return t_.out != Elem::f32; }
   void check(cublasStatus_t st, const char* what) const {
     if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + ": " + cb_.status(st));
   }
@@ -164,6 +174,10 @@ class CublasLtGemm : public GemmBase {
     workspace_ = DeviceBuffer(kWorkspace);
     const std::uint64_t ws = kWorkspace;
     check(lt_.pref_set(pref_.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws), "workspace preference");
+    // The output is 16-bit: no split-K reduction in the output type (see kCublasLtReductionSchemeMask).
+    const std::uint32_t reduction = kCublasLtReductionSchemeMask;
+    check(lt_.pref_set(pref_.get(), CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reduction, sizeof reduction),
+          "reduction scheme preference");
     int returned = 0;
     const cublasStatus_t st =
         lt_.heuristic(h_.get(), op_.get(), a_.get(), b_.get(), c_.get(), c_.get(), pref_.get(), 1, &algo_, &returned);
@@ -171,11 +185,15 @@ class CublasLtGemm : public GemmBase {
     const cublasStatus_t bad = st != CUBLAS_STATUS_SUCCESS ? st : returned > 0 ? algo_.state : CUBLAS_STATUS_SUCCESS;
     if (bad != CUBLAS_STATUS_SUCCESS || returned == 0)
       throw Skip("cuBLASLt offers no algorithm for " + std::string(to_string(*spec.dtype)) + " " + std::to_string(g.m) +
-                 "x" + std::to_string(g.n) + "x" + std::to_string(g.k) + " on this GPU" +
+                 "x" + std::to_string(g.n) + "x" + std::to_string(g.k) +
+                 " on this GPU (split-K reductions restricted to FP32)" +
                  (bad != CUBLAS_STATUS_SUCCESS ? ": " + lt_.status(bad) : std::string()));
   }
   nlohmann::json details() const override {
-    return {{"library", "cuBLASLt " + lt_.probe.version}, {"workspace_bytes", algo_.workspaceSize}};
+    return {{"library", "cuBLASLt " + lt_.probe.version},
+            {"workspace_bytes", algo_.workspaceSize},
+            {"reduction_scheme_mask", "CUBLASLT_REDUCTION_SCHEME_NONE | CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE "
+                                      "(split-K sums in FP32)"}};
   }
 
  protected:

@@ -26,6 +26,7 @@ struct Cublas {
   decltype(&cublasCreate_v2) create = nullptr;
   decltype(&cublasDestroy_v2) destroy = nullptr;
   decltype(&cublasSetStream_v2) set_stream = nullptr;
+  decltype(&cublasSetMathMode) set_math_mode = nullptr;
   decltype(&cublasGetProperty) get_property = nullptr;
   decltype(&cublasSgemm_v2) sgemm = nullptr;
   // cublasGemmEx is overloaded in C++ (a legacy cudaDataType compute-type form): name the C one.
@@ -126,6 +127,17 @@ using CudnnFilterDesc = LibObject<cudnnFilterDescriptor_t, cudnnStatus_t>;
 using CudnnConvDesc = LibObject<cudnnConvolutionDescriptor_t, cudnnStatus_t>;
 
 // ---- cuBLAS / cuBLASLt rules -------------------------------------------------------------------
+// cuBLAS math mode of gpuprobe's GEMMs with a 16-bit output: split-K partial sums are reduced in the
+// compute type (FP32), not rounded to the output type first — the rounding model of the Freivalds
+// check (one rounding of each output) then holds for every algorithm cuBLAS picks.
+inline constexpr cublasMath_t kCublasNoReducedPrecisionReduction =
+    static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH | CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION);
+// The same for cuBLASLt (CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, a uint32_t): no split-K
+// (CUBLASLT_REDUCTION_SCHEME_NONE, 0, always allowed) or partial sums kept in the compute type;
+// excludes INPLACE and OUTPUT_TYPE, which reduce in the output type.
+inline constexpr std::uint32_t kCublasLtReductionSchemeMask =
+    CUBLASLT_REDUCTION_SCHEME_NONE | CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+
 // Why cuBLASLt's FP8 kernels cannot take an m x n x k GEMM in gpuprobe's FP8 layout ("TN": A stored
 // k x m with lda = k, B k x n with ldb = k, both E4M3, 1 byte; C = D m x n BF16 with ldc = m), or ""
 // when they can. cuBLASLt needs 16-byte aligned dimensions for FP8 (cublasLtMatmul and "Tensor Core
