@@ -11,7 +11,9 @@
 #include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/probes/compat.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/report/catalog.hpp"
 
 namespace gpuprobe::checks {
 namespace {
@@ -111,13 +113,25 @@ CheckResult cublas(ProbeContext& ctx) {
   constexpr int m = 256, n = 192, k = 320;  // not square, so a transposed result cannot pass
   std::vector<Finding> fs;
   nlohmann::json per_gpu = nlohmann::json::array();
+  // cuBLAS ships with the CUDA release of the same major and has no kernels for what it dropped
+  // (cuBLAS 13: compute capability < 7.5, e.g. V100): say that rather than blame the driver.
+  const int cublas_major = cuda_major_of(cb.probe.version);
+  auto dropped = [&](const GpuInfo& g) {
+    return cublas_major > 0 && g.cc_major * 10 + g.cc_minor < min_cc_for_cuda_major(cublas_major);
+  };
+  auto arch_hint = [&](const GpuInfo& g) {
+    const std::string who = gpus_of_cc(g.cc_major, g.cc_minor);
+    return "cuBLAS " + std::to_string(cublas_major) + " does not support compute capability " +
+           std::to_string(g.cc_major) + "." + std::to_string(g.cc_minor) + (who.empty() ? "" : " (" + who + ")") +
+           ": use an image of an older CUDA major (see the arch check)";
+  };
   for (const auto& g : ctx.gpus()) {
     GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
     cublasHandle_t h = nullptr;
     const cublasStatus_t st = cb.create(&h);
     if (st != CUBLAS_STATUS_SUCCESS) {
       fs.push_back({Status::fail, "cublas_init", gpu_label(g) + ": cublasCreate failed: " + cb.status(st),
-                    "cuBLAS and the driver may not match: check the compat check"});
+                    dropped(g) ? arch_hint(g) : "cuBLAS and the driver may not match: check the compat check"});
       continue;
     }
     struct Guard {
@@ -134,7 +148,8 @@ CheckResult cublas(ProbeContext& ctx) {
     for (const auto* o : {&f32, &f16}) {
       const std::string what = o == &f32 ? "FP32 SGEMM" : std::string(half_name) + " GEMM (tensor cores)";
       if (!o->error.empty())
-        fs.push_back({Status::fail, "cublas_error", gpu_label(g) + ": " + what + " failed: " + o->error, ""});
+        fs.push_back({Status::fail, "cublas_error", gpu_label(g) + ": " + what + " failed: " + o->error,
+                      dropped(g) ? arch_hint(g) : ""});
       else if (!o->verify.ok())
         fs.push_back({Status::fail, "wrong_result", gpu_label(g) + ": " + what + ": " + o->verify.summary(),
                       "a GPU or library that computes wrong GEMMs must not be used: check memory and ECC"});
