@@ -58,7 +58,14 @@ __global__ void fill_kernel(uint4* buf, std::size_t n_vec, int which, std::uint3
 
 __global__ void verify_kernel(const uint4* buf, std::size_t n_vec, int which, std::uint32_t seed,
                               unsigned long long* errors, unsigned* n_bad, unsigned long long* bad) {
+  // Atomics stay bounded however bad the memory is. The count is per thread in 64 bits and added
+  // once per thread at the end (at most grid × block atomics; cannot wrap). An offset slot is
+  // claimed only while slots look free, and a thread whose claim lands past the end stops trying:
+  // at most kMaxBad + one atomic per thread on n_bad, instead of one per bad word serialized on a
+  // single address (billions on a bad 141 GB GPU: long enough to outlast the check's bound and be
+  // reported as a hang instead of memory_errors, and enough to wrap a 32-bit counter).
   unsigned long long local = 0;
+  bool slots_full = false;
   for (std::size_t v = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; v < n_vec;
        v += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
     const uint4 got = buf[v];
@@ -67,8 +74,15 @@ __global__ void verify_kernel(const uint4* buf, std::size_t n_vec, int which, st
       const std::uint64_t i = v * 4 + k;
       if (w[k] != pattern(which, i, seed)) {
         ++local;
-        const unsigned slot = atomicAdd(n_bad, 1u);
-        if (slot < kMaxBad) bad[slot] = i * 4;
+        if (!slots_full) {
+          if (*static_cast<volatile unsigned*>(n_bad) >= static_cast<unsigned>(kMaxBad)) {
+            slots_full = true;
+          } else {
+            const unsigned slot = atomicAdd(n_bad, 1u);
+            if (slot < static_cast<unsigned>(kMaxBad)) bad[slot] = i * 4;
+            else slots_full = true;
+          }
+        }
       }
     }
   }
@@ -156,11 +170,13 @@ int memtest(int device, std::size_t bytes, std::uint32_t seed, MemtestResult& ou
   uint4* buf = nullptr;
   unsigned long long* errors = nullptr;  // [0] error count, [1..16] bad offsets
   unsigned* n_bad = nullptr;
+  void* scratch = nullptr;  // L2 flush between fill and verify
   StreamGuard st;
   auto cleanup = [&] {
     cudaFree(buf);
     cudaFree(errors);
     cudaFree(n_bad);
+    cudaFree(scratch);
   };
   if ((e = cudaMalloc(&buf, bytes)) != cudaSuccess) return e;
   if ((e = cudaStreamCreateWithFlags(&st.s, cudaStreamNonBlocking)) != cudaSuccess ||
@@ -169,6 +185,24 @@ int memtest(int device, std::size_t bytes, std::uint32_t seed, MemtestResult& ou
     cleanup();
     return e;
   }
+  // The verify pass must read what device memory holds, not what L2 still holds from the fill.
+  // Verifying in reverse order would be wrong: the fill's tail, written last, is what L2 holds, and
+  // a reversed pass reads it first. Fill and verify in the same direction already put the rest of
+  // the buffer's traffic between each word's write and its read, but L2's replacement policy is
+  // undocumented (it may keep dirty lines over clean ones) and a small buffer fits in L2 outright.
+  // So between the two, write a scratch buffer of twice the L2 size (cudaMemsetAsync, as bench's
+  // L2Flush and nvbench do): about 2 x 50 MB of writes per pattern on an H200, microseconds on HBM.
+  // If there is no room for it the test runs without, and says so (l2_flushed).
+  int l2 = 0;
+  std::size_t scratch_bytes = 0;
+  if (cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device) == cudaSuccess && l2 > 0) {
+    scratch_bytes = 2 * static_cast<std::size_t>(l2);
+    if (cudaMalloc(&scratch, scratch_bytes) != cudaSuccess) {
+      cudaGetLastError();  // out of memory is not sticky; clear it
+      scratch = nullptr;
+    }
+  }
+  out.l2_flushed = scratch != nullptr;
   const std::size_t n_vec = bytes / 16;
   const int block = 256;
   const int grid = grid_for(device, n_vec, block);
@@ -178,6 +212,7 @@ int memtest(int device, std::size_t bytes, std::uint32_t seed, MemtestResult& ou
     cudaMemsetAsync(errors, 0, (1 + kMaxBad) * sizeof(unsigned long long), st.s);
     cudaMemsetAsync(n_bad, 0, sizeof(unsigned), st.s);
     fill_kernel<<<grid, block, 0, st.s>>>(buf, n_vec, p, seed);
+    if (scratch) cudaMemsetAsync(scratch, p, scratch_bytes, st.s);
     verify_kernel<<<grid, block, 0, st.s>>>(buf, n_vec, p, seed, errors, n_bad, errors + 1);
     if ((e = cudaGetLastError()) != cudaSuccess) break;
     unsigned long long h[1 + kMaxBad] = {};

@@ -26,6 +26,7 @@ struct MemtestResult {
   std::vector<std::uint64_t> first_bad;     // byte offsets of up to 16 bad words
   std::vector<std::uint64_t> errors_by_pattern;  // one per pattern, in kMemtestPatterns order
   double seconds = 0;
+  bool l2_flushed = false;  // a 2 x L2 scratch write separated each fill from its verify
 };
 inline constexpr const char* kMemtestPatterns[] = {"walking-ones", "walking-zeros", "random", "address"};
 // Pattern test over `bytes` of device memory (allocated and freed here). cudaErrorMemoryAllocation
