@@ -72,6 +72,7 @@ const NvmlLib& nvml_lib() {
     n.lib.bind(n.nvmlDeviceGetMigMode, "nvmlDeviceGetMigMode");
     n.lib.bind(n.nvmlDeviceGetPersistenceMode, "nvmlDeviceGetPersistenceMode");
     n.lib.bind(n.nvmlDeviceGetTemperature, "nvmlDeviceGetTemperature");
+    n.lib.bind(n.nvmlDeviceGetTemperatureV, "nvmlDeviceGetTemperatureV");
     n.lib.bind(n.nvmlDeviceGetPowerUsage, "nvmlDeviceGetPowerUsage");
     n.lib.bind(n.nvmlDeviceGetEnforcedPowerLimit, "nvmlDeviceGetEnforcedPowerLimit");
     n.lib.bind(n.nvmlDeviceGetPowerManagementDefaultLimit, "nvmlDeviceGetPowerManagementDefaultLimit");

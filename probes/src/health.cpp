@@ -1,6 +1,8 @@
 #include "gpuprobe/probes/health.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <initializer_list>
 
 #include "gpuprobe/probes/compat.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
@@ -41,8 +43,96 @@ std::string describe_clock_event_reasons(unsigned long long bits) {
   return out.empty() ? "none" : out;
 }
 
+std::string nvml_return_name(int code) {
+  switch (code) {
+    case 0: return "SUCCESS";
+    case 1: return "UNINITIALIZED";
+    case 2: return "INVALID_ARGUMENT";
+    case 3: return "NOT_SUPPORTED";
+    case 4: return "NO_PERMISSION";
+    case 5: return "ALREADY_INITIALIZED";
+    case 6: return "NOT_FOUND";
+    case 7: return "INSUFFICIENT_SIZE";
+    case 8: return "INSUFFICIENT_POWER";
+    case 9: return "DRIVER_NOT_LOADED";
+    case 10: return "TIMEOUT";
+    case 11: return "IRQ_ISSUE";
+    case 12: return "LIBRARY_NOT_FOUND";
+    case 13: return "FUNCTION_NOT_FOUND";
+    case 14: return "CORRUPTED_INFOROM";
+    case 15: return "GPU_IS_LOST";
+    case 16: return "RESET_REQUIRED";
+    case 17: return "OPERATING_SYSTEM";
+    case 18: return "LIB_RM_VERSION_MISMATCH";
+    case 19: return "IN_USE";
+    case 20: return "MEMORY";
+    case 21: return "NO_DATA";
+    case 22: return "VGPU_ECC_NOT_SUPPORTED";
+    case 23: return "INSUFFICIENT_RESOURCES";
+    case 24: return "FREQ_NOT_SUPPORTED";
+    case 25: return "ARGUMENT_VERSION_MISMATCH";
+    case 26: return "DEPRECATED";
+    case 27: return "NOT_READY";
+    case 28: return "GPU_NOT_FOUND";
+    case 29: return "INVALID_STATE";
+    case 30: return "RESET_TYPE_NOT_SUPPORTED";
+    case 999: return "UNKNOWN";
+    default: return "NVML_ERROR_" + std::to_string(code);
+  }
+}
+
+std::vector<NvmlQuery> unavailable_queries(const std::vector<NvmlQuery>& qs) {
+  std::vector<NvmlQuery> out;
+  for (const auto& q : qs)
+    if (q.code != kNvmlSuccess) out.push_back(q);
+  return out;
+}
+
+namespace {
+
+const char* const kLostHint =
+    "the GPU needs a reset or the host a reboot: look for Xid 79 (fallen off the bus) in the host's dmesg; a GPU "
+    "that keeps falling off needs service (power, seating, cooling); on EC2 stop/start the instance";
+const char* const kResetHint = "reset the GPU (host: nvidia-smi -r, with no process using it) or reboot the host";
+// " (NOT_SUPPORTED)": why the first of `names` that did not succeed failed; "" when none was tried.
+std::string why_not_read(const std::vector<NvmlQuery>& qs, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    for (const auto& q : qs)
+      if (q.name == n && q.code != kNvmlSuccess) return " (" + nvml_return_name(q.code) + ")";
+  return "";
+}
+
+std::optional<int> code_of(const std::vector<NvmlQuery>& qs, const std::string& name) {
+  for (const auto& q : qs)
+    if (q.name == name) return q.code;
+  return std::nullopt;
+}
+
+constexpr unsigned long long kBadClockReasons = kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake;
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+}  // namespace
+
 std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth& h) {
   std::vector<Finding> fs;
+  // A lost GPU answers nothing: whatever else is (not) in `h` was never read.
+  for (const auto& q : h.queries)
+    if (q.code == kNvmlErrorGpuIsLost)
+      return {{Status::fail, "gpu_lost",
+               gpu + ": NVML reports the GPU lost (GPU_IS_LOST on " + q.name + "): it fell off the bus or is inaccessible",
+               kLostHint}};
+  for (const auto& q : h.queries)
+    if (q.code == kNvmlErrorResetRequired) {
+      fs.push_back({Status::fail, "gpu_reset_required",
+                    gpu + ": NVML reports the GPU needs a reset before it can be used again (RESET_REQUIRED on " + q.name + ")",
+                    kResetHint});
+      break;
+    }
   if (h.ecc_volatile_uncorrected && *h.ecc_volatile_uncorrected > 0)
     fs.push_back({Status::fail, "ecc_dbe",
                   gpu + ": detected " + std::to_string(*h.ecc_volatile_uncorrected) +
@@ -59,7 +149,7 @@ std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth
     fs.push_back({Status::warn, "page_retirement_pending", gpu + ": retired pages are pending",
                   "reset the GPU (host: nvidia-smi -r, or reboot) so the page retirement takes effect"});
   if (h.clock_event_reasons) {
-    const unsigned long long bad = *h.clock_event_reasons & (kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake);
+    const unsigned long long bad = *h.clock_event_reasons & kBadClockReasons;
     if (bad)
       fs.push_back({Status::warn, "clocks_throttled",
                     gpu + ": clocks held down by " + describe_clock_event_reasons(bad) +
@@ -81,6 +171,83 @@ std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth
     fs.push_back({Status::pass, "", gpu + ": persistence mode off (each first CUDA call re-initializes the GPU)",
                   "host: enable nvidia-persistenced for faster start-up"});
   return fs;
+}
+
+std::string describe_gpu_health(const GpuHealth& h) {
+  std::vector<std::string> parts;
+  if (h.ecc_volatile_uncorrected)
+    parts.push_back(*h.ecc_volatile_uncorrected == 0 ? "no volatile ECC DBE"
+                                                     : std::to_string(*h.ecc_volatile_uncorrected) + " volatile ECC DBE");
+  else if (h.ecc_enabled && !*h.ecc_enabled)
+    parts.push_back("ECC off");
+  else
+    parts.push_back("ECC errors not read" + why_not_read(h.queries, {"ecc_mode", "ecc_volatile_uncorrected"}));
+
+  if (h.remap_pending)
+    parts.push_back(*h.remap_pending ? "row remaps pending" : "no pending row remaps");
+  else if (h.mig_enabled.value_or(false) && code_of(h.queries, "remapped_rows") == kNvmlErrorNotSupported)
+    parts.push_back("row remapping not readable (MIG on)");  // documented: not supported with MIG enabled
+  else if (h.retired_pages_pending)
+    parts.push_back(*h.retired_pages_pending ? "page retirements pending" : "no pending page retirements");
+  else
+    parts.push_back("row remapping not read" + why_not_read(h.queries, {"remapped_rows", "retired_pages_pending"}));
+
+  if (h.clock_event_reasons) {
+    const unsigned long long bad = *h.clock_event_reasons & kBadClockReasons;
+    parts.push_back(bad ? "clocks held down by " + describe_clock_event_reasons(bad) : "no throttling");
+  } else {
+    parts.push_back("clock events not read" + why_not_read(h.queries, {"clock_event_reasons"}));
+  }
+  return join(parts, ", ");
+}
+
+std::string nvml_pass_message(const std::vector<std::pair<std::string, GpuHealth>>& examined) {
+  if (examined.empty()) return "no GPU examined through NVML";
+  // Group GPUs that read the same, in first-seen order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // description, labels
+  for (const auto& [label, h] : examined) {
+    const std::string d = describe_gpu_health(h);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == d; });
+    if (it == groups.end()) groups.push_back({d, {label}});
+    else it->second.push_back(label);
+  }
+  const std::size_t n = examined.size();
+  const std::string head = std::to_string(n) + (n == 1 ? " GPU" : " GPUs") + " examined through NVML";
+  if (groups.size() == 1) return head + ": " + groups[0].first;
+  std::vector<std::string> clauses;
+  for (const auto& g : groups) clauses.push_back(join(g.second, ", ") + ": " + g.first);
+  return head + ": " + join(clauses, "; ");
+}
+
+Finding evaluate_nvml_handle_error(const std::string& gpu, const std::string& bus_id, int code,
+                                   const std::string& error_text) {
+  const std::string at = bus_id.empty() ? "" : " at PCI bus " + bus_id;
+  const std::string err = " (" + nvml_return_name(code) + (error_text.empty() ? "" : ": " + error_text) + ")";
+  switch (code) {
+    case kNvmlErrorGpuIsLost:
+      return {Status::fail, "gpu_lost", gpu + ": NVML cannot open the GPU" + at + ": it fell off the bus or is inaccessible" + err,
+              kLostHint};
+    case kNvmlErrorInsufficientPower:
+      return {Status::fail, "gpu_power_cables",
+              gpu + ": NVML reports the GPU's external power cables not properly attached" + err,
+              "on the host: reseat the GPU's auxiliary power connectors (a cloud or colocation GPU: open a hardware "
+              "ticket); until then the GPU does not work or runs far below its clocks"};
+    case kNvmlErrorIrqIssue:
+      return {Status::fail, "gpu_irq", gpu + ": the kernel detected an interrupt problem with the GPU" + err,
+              "look at the host's dmesg for NVRM/Xid messages; check the MSI and IOMMU settings; a reboot usually "
+              "clears it, a recurring one needs service"};
+    case kNvmlErrorResetRequired:
+      return {Status::fail, "gpu_reset_required", gpu + ": NVML reports the GPU needs a reset before it can be used" + err,
+              kResetHint};
+    case kNvmlErrorNoPermission:
+      return {Status::warn, "nvml_no_permission", gpu + ": NVML may not open the GPU" + at + err,
+              "the container or cgroup does not let NVML reach this GPU: start it through the NVIDIA Container "
+              "Toolkit (--gpus) rather than with device mounts"};
+    default:
+      return {Status::warn, "nvml_no_handle",
+              gpu + ": NVML does not know " + (bus_id.empty() ? std::string("the GPU (no PCI bus id)") : "PCI bus " + bus_id) + err,
+              "NVML and CUDA disagree on the GPUs: compare nvidia-smi with the devices check"};
+  }
 }
 
 std::vector<Finding> evaluate_pcie(const std::string& gpu, const PcieLink& l, std::optional<double> h2d_gbps) {

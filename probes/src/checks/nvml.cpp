@@ -1,76 +1,18 @@
-// Check 8 (run early: later checks read the PCIe link and clocks it records): NVML loadable, and
+// Check 4 (run early: later checks read the PCIe link and clocks it records): NVML loadable, and
 // per GPU ECC double-bit errors, row remapping, retired pages, clock throttling, MIG, persistence.
-#include <cstdio>
-
+// Every query's return code is kept: the pass message says what was read, `details.unavailable`
+// what could not be.
 #include "check_util.hpp"
 #include "checks.hpp"
-#include "nvml_read.hpp"
+#include "gpuprobe/probes/nvml_read.hpp"
 
-namespace gpuprobe {
+namespace gpuprobe::checks {
 
-std::optional<nvmlDevice_t> nvml_handle_for(const NvmlLib& n, const GpuInfo& g) {
-  nvmlDevice_t dev = nullptr;
-  if (!g.pci_bus_id.empty() && n.nvmlDeviceGetHandleByPciBusId_v2(g.pci_bus_id.c_str(), &dev) == kNvmlSuccess)
-    return dev;
-  return std::nullopt;
-}
+namespace {
 
-PcieLink nvml_read_pcie(const NvmlLib& n, nvmlDevice_t dev) {
-  PcieLink l;
-  unsigned v = 0;
-  if (n.nvmlDeviceGetCurrPcieLinkGeneration && n.nvmlDeviceGetCurrPcieLinkGeneration(dev, &v) == kNvmlSuccess) l.gen_current = static_cast<int>(v);
-  if (n.nvmlDeviceGetMaxPcieLinkGeneration && n.nvmlDeviceGetMaxPcieLinkGeneration(dev, &v) == kNvmlSuccess) l.gen_max = static_cast<int>(v);
-  if (n.nvmlDeviceGetCurrPcieLinkWidth && n.nvmlDeviceGetCurrPcieLinkWidth(dev, &v) == kNvmlSuccess) l.width_current = static_cast<int>(v);
-  if (n.nvmlDeviceGetMaxPcieLinkWidth && n.nvmlDeviceGetMaxPcieLinkWidth(dev, &v) == kNvmlSuccess) l.width_max = static_cast<int>(v);
-  return l;
-}
+nlohmann::json opt_json(const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
-void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth& h) {
-  unsigned v = 0;
-  int mode = 0, pending = 0;
-  unsigned long long ull = 0;
-  if (n.nvmlDeviceGetClockInfo && n.nvmlDeviceGetClockInfo(dev, kNvmlClockSm, &v) == kNvmlSuccess) g.sm_clock_mhz = static_cast<int>(v);
-  if (n.nvmlDeviceGetMaxClockInfo && n.nvmlDeviceGetMaxClockInfo(dev, kNvmlClockSm, &v) == kNvmlSuccess) g.sm_clock_max_mhz = static_cast<int>(v);
-  if (n.nvmlDeviceGetClockInfo && n.nvmlDeviceGetClockInfo(dev, kNvmlClockMem, &v) == kNvmlSuccess) g.mem_clock_mhz = static_cast<int>(v);
-  if (n.nvmlDeviceGetMaxClockInfo && n.nvmlDeviceGetMaxClockInfo(dev, kNvmlClockMem, &v) == kNvmlSuccess) g.mem_clock_max_mhz = static_cast<int>(v);
-  if (n.nvmlDeviceGetEccMode && n.nvmlDeviceGetEccMode(dev, &mode, &pending) == kNvmlSuccess) g.ecc_enabled = mode != 0;
-  if (g.ecc_enabled.value_or(false) && n.nvmlDeviceGetTotalEccErrors) {
-    if (n.nvmlDeviceGetTotalEccErrors(dev, kNvmlMemoryErrorUncorrected, kNvmlVolatileEcc, &ull) == kNvmlSuccess)
-      h.ecc_volatile_uncorrected = ull;
-    if (n.nvmlDeviceGetTotalEccErrors(dev, kNvmlMemoryErrorUncorrected, kNvmlAggregateEcc, &ull) == kNvmlSuccess)
-      h.ecc_aggregate_uncorrected = ull;
-  }
-  unsigned corr = 0, unc = 0, is_pending = 0, failure = 0;
-  if (n.nvmlDeviceGetRemappedRows && n.nvmlDeviceGetRemappedRows(dev, &corr, &unc, &is_pending, &failure) == kNvmlSuccess) {
-    h.remap_pending = is_pending != 0;
-    h.remap_failure = failure != 0;
-    h.remapped_rows_uncorrectable = unc;
-  } else if (n.nvmlDeviceGetRetiredPagesPendingStatus &&
-             n.nvmlDeviceGetRetiredPagesPendingStatus(dev, &mode) == kNvmlSuccess) {
-    h.retired_pages_pending = mode != 0;  // pre-Ampere GPUs retire pages instead of remapping rows
-  }
-  if (n.nvmlDeviceGetCurrentClocksEventReasons && n.nvmlDeviceGetCurrentClocksEventReasons(dev, &ull) == kNvmlSuccess)
-    h.clock_event_reasons = ull;
-  unsigned mig = 0, mig_pending = 0;
-  if (n.nvmlDeviceGetMigMode && n.nvmlDeviceGetMigMode(dev, &mig, &mig_pending) == kNvmlSuccess) g.mig_enabled = mig != 0;
-  h.mig_enabled = g.mig_enabled;
-  if (n.nvmlDeviceGetPersistenceMode && n.nvmlDeviceGetPersistenceMode(dev, &mode) == kNvmlSuccess) g.persistence_mode = mode != 0;
-  h.persistence_mode = g.persistence_mode;
-  if (n.nvmlDeviceGetTemperature && n.nvmlDeviceGetTemperature(dev, kNvmlTemperatureGpu, &v) == kNvmlSuccess) g.temperature_c = static_cast<int>(v);
-  h.temperature_c = g.temperature_c;
-  if (n.nvmlDeviceGetPowerUsage && n.nvmlDeviceGetPowerUsage(dev, &v) == kNvmlSuccess) g.power_w = v / 1000.0;
-  if (n.nvmlDeviceGetEnforcedPowerLimit && n.nvmlDeviceGetEnforcedPowerLimit(dev, &v) == kNvmlSuccess) g.power_limit_w = v / 1000.0;
-  h.power_limit_w = g.power_limit_w;
-  if (n.nvmlDeviceGetPowerManagementDefaultLimit && n.nvmlDeviceGetPowerManagementDefaultLimit(dev, &v) == kNvmlSuccess)
-    h.default_power_limit_w = v / 1000.0;
-  const PcieLink l = nvml_read_pcie(n, dev);
-  g.pcie_gen_current = l.gen_current;
-  g.pcie_gen_max = l.gen_max;
-  g.pcie_width_current = l.width_current;
-  g.pcie_width_max = l.width_max;
-}
-
-namespace checks {
+}  // namespace
 
 CheckResult nvml(ProbeContext& ctx) {
   const bool required = ctx.options().require.count("nvml") > 0;
@@ -104,38 +46,50 @@ CheckResult nvml(ProbeContext& ctx) {
     if (have_drv) r.software.driver_version = std::string(drv);
     if (have_ver) r.software.nvml_version = std::string(ver);
   });
+  // Every GPU of the machine, CUDA_VISIBLE_DEVICES or not: reported, never used as "GPUs checked".
   unsigned nvml_count = 0;
-  n.nvmlDeviceGetCount_v2(&nvml_count);
+  if (n.nvmlDeviceGetCount_v2(&nvml_count) != kNvmlSuccess) nvml_count = 0;
 
   std::vector<Finding> fs;
   std::vector<GpuInfo> gpus = ctx.gpus_usable() ? ctx.gpus() : std::vector<GpuInfo>{};
   nlohmann::json per_gpu = nlohmann::json::array();
+  nlohmann::json unavailable = nlohmann::json::array();
+  std::vector<std::pair<std::string, GpuHealth>> examined;
   for (auto& g : gpus) {
-    auto dev = nvml_handle_for(n, g);
+    const NvmlHandle dev = nvml_handle_for(n, g);
     if (!dev) {
-      fs.push_back({Status::warn, "nvml_no_handle", gpu_label(g) + ": NVML does not know PCI bus " + g.pci_bus_id, ""});
+      fs.push_back(evaluate_nvml_handle_error(gpu_label(g), g.pci_bus_id, dev.code, n.error_string(dev.code)));
+      per_gpu.push_back({{"index", g.index}, {"handle", nvml_return_name(dev.code)}});
       continue;
     }
     GpuHealth h;
     nvml_read_device(n, *dev, g, h);
     auto more = evaluate_gpu_health(gpu_label(g), h);
     fs.insert(fs.end(), more.begin(), more.end());
+    nlohmann::json missing = nlohmann::json::array();
+    for (const auto& q : unavailable_queries(h.queries)) {
+      missing.push_back(q.name);
+      unavailable.push_back({{"gpu", g.index}, {"query", q.name}, {"error", nvml_return_name(q.code)}});
+    }
     per_gpu.push_back({{"index", g.index},
-                       {"ecc_volatile_uncorrected", h.ecc_volatile_uncorrected ? nlohmann::json(*h.ecc_volatile_uncorrected) : nlohmann::json()},
-                       {"remap_pending", h.remap_pending ? nlohmann::json(*h.remap_pending) : nlohmann::json()},
-                       {"clock_event_reasons", h.clock_event_reasons ? describe_clock_event_reasons(*h.clock_event_reasons) : ""}});
+                       {"ecc_enabled", opt_json(h.ecc_enabled)},
+                       {"ecc_volatile_uncorrected", opt_json(h.ecc_volatile_uncorrected)},
+                       {"remap_pending", opt_json(h.remap_pending)},
+                       {"clock_event_reasons", h.clock_event_reasons ? nlohmann::json(describe_clock_event_reasons(*h.clock_event_reasons)) : nlohmann::json()},
+                       {"unavailable", missing}});
+    examined.emplace_back("GPU " + std::to_string(g.index), std::move(h));
   }
   if (!gpus.empty()) ctx.sink().with([&](Report& r) { r.gpus = gpus; });
-  char ok[128];
-  std::snprintf(ok, sizeof ok, "%u GPU%s healthy per NVML (no ECC DBE, no pending remaps, no throttling)", nvml_count,
-                nvml_count == 1 ? "" : "s");
-  CheckResult r = from_findings(fs, gpus.empty() ? "NVML sees " + std::to_string(nvml_count) + " GPU(s); CUDA sees none" : ok);
+
+  CheckResult r = from_findings(fs, gpus.empty() ? "NVML sees " + std::to_string(nvml_count) + " GPU(s); CUDA sees none"
+                                                 : nvml_pass_message(examined));
   if (gpus.empty() && r.status == Status::pass) r.status = Status::warn, r.reason = "nvml_only";
   r.measured = std::to_string(nvml_count) + " GPU(s) via NVML";
   r.details["nvml_gpu_count"] = nvml_count;
+  r.details["gpus_examined"] = examined.size();
   r.details["gpus"] = per_gpu;
+  r.details["unavailable"] = unavailable;
   return r;
 }
 
-}  // namespace checks
-}  // namespace gpuprobe
+}  // namespace gpuprobe::checks

@@ -10,7 +10,7 @@
 #include "checks.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
-#include "nvml_read.hpp"
+#include "gpuprobe/probes/nvml_read.hpp"
 
 namespace gpuprobe::checks {
 namespace {

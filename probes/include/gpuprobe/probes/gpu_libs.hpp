@@ -27,11 +27,33 @@ using nvmlDevice_t = struct nvmlDevice_st*;
 struct nvmlMemory_t {
   unsigned long long total, free, used;
 };
+// nvmlReturn_t values (nvml.h, enum nvmlReturn_enum)
 inline constexpr int kNvmlSuccess = 0;
+inline constexpr int kNvmlErrorUninitialized = 1;
+inline constexpr int kNvmlErrorInvalidArgument = 2;
 inline constexpr int kNvmlErrorNotSupported = 3;
+inline constexpr int kNvmlErrorNoPermission = 4;
+inline constexpr int kNvmlErrorNotFound = 6;
+inline constexpr int kNvmlErrorInsufficientPower = 8;    // external power cables not properly attached
+inline constexpr int kNvmlErrorIrqIssue = 11;            // the kernel detected an interrupt problem with the GPU
+inline constexpr int kNvmlErrorFunctionNotFound = 13;    // this NVML lacks the entry point
+inline constexpr int kNvmlErrorGpuIsLost = 15;           // fallen off the bus or otherwise inaccessible
+inline constexpr int kNvmlErrorResetRequired = 16;
+inline constexpr int kNvmlErrorArgumentVersionMismatch = 25;
+inline constexpr int kNvmlErrorUnknown = 999;
 inline constexpr int kNvmlClockGraphics = 0, kNvmlClockSm = 1, kNvmlClockMem = 2;
-inline constexpr int kNvmlMemoryErrorUncorrected = 1, kNvmlVolatileEcc = 0, kNvmlAggregateEcc = 1;
+inline constexpr int kNvmlMemoryErrorCorrected = 0, kNvmlMemoryErrorUncorrected = 1;
+inline constexpr int kNvmlVolatileEcc = 0, kNvmlAggregateEcc = 1;
 inline constexpr int kNvmlTemperatureGpu = 0;
+// Versioned NVML structures: the same layout as nvml.h; `version` = sizeof | (version << 24)
+// (NVML_STRUCT_VERSION).
+struct nvmlTemperature_v1_t {
+  unsigned version;
+  int sensorType;  // nvmlTemperatureSensors_t
+  int temperature;
+};
+static_assert(sizeof(nvmlTemperature_v1_t) == 12, "nvmlTemperature_v1_t layout");
+inline constexpr unsigned kNvmlTemperatureV1 = static_cast<unsigned>(sizeof(nvmlTemperature_v1_t)) | (1u << 24);
 // nvmlClocksEventReasons bits
 inline constexpr unsigned long long kClkGpuIdle = 0x1, kClkAppSetting = 0x2, kClkSwPowerCap = 0x4,
                                     kClkHwSlowdown = 0x8, kClkSyncBoost = 0x10, kClkSwThermal = 0x20,
@@ -60,7 +82,8 @@ struct NvmlLib {
   int (*nvmlDeviceGetCurrentClocksEventReasons)(nvmlDevice_t, unsigned long long*) = nullptr;
   int (*nvmlDeviceGetMigMode)(nvmlDevice_t, unsigned*, unsigned*) = nullptr;
   int (*nvmlDeviceGetPersistenceMode)(nvmlDevice_t, int*) = nullptr;
-  int (*nvmlDeviceGetTemperature)(nvmlDevice_t, int, unsigned*) = nullptr;
+  int (*nvmlDeviceGetTemperature)(nvmlDevice_t, int, unsigned*) = nullptr;  // deprecated in 13.0: fallback
+  int (*nvmlDeviceGetTemperatureV)(nvmlDevice_t, nvmlTemperature_v1_t*) = nullptr;
   int (*nvmlDeviceGetPowerUsage)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetEnforcedPowerLimit)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetPowerManagementDefaultLimit)(nvmlDevice_t, unsigned*) = nullptr;

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpuprobe/report/report.hpp"
@@ -21,7 +22,19 @@ struct Finding {
 // Worst status first: fail > warn > pass (skip never appears in findings).
 Status worst(const std::vector<Finding>& fs);
 
+// One NVML query and the nvmlReturn_t it gave (kNvmlErrorFunctionNotFound, 13, when this driver's
+// NVML lacks the entry point). Kept so a report says what it read and what it could not.
+struct NvmlQuery {
+  std::string name;  // "ecc_mode", "remapped_rows", ...
+  int code = 0;
+};
+// nvmlReturn_t as NVML names it, without the NVML_ERROR_ prefix: "NOT_SUPPORTED", "GPU_IS_LOST".
+std::string nvml_return_name(int code);
+// The queries that did not succeed, in order.
+std::vector<NvmlQuery> unavailable_queries(const std::vector<NvmlQuery>& qs);
+
 struct GpuHealth {
+  std::optional<bool> ecc_enabled;
   std::optional<unsigned long long> ecc_volatile_uncorrected;
   std::optional<unsigned long long> ecc_aggregate_uncorrected;
   std::optional<bool> remap_pending;
@@ -34,8 +47,23 @@ struct GpuHealth {
   std::optional<int> temperature_c;
   std::optional<double> power_limit_w;          // enforced
   std::optional<double> default_power_limit_w;  // the board's default
+  std::vector<NvmlQuery> queries;               // every query made, with its code
 };
+// A query that returned GPU_IS_LOST fails the GPU (gpu_lost) and nothing else is judged: the
+// other facts were not read. RESET_REQUIRED fails as gpu_reset_required.
 std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth& h);
+// What was actually read, for the pass message: "no volatile ECC DBE, no pending row remaps, no
+// throttling"; an aspect not read says so and why ("row remapping not readable (MIG on)").
+std::string describe_gpu_health(const GpuHealth& h);
+// The nvml check's pass message over the GPUs examined (label, facts): "2 GPUs examined through
+// NVML: <describe_gpu_health>" when every GPU read the same, else one clause per group of GPUs.
+std::string nvml_pass_message(const std::vector<std::pair<std::string, GpuHealth>>& examined);
+
+// nvmlDeviceGetHandleByPciBusId_v2 failed with `code`: GPU_IS_LOST, INSUFFICIENT_POWER, IRQ_ISSUE
+// are hardware faults (fail); NO_PERMISSION and NOT_FOUND warn.
+Finding evaluate_nvml_handle_error(const std::string& gpu, const std::string& bus_id, int code,
+                                   const std::string& error_text);
+
 std::string describe_clock_event_reasons(unsigned long long bits);  // "thermal (HW), power brake"
 // The same reasons one name each, in bit order ({} for none).
 std::vector<std::string> clock_event_reason_names(unsigned long long bits);

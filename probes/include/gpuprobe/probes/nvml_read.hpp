@@ -1,0 +1,36 @@
+// Reading GPU facts through NVML's function table (gpu_libs.hpp). Host code that takes the table as
+// an argument: unit tests drive it with stand-in functions, so every nvmlReturn_t path is tested
+// without a GPU. Every query's return code is kept: a report must not claim what it did not read.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/probes/health.hpp"
+#include "gpuprobe/report/report.hpp"
+
+namespace gpuprobe {
+
+// A device handle and the nvmlReturn_t of its lookup.
+struct NvmlHandle {
+  nvmlDevice_t dev = nullptr;
+  int code = kNvmlErrorUninitialized;
+  explicit operator bool() const { return code == kNvmlSuccess && dev != nullptr; }
+  nvmlDevice_t operator*() const { return dev; }
+};
+// NVML handle of a CUDA device, matched by PCI bus id (CUDA and NVML number GPUs differently);
+// code NOT_FOUND when the GPU has no bus id.
+NvmlHandle nvml_handle_for(const NvmlLib& n, const GpuInfo& g);
+// Fills clocks, ECC/MIG/persistence modes, PCIe, temperature, power into `g`; health facts into `h`,
+// and every query with its code into h.queries. Stops querying at the first GPU_IS_LOST.
+void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth& h);
+// `queries`, when given, receives each query's code.
+PcieLink nvml_read_pcie(const NvmlLib& n, nvmlDevice_t dev, std::vector<NvmlQuery>* queries = nullptr);
+// GPU temperature in C: nvmlDeviceGetTemperatureV (NVML 13), else the deprecated
+// nvmlDeviceGetTemperature. One "temperature" entry in `queries`: the code of the call that decided.
+std::optional<int> nvml_read_temperature(const NvmlLib& n, nvmlDevice_t dev,
+                                         std::vector<NvmlQuery>* queries = nullptr);
+
+}  // namespace gpuprobe

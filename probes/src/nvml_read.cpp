@@ -1,0 +1,153 @@
+#include "gpuprobe/probes/nvml_read.hpp"
+
+namespace gpuprobe {
+
+namespace {
+
+// Runs one NVML query when its entry point is bound, records its code, and stops running queries
+// once the GPU is reported lost (every later one would say the same, and might be slow to say it).
+class Reader {
+ public:
+  explicit Reader(std::vector<NvmlQuery>* qs) : qs_(qs) {}
+  template <class Fn, class Call>
+  bool operator()(const char* name, Fn fn, Call&& call) {
+    if (lost_) return false;
+    const int code = fn ? call() : kNvmlErrorFunctionNotFound;
+    record(name, code);
+    return code == kNvmlSuccess;
+  }
+  void record(const char* name, int code) {
+    if (qs_) qs_->push_back({name, code});
+    if (code == kNvmlErrorGpuIsLost) lost_ = true;
+  }
+  bool lost() const { return lost_; }
+
+ private:
+  std::vector<NvmlQuery>* qs_;
+  bool lost_ = false;
+};
+
+PcieLink read_pcie(const NvmlLib& n, nvmlDevice_t dev, Reader& rd) {
+  PcieLink l;
+  unsigned v = 0;
+  if (rd("pcie_gen_current", n.nvmlDeviceGetCurrPcieLinkGeneration, [&] { return n.nvmlDeviceGetCurrPcieLinkGeneration(dev, &v); }))
+    l.gen_current = static_cast<int>(v);
+  if (rd("pcie_gen_max", n.nvmlDeviceGetMaxPcieLinkGeneration, [&] { return n.nvmlDeviceGetMaxPcieLinkGeneration(dev, &v); }))
+    l.gen_max = static_cast<int>(v);
+  if (rd("pcie_width_current", n.nvmlDeviceGetCurrPcieLinkWidth, [&] { return n.nvmlDeviceGetCurrPcieLinkWidth(dev, &v); }))
+    l.width_current = static_cast<int>(v);
+  if (rd("pcie_width_max", n.nvmlDeviceGetMaxPcieLinkWidth, [&] { return n.nvmlDeviceGetMaxPcieLinkWidth(dev, &v); }))
+    l.width_max = static_cast<int>(v);
+  return l;
+}
+
+std::optional<int> read_temperature(const NvmlLib& n, nvmlDevice_t dev, Reader& rd) {
+  if (rd.lost()) return std::nullopt;
+  int code_v = kNvmlErrorFunctionNotFound;
+  if (n.nvmlDeviceGetTemperatureV) {
+    nvmlTemperature_v1_t t{};
+    t.version = kNvmlTemperatureV1;
+    t.sensorType = kNvmlTemperatureGpu;
+    code_v = n.nvmlDeviceGetTemperatureV(dev, &t);
+    if (code_v == kNvmlSuccess || code_v == kNvmlErrorGpuIsLost || !n.nvmlDeviceGetTemperature) {
+      rd.record("temperature", code_v);
+      if (code_v == kNvmlSuccess) return t.temperature;
+      return std::nullopt;
+    }
+    // Any other failure (a struct version this driver does not take, ...): the old call decides.
+  }
+  unsigned v = 0;
+  if (rd("temperature", n.nvmlDeviceGetTemperature, [&] { return n.nvmlDeviceGetTemperature(dev, kNvmlTemperatureGpu, &v); }))
+    return static_cast<int>(v);
+  return std::nullopt;
+}
+
+}  // namespace
+
+NvmlHandle nvml_handle_for(const NvmlLib& n, const GpuInfo& g) {
+  NvmlHandle h;
+  if (g.pci_bus_id.empty()) {
+    h.code = kNvmlErrorNotFound;
+  } else if (!n.nvmlDeviceGetHandleByPciBusId_v2) {
+    h.code = kNvmlErrorFunctionNotFound;
+  } else {
+    h.code = n.nvmlDeviceGetHandleByPciBusId_v2(g.pci_bus_id.c_str(), &h.dev);
+    if (h.code != kNvmlSuccess) h.dev = nullptr;
+  }
+  return h;
+}
+
+PcieLink nvml_read_pcie(const NvmlLib& n, nvmlDevice_t dev, std::vector<NvmlQuery>* queries) {
+  Reader rd(queries);
+  return read_pcie(n, dev, rd);
+}
+
+std::optional<int> nvml_read_temperature(const NvmlLib& n, nvmlDevice_t dev, std::vector<NvmlQuery>* queries) {
+  Reader rd(queries);
+  return read_temperature(n, dev, rd);
+}
+
+void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth& h) {
+  Reader rd(&h.queries);
+  unsigned v = 0;
+  int mode = 0, pending = 0;
+  unsigned long long ull = 0;
+  if (rd("sm_clock", n.nvmlDeviceGetClockInfo, [&] { return n.nvmlDeviceGetClockInfo(dev, kNvmlClockSm, &v); }))
+    g.sm_clock_mhz = static_cast<int>(v);
+  if (rd("sm_clock_max", n.nvmlDeviceGetMaxClockInfo, [&] { return n.nvmlDeviceGetMaxClockInfo(dev, kNvmlClockSm, &v); }))
+    g.sm_clock_max_mhz = static_cast<int>(v);
+  if (rd("mem_clock", n.nvmlDeviceGetClockInfo, [&] { return n.nvmlDeviceGetClockInfo(dev, kNvmlClockMem, &v); }))
+    g.mem_clock_mhz = static_cast<int>(v);
+  if (rd("mem_clock_max", n.nvmlDeviceGetMaxClockInfo, [&] { return n.nvmlDeviceGetMaxClockInfo(dev, kNvmlClockMem, &v); }))
+    g.mem_clock_max_mhz = static_cast<int>(v);
+  if (rd("ecc_mode", n.nvmlDeviceGetEccMode, [&] { return n.nvmlDeviceGetEccMode(dev, &mode, &pending); }))
+    g.ecc_enabled = mode != 0;
+  h.ecc_enabled = g.ecc_enabled;
+  if (g.ecc_enabled.value_or(false)) {
+    if (rd("ecc_volatile_uncorrected", n.nvmlDeviceGetTotalEccErrors, [&] {
+          return n.nvmlDeviceGetTotalEccErrors(dev, kNvmlMemoryErrorUncorrected, kNvmlVolatileEcc, &ull);
+        }))
+      h.ecc_volatile_uncorrected = ull;
+    if (rd("ecc_aggregate_uncorrected", n.nvmlDeviceGetTotalEccErrors, [&] {
+          return n.nvmlDeviceGetTotalEccErrors(dev, kNvmlMemoryErrorUncorrected, kNvmlAggregateEcc, &ull);
+        }))
+      h.ecc_aggregate_uncorrected = ull;
+  }
+  unsigned corr = 0, unc = 0, is_pending = 0, failure = 0;
+  if (rd("remapped_rows", n.nvmlDeviceGetRemappedRows,
+         [&] { return n.nvmlDeviceGetRemappedRows(dev, &corr, &unc, &is_pending, &failure); })) {
+    h.remap_pending = is_pending != 0;
+    h.remap_failure = failure != 0;
+    h.remapped_rows_uncorrectable = unc;
+  } else if (rd("retired_pages_pending", n.nvmlDeviceGetRetiredPagesPendingStatus,
+                [&] { return n.nvmlDeviceGetRetiredPagesPendingStatus(dev, &mode); })) {
+    h.retired_pages_pending = mode != 0;  // pre-Ampere GPUs retire pages instead of remapping rows
+  }
+  if (rd("clock_event_reasons", n.nvmlDeviceGetCurrentClocksEventReasons,
+         [&] { return n.nvmlDeviceGetCurrentClocksEventReasons(dev, &ull); }))
+    h.clock_event_reasons = ull;
+  unsigned mig = 0, mig_pending = 0;
+  if (rd("mig_mode", n.nvmlDeviceGetMigMode, [&] { return n.nvmlDeviceGetMigMode(dev, &mig, &mig_pending); }))
+    g.mig_enabled = mig != 0;
+  h.mig_enabled = g.mig_enabled;
+  if (rd("persistence_mode", n.nvmlDeviceGetPersistenceMode, [&] { return n.nvmlDeviceGetPersistenceMode(dev, &mode); }))
+    g.persistence_mode = mode != 0;
+  h.persistence_mode = g.persistence_mode;
+  g.temperature_c = read_temperature(n, dev, rd);
+  h.temperature_c = g.temperature_c;
+  if (rd("power_usage", n.nvmlDeviceGetPowerUsage, [&] { return n.nvmlDeviceGetPowerUsage(dev, &v); }))
+    g.power_w = v / 1000.0;
+  if (rd("power_limit", n.nvmlDeviceGetEnforcedPowerLimit, [&] { return n.nvmlDeviceGetEnforcedPowerLimit(dev, &v); }))
+    g.power_limit_w = v / 1000.0;
+  h.power_limit_w = g.power_limit_w;
+  if (rd("default_power_limit", n.nvmlDeviceGetPowerManagementDefaultLimit,
+         [&] { return n.nvmlDeviceGetPowerManagementDefaultLimit(dev, &v); }))
+    h.default_power_limit_w = v / 1000.0;
+  const PcieLink l = read_pcie(n, dev, rd);
+  g.pcie_gen_current = l.gen_current;
+  g.pcie_gen_max = l.gen_max;
+  g.pcie_width_current = l.width_current;
+  g.pcie_width_max = l.width_max;
+}
+
+}  // namespace gpuprobe

@@ -1,0 +1,209 @@
+// Judgements on what NVML returned (review findings A2-A6, A8): return codes kept, lost GPUs,
+// handle errors, MIG without instances, the NVSwitch fabric behind cuInit 802, ECC around the
+// memory test. Pure functions: no NVML, no GPU.
+#include <gtest/gtest.h>
+
+#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/probes/health.hpp"
+
+namespace gpuprobe {
+namespace {
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+const Finding* find_reason(const std::vector<Finding>& fs, const std::string& reason) {
+  for (const auto& f : fs)
+    if (f.reason == reason) return &f;
+  return nullptr;
+}
+
+// The facts of a healthy H200 with every query answered.
+GpuHealth healthy() {
+  GpuHealth h;
+  h.ecc_enabled = true;
+  h.ecc_volatile_uncorrected = 0;
+  h.ecc_aggregate_uncorrected = 0;
+  h.remap_pending = false;
+  h.remap_failure = false;
+  h.remapped_rows_uncorrectable = 0;
+  h.clock_event_reasons = kClkGpuIdle;
+  h.mig_enabled = false;
+  h.persistence_mode = true;
+  for (const char* q : {"ecc_mode", "ecc_volatile_uncorrected", "remapped_rows", "clock_event_reasons", "mig_mode"})
+    h.queries.push_back({q, kNvmlSuccess});
+  return h;
+}
+
+// Sets the code `name` returned (adding the query when absent).
+void set_code(GpuHealth& h, const std::string& name, int code) {
+  for (auto& q : h.queries)
+    if (q.name == name) {
+      q.code = code;
+      return;
+    }
+  h.queries.push_back({name, code});
+}
+
+// ---- return codes ----------------------------------------------------------------------------------
+
+TEST(NvmlReturnName, KnownAndUnknownCodes) {
+  EXPECT_EQ(nvml_return_name(kNvmlErrorNotSupported), "NOT_SUPPORTED");
+  EXPECT_EQ(nvml_return_name(kNvmlErrorNoPermission), "NO_PERMISSION");
+  EXPECT_EQ(nvml_return_name(kNvmlErrorGpuIsLost), "GPU_IS_LOST");
+  EXPECT_EQ(nvml_return_name(kNvmlErrorInsufficientPower), "INSUFFICIENT_POWER");
+  EXPECT_EQ(nvml_return_name(kNvmlErrorIrqIssue), "IRQ_ISSUE");
+  EXPECT_EQ(nvml_return_name(kNvmlErrorFunctionNotFound), "FUNCTION_NOT_FOUND");
+  EXPECT_EQ(nvml_return_name(kNvmlErrorUnknown), "UNKNOWN");
+  EXPECT_EQ(nvml_return_name(77), "NVML_ERROR_77");
+}
+
+TEST(UnavailableQueries, ListsEveryFailedQueryInOrder) {
+  const std::vector<NvmlQuery> qs = {{"ecc_mode", 0}, {"remapped_rows", kNvmlErrorNotSupported},
+                                     {"temperature", 0}, {"power_usage", kNvmlErrorNoPermission}};
+  const auto u = unavailable_queries(qs);
+  ASSERT_EQ(u.size(), 2u);
+  EXPECT_EQ(u[0].name, "remapped_rows");
+  EXPECT_EQ(u[0].code, kNvmlErrorNotSupported);
+  EXPECT_EQ(u[1].name, "power_usage");
+}
+
+// ---- A3: GPU_IS_LOST fails, nothing else judged --------------------------------------------------------
+
+TEST(GpuHealthCodes, GpuIsLostFailsAlone) {
+  GpuHealth h;
+  h.queries = {{"sm_clock", kNvmlErrorGpuIsLost}};
+  const auto fs = evaluate_gpu_health("GPU 0 (H200)", h);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].status, Status::fail);
+  EXPECT_EQ(fs[0].reason, "gpu_lost");
+  EXPECT_TRUE(contains(fs[0].message, "GPU 0 (H200)")) << fs[0].message;
+  EXPECT_TRUE(contains(fs[0].message, "sm_clock")) << fs[0].message;
+  EXPECT_TRUE(contains(fs[0].hint, "Xid 79")) << fs[0].hint;
+}
+
+TEST(GpuHealthCodes, LostWinsOverFactsReadBefore) {
+  GpuHealth h = healthy();
+  h.persistence_mode = false;  // would be an informational note
+  set_code(h, "temperature", kNvmlErrorGpuIsLost);
+  const auto fs = evaluate_gpu_health("GPU 0", h);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].reason, "gpu_lost");
+}
+
+TEST(GpuHealthCodes, ResetRequiredFails) {
+  GpuHealth h = healthy();
+  set_code(h, "remapped_rows", kNvmlErrorResetRequired);
+  const auto fs = evaluate_gpu_health("GPU 0", h);
+  const Finding* f = find_reason(fs, "gpu_reset_required");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, Status::fail);
+}
+
+TEST(GpuHealthCodes, NotSupportedAndNoPermissionDoNotFail) {
+  GpuHealth h;
+  h.queries = {{"ecc_mode", kNvmlErrorNoPermission}, {"remapped_rows", kNvmlErrorNotSupported}};
+  EXPECT_EQ(worst(evaluate_gpu_health("GPU 0", h)), Status::pass);
+}
+
+// ---- A3: the pass message says what was read ------------------------------------------------------
+
+TEST(DescribeGpuHealth, EverythingRead) {
+  EXPECT_EQ(describe_gpu_health(healthy()), "no volatile ECC DBE, no pending row remaps, no throttling");
+}
+
+TEST(DescribeGpuHealth, MigOnRemapNotSupported) {
+  GpuHealth h = healthy();
+  h.remap_pending.reset();
+  h.remap_failure.reset();
+  h.mig_enabled = true;
+  set_code(h, "remapped_rows", kNvmlErrorNotSupported);  // nvml.h: not supported with MIG on
+  h.retired_pages_pending = false;  // the pre-Ampere fallback answering must not read as "no remaps"
+  const std::string d = describe_gpu_health(h);
+  EXPECT_TRUE(contains(d, "row remapping not readable (MIG on)")) << d;
+  EXPECT_FALSE(contains(d, "no pending row remaps")) << d;
+}
+
+TEST(DescribeGpuHealth, NothingReadNamesTheCodes) {
+  GpuHealth h;
+  h.queries = {{"ecc_mode", kNvmlErrorNoPermission},
+               {"remapped_rows", kNvmlErrorNotSupported},
+               {"retired_pages_pending", kNvmlErrorNotSupported},
+               {"clock_event_reasons", kNvmlErrorFunctionNotFound}};
+  const std::string d = describe_gpu_health(h);
+  EXPECT_TRUE(contains(d, "ECC errors not read (NO_PERMISSION)")) << d;
+  EXPECT_TRUE(contains(d, "row remapping not read (NOT_SUPPORTED)")) << d;
+  EXPECT_TRUE(contains(d, "clock events not read (FUNCTION_NOT_FOUND)")) << d;
+  EXPECT_FALSE(contains(d, "no volatile ECC DBE")) << d;
+  EXPECT_FALSE(contains(d, "no throttling")) << d;
+}
+
+TEST(DescribeGpuHealth, EccOffAndPreAmpereRetirement) {
+  GpuHealth h;
+  h.ecc_enabled = false;
+  h.retired_pages_pending = false;
+  h.queries = {{"ecc_mode", 0}, {"remapped_rows", kNvmlErrorNotSupported}, {"retired_pages_pending", 0}};
+  const std::string d = describe_gpu_health(h);
+  EXPECT_TRUE(contains(d, "ECC off")) << d;
+  EXPECT_TRUE(contains(d, "no pending page retirements")) << d;
+}
+
+TEST(DescribeGpuHealth, ThrottleNamesReasons) {
+  GpuHealth h = healthy();
+  h.clock_event_reasons = kClkHwThermal | kClkGpuIdle;
+  EXPECT_TRUE(contains(describe_gpu_health(h), "clocks held down by thermal (HW)"));
+}
+
+// ---- A4: the count is the GPUs examined ---------------------------------------------------------------
+
+TEST(NvmlPassMessage, CountsGpusExaminedNotNvmlTotal) {
+  const std::string m = nvml_pass_message({{"GPU 0", healthy()}});
+  EXPECT_TRUE(contains(m, "1 GPU examined through NVML")) << m;
+  EXPECT_TRUE(contains(m, "no volatile ECC DBE, no pending row remaps, no throttling")) << m;
+}
+
+TEST(NvmlPassMessage, GroupsGpusThatReadTheSame) {
+  GpuHealth mig = healthy();
+  mig.remap_pending.reset();
+  mig.mig_enabled = true;
+  set_code(mig, "remapped_rows", kNvmlErrorNotSupported);
+  const std::string m = nvml_pass_message({{"GPU 0", healthy()}, {"GPU 1", mig}, {"GPU 2", healthy()}});
+  EXPECT_TRUE(contains(m, "3 GPUs examined through NVML")) << m;
+  EXPECT_TRUE(contains(m, "GPU 0, GPU 2: no volatile ECC DBE, no pending row remaps")) << m;
+  EXPECT_TRUE(contains(m, "GPU 1: no volatile ECC DBE, row remapping not readable (MIG on)")) << m;
+}
+
+TEST(NvmlPassMessage, SameFactsOneClause) {
+  const std::string m = nvml_pass_message({{"GPU 0", healthy()}, {"GPU 1", healthy()}});
+  EXPECT_EQ(m, "2 GPUs examined through NVML: no volatile ECC DBE, no pending row remaps, no throttling");
+}
+
+// ---- A5: handle lookup errors ---------------------------------------------------------------------------
+
+TEST(NvmlHandleError, HardwareFaultsFail) {
+  struct Case { int code; const char* reason; };
+  for (const Case c : {Case{kNvmlErrorGpuIsLost, "gpu_lost"}, Case{kNvmlErrorInsufficientPower, "gpu_power_cables"},
+                       Case{kNvmlErrorIrqIssue, "gpu_irq"}, Case{kNvmlErrorResetRequired, "gpu_reset_required"}}) {
+    const Finding f = evaluate_nvml_handle_error("GPU 3 (H200)", "0000:1b:00.0", c.code, "Some NVML text");
+    EXPECT_EQ(f.status, Status::fail) << c.reason;
+    EXPECT_EQ(f.reason, c.reason);
+    EXPECT_TRUE(contains(f.message, "GPU 3 (H200)")) << f.message;
+    EXPECT_TRUE(contains(f.message, "Some NVML text")) << f.message;  // nvmlErrorString is shown
+    EXPECT_TRUE(contains(f.message, nvml_return_name(c.code))) << f.message;
+    EXPECT_FALSE(f.hint.empty());
+  }
+}
+
+TEST(NvmlHandleError, NotFoundAndPermissionWarn) {
+  Finding f = evaluate_nvml_handle_error("GPU 0", "0000:1b:00.0", kNvmlErrorNotFound, "Not Found");
+  EXPECT_EQ(f.status, Status::warn);
+  EXPECT_EQ(f.reason, "nvml_no_handle");
+  EXPECT_TRUE(contains(f.message, "PCI bus 0000:1b:00.0")) << f.message;
+  f = evaluate_nvml_handle_error("GPU 0", "0000:1b:00.0", kNvmlErrorNoPermission, "Insufficient Permissions");
+  EXPECT_EQ(f.status, Status::warn);
+  EXPECT_EQ(f.reason, "nvml_no_permission");
+  f = evaluate_nvml_handle_error("GPU 0", "", kNvmlErrorNotFound, "Not Found");
+  EXPECT_TRUE(contains(f.message, "no PCI bus id")) << f.message;
+}
+
+}  // namespace
+}  // namespace gpuprobe
