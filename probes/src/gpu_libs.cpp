@@ -73,6 +73,8 @@ const NvmlLib& nvml_lib() {
     n.lib.bind(n.nvmlDeviceGetPersistenceMode, "nvmlDeviceGetPersistenceMode");
     n.lib.bind(n.nvmlDeviceGetTemperature, "nvmlDeviceGetTemperature");
     n.lib.bind(n.nvmlDeviceGetTemperatureV, "nvmlDeviceGetTemperatureV");
+    n.lib.bind(n.nvmlDeviceGetGpuFabricInfoV, "nvmlDeviceGetGpuFabricInfoV");  // Hopper-era drivers on
+    n.lib.bind(n.nvmlDeviceGetGpuFabricInfo, "nvmlDeviceGetGpuFabricInfo");    // older ones lack both
     n.lib.bind(n.nvmlDeviceGetPowerUsage, "nvmlDeviceGetPowerUsage");
     n.lib.bind(n.nvmlDeviceGetEnforcedPowerLimit, "nvmlDeviceGetEnforcedPowerLimit");
     n.lib.bind(n.nvmlDeviceGetPowerManagementDefaultLimit, "nvmlDeviceGetPowerManagementDefaultLimit");

@@ -94,6 +94,9 @@ const char* const kLostHint =
     "the GPU needs a reset or the host a reboot: look for Xid 79 (fallen off the bus) in the host's dmesg; a GPU "
     "that keeps falling off needs service (power, seating, cooling); on EC2 stop/start the instance";
 const char* const kResetHint = "reset the GPU (host: nvidia-smi -r, with no process using it) or reboot the host";
+const char* const kFabricHint =
+    "on the host: systemctl status nvidia-fabricmanager — it must be installed and running, at exactly the driver's "
+    "version (its package must match the driver's); journalctl -u nvidia-fabricmanager says why it stopped";
 // " (NOT_SUPPORTED)": why the first of `names` that did not succeed failed; "" when none was tried.
 std::string why_not_read(const std::vector<NvmlQuery>& qs, std::initializer_list<const char*> names) {
   for (const char* n : names)
@@ -110,10 +113,63 @@ std::optional<int> code_of(const std::vector<NvmlQuery>& qs, const std::string& 
 
 constexpr unsigned long long kBadClockReasons = kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake;
 
+std::string fabric_state_name(int state) {
+  switch (state) {
+    case kNvmlFabricStateNotSupported: return "not supported";
+    case kNvmlFabricStateNotStarted: return "not started";
+    case kNvmlFabricStateInProgress: return "in progress";
+    case kNvmlFabricStateCompleted: return "completed";
+    default: return "state " + std::to_string(state);
+  }
+}
+
+std::string survey_label(const NvmlGpuSurvey& g) {
+  return "NVML GPU " + std::to_string(g.index) + (g.name.empty() ? "" : " (" + g.name + ")");
+}
+
 std::string join(const std::vector<std::string>& parts, const char* sep) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
   return out;
+}
+
+// What NVML says about the NVLink fabric registration of the GPUs it could open.
+struct FabricSummary {
+  std::size_t unregistered = 0;  // NOT_STARTED or IN_PROGRESS
+  std::size_t failed = 0;        // COMPLETED with an error
+  std::size_t registered = 0;    // COMPLETED fine
+  std::size_t no_fabric = 0;     // state NOT_SUPPORTED, or the query NOT_SUPPORTED
+  std::string text;              // "registration not started on NVML GPUs 0, 1; ..."
+};
+
+FabricSummary summarize_fabric(const std::vector<NvmlGpuSurvey>& gpus) {
+  FabricSummary f;
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_state;  // state name, NVML indices
+  std::vector<std::string> failed;
+  for (const auto& g : gpus) {
+    if (g.handle_code != kNvmlSuccess) continue;
+    if (g.fabric_state == kNvmlFabricStateNotStarted || g.fabric_state == kNvmlFabricStateInProgress) {
+      ++f.unregistered;
+      const std::string state = fabric_state_name(*g.fabric_state);
+      auto it = std::find_if(by_state.begin(), by_state.end(), [&](const auto& p) { return p.first == state; });
+      if (it == by_state.end()) by_state.push_back({state, {std::to_string(g.index)}});
+      else it->second.push_back(std::to_string(g.index));
+    } else if (g.fabric_state == kNvmlFabricStateCompleted && g.fabric_status != kNvmlSuccess) {
+      ++f.failed;
+      failed.push_back(std::to_string(g.index) + " (" + nvml_return_name(g.fabric_status) + ")");
+    } else if (g.fabric_state == kNvmlFabricStateCompleted) {
+      ++f.registered;
+    } else if (g.fabric_state == kNvmlFabricStateNotSupported || g.fabric_code == kNvmlErrorNotSupported) {
+      ++f.no_fabric;
+    }
+  }
+  std::vector<std::string> parts;
+  for (const auto& [state, idx] : by_state)
+    parts.push_back("registration " + state + " on NVML GPU" + (idx.size() == 1 ? " " : "s ") + join(idx, ", "));
+  if (!failed.empty())
+    parts.push_back("registration failed on NVML GPU" + std::string(failed.size() == 1 ? " " : "s ") + join(failed, ", "));
+  f.text = join(parts, "; ");
+  return f;
 }
 
 }  // namespace
@@ -248,6 +304,64 @@ Finding evaluate_nvml_handle_error(const std::string& gpu, const std::string& bu
               gpu + ": NVML does not know " + (bus_id.empty() ? std::string("the GPU (no PCI bus id)") : "PCI bus " + bus_id) + err,
               "NVML and CUDA disagree on the GPUs: compare nvidia-smi with the devices check"};
   }
+}
+
+std::vector<Finding> evaluate_cuda_sees_none(const std::vector<NvmlGpuSurvey>& gpus, unsigned nvml_count) {
+  std::vector<Finding> fs;
+  std::vector<std::string> mig;
+  for (const auto& g : gpus) {
+    if (g.handle_code != kNvmlSuccess) {
+      const Finding f = evaluate_nvml_handle_error(survey_label(g), "", g.handle_code, "");
+      if (f.status == Status::fail) fs.push_back(f);
+      continue;
+    }
+    if (g.mig_enabled.value_or(false)) mig.push_back(survey_label(g));
+  }
+  const FabricSummary fabric = summarize_fabric(gpus);
+  if (fabric.unregistered + fabric.failed > 0)
+    fs.push_back({Status::fail, "fabric_manager",
+                  "the NVSwitch fabric is not initialized, so CUDA cannot use the GPUs: " + fabric.text, kFabricHint});
+  if (!mig.empty())
+    fs.push_back({Status::fail, "mig_no_instance",
+                  join(mig, ", ") + ": MIG mode enabled but no MIG device is visible to CUDA",
+                  "create GPU and compute instances on the host (nvidia-smi mig -cgi <profile> -C), pass their MIG "
+                  "UUIDs in CUDA_VISIBLE_DEVICES (nvidia-smi -L lists them), or disable MIG (nvidia-smi -i <gpu> -mig 0, "
+                  "then reset the GPU)"});
+  if (fs.empty())
+    fs.push_back({Status::warn, "nvml_only",
+                  "NVML sees " + std::to_string(nvml_count) + " GPU(s); CUDA sees none",
+                  "see the driver and devices checks for why CUDA cannot use them"});
+  return fs;
+}
+
+Finding evaluate_system_not_ready(const std::optional<std::vector<NvmlGpuSurvey>>& survey) {
+  if (survey && !survey->empty()) {
+    const FabricSummary f = summarize_fabric(*survey);
+    const std::size_t n = survey->size();
+    if (f.unregistered + f.failed > 0)
+      return {Status::fail, "fabric_manager",
+              "the NVSwitch fabric is not initialized (cuInit: 802 CUDA_ERROR_SYSTEM_NOT_READY); NVML: " +
+                  std::to_string(f.unregistered + f.failed) + " of " + std::to_string(n) + " GPUs not registered — " + f.text,
+              std::string(kFabricHint) +
+                  (f.failed ? "; a failed registration often needs the GPUs reset once Fabric Manager runs" : "")};
+    if (f.no_fabric == n)
+      return {Status::fail, "system_not_ready",
+              "the driver reports the system not ready (cuInit: 802 CUDA_ERROR_SYSTEM_NOT_READY); NVML shows no NVSwitch "
+              "fabric on these GPUs, so Fabric Manager is not the cause",
+              "a driver daemon the system needs is not running: on the host check systemctl status "
+              "nvidia-persistenced and the kernel log (dmesg) for NVRM errors; a reboot after a driver install often "
+              "clears it"};
+    if (f.registered == n)
+      return {Status::fail, "system_not_ready",
+              "the driver reports the system not ready (cuInit: 802 CUDA_ERROR_SYSTEM_NOT_READY) although NVML reports "
+              "every GPU registered with the NVSwitch fabric",
+              "on the host: systemctl status nvidia-fabricmanager nvidia-persistenced, and dmesg for NVRM errors"};
+  }
+  return {Status::fail, "system_not_ready",
+          "the driver is loaded but reports the system not ready (cuInit: 802 CUDA_ERROR_SYSTEM_NOT_READY): on NVSwitch "
+          "systems (HGX/DGX H100, H200, B200) the Fabric Manager has not initialized the NVLink fabric",
+          "NVSwitch systems: systemctl status nvidia-fabricmanager on the host — it must run, at exactly the "
+          "driver's version; other systems: systemctl status nvidia-persistenced, and dmesg for NVRM errors"};
 }
 
 std::vector<Finding> evaluate_pcie(const std::string& gpu, const PcieLink& l, std::optional<double> h2d_gbps) {

@@ -1,5 +1,7 @@
 #include "gpuprobe/probes/nvml_read.hpp"
 
+#include <algorithm>
+
 namespace gpuprobe {
 
 namespace {
@@ -148,6 +150,42 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
   g.pcie_gen_max = l.gen_max;
   g.pcie_width_current = l.width_current;
   g.pcie_width_max = l.width_max;
+}
+
+std::vector<NvmlGpuSurvey> nvml_survey_gpus(const NvmlLib& n, unsigned count) {
+  std::vector<NvmlGpuSurvey> out;
+  count = std::min(count, 64u);  // a garbage count must not turn into a long loop
+  for (unsigned i = 0; i < count; ++i) {
+    NvmlGpuSurvey s;
+    s.index = i;
+    nvmlDevice_t dev = nullptr;
+    s.handle_code = n.nvmlDeviceGetHandleByIndex_v2 ? n.nvmlDeviceGetHandleByIndex_v2(i, &dev) : kNvmlErrorFunctionNotFound;
+    if (s.handle_code != kNvmlSuccess) {
+      out.push_back(s);
+      continue;
+    }
+    char name[96] = {};
+    if (n.nvmlDeviceGetName && n.nvmlDeviceGetName(dev, name, sizeof name) == kNvmlSuccess) s.name = name;
+    unsigned mig = 0, mig_pending = 0;
+    if (n.nvmlDeviceGetMigMode && n.nvmlDeviceGetMigMode(dev, &mig, &mig_pending) == kNvmlSuccess) s.mig_enabled = mig != 0;
+    // Fabric state: the versioned call (v2 layout, which newer drivers still accept), else the
+    // deprecated unversioned one. Both are optional: drivers before Hopper support have neither.
+    if (n.nvmlDeviceGetGpuFabricInfoV) {
+      nvmlGpuFabricInfo_v2_t f{};
+      f.version = kNvmlGpuFabricInfoV2;
+      s.fabric_code = n.nvmlDeviceGetGpuFabricInfoV(dev, &f);
+      if (s.fabric_code == kNvmlSuccess) s.fabric_state = f.state, s.fabric_status = f.status;
+    }
+    if (n.nvmlDeviceGetGpuFabricInfo && s.fabric_code != kNvmlSuccess && s.fabric_code != kNvmlErrorNotSupported &&
+        s.fabric_code != kNvmlErrorGpuIsLost) {
+      nvmlGpuFabricInfo_t f{};
+      s.fabric_code = n.nvmlDeviceGetGpuFabricInfo(dev, &f);
+      if (s.fabric_code == kNvmlSuccess) s.fabric_state = f.state, s.fabric_status = f.status;
+    }
+    if (s.fabric_code == -1) s.fabric_code = kNvmlErrorFunctionNotFound;
+    out.push_back(s);
+  }
+  return out;
 }
 
 }  // namespace gpuprobe

@@ -118,6 +118,76 @@ PY
   [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"reboot"* ]]
 }
 
+@test "system not ready (802) without NVML: names Fabric Manager and persistenced, exit 1" {
+  require_no_nvml
+  run with_fake_driver notready "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"FAIL  driver"* ]]
+  [[ "$output" == *"system not ready"* ]]
+  [[ "$output" == *"nvidia-fabricmanager"* ]]
+  [ "$(check_field "$TEST_TMP/r.json" driver status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "system_not_ready" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver message)" == *"802 CUDA_ERROR_SYSTEM_NOT_READY"* ]]
+  [[ "$(check_field "$TEST_TMP/r.json" driver measured)" == *"CUDA_ERROR_SYSTEM_NOT_READY (802)"* ]]
+  hint="$(check_field "$TEST_TMP/r.json" driver hint)"
+  [[ "$hint" == *"systemctl status nvidia-fabricmanager"* ]]
+  [[ "$hint" == *"driver's version"* ]]
+  [[ "$hint" == *"nvidia-persistenced"* ]]
+  [[ "$(json "$TEST_TMP/r.json" "[c for c in r['checks'] if c['id'] == 'driver'][0]['details']['nvml_fabric']")" == "NVML not usable"* ]]
+  [ "$(json "$TEST_TMP/r.json" "r['exit_code']")" = "1" ]
+  [[ "$(json "$TEST_TMP/r.json" "r['verdict']")" == "FAIL: driver"* ]]
+}
+
+@test "system not ready (802) on an HGX node whose fabric never registered: fabric_manager from NVML" {
+  run with_fake_driver_and_nvml notready fabric "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 1 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "fabric_manager" ]
+  msg="$(check_field "$TEST_TMP/r.json" driver message)"
+  [[ "$msg" == *"NVSwitch fabric is not initialized"* ]]
+  [[ "$msg" == *"8 of 8 GPUs"* ]]
+  [[ "$msg" == *"not started"* ]]
+  hint="$(check_field "$TEST_TMP/r.json" driver hint)"
+  [[ "$hint" == *"systemctl status nvidia-fabricmanager"* ]]
+  [[ "$hint" != *"persistenced"* ]]
+  [ "$(json "$TEST_TMP/r.json" "len([c for c in r['checks'] if c['id'] == 'driver'][0]['details']['nvml_fabric'])")" = "8" ]
+  [ "$(json "$TEST_TMP/r.json" "[c for c in r['checks'] if c['id'] == 'driver'][0]['details']['nvml_fabric'][0]['fabric_state']")" = "1" ]
+  # The nvml check, asked why CUDA sees no GPU, says the same.
+  [ "$(check_field "$TEST_TMP/r.json" nvml status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" nvml reason)" = "fabric_manager" ]
+  [ "$(json "$TEST_TMP/r.json" "r['exit_code']")" = "1" ]
+}
+
+@test "system not ready (802) on a GPU without NVSwitch: persistenced, not Fabric Manager" {
+  run with_fake_driver_and_nvml notready nofabric "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 1 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "system_not_ready" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver message)" == *"Fabric Manager is not the cause"* ]]
+  hint="$(check_field "$TEST_TMP/r.json" driver hint)"
+  [[ "$hint" == *"nvidia-persistenced"* ]]
+  [[ "$hint" != *"fabricmanager"* ]]
+}
+
+@test "MIG on without a MIG device: driver hint mentions MIG, nvml check names mig_no_instance" {
+  run with_fake_driver_and_nvml nodevice mig "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "no_device" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"MIG"* ]]
+  [ "$(check_field "$TEST_TMP/r.json" nvml status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" nvml reason)" = "mig_no_instance" ]
+  [[ "$(check_field "$TEST_TMP/r.json" nvml message)" == *"NVML GPU 0 (NVIDIA H200): MIG mode enabled but no MIG device is visible to CUDA"* ]]
+  [[ "$(check_field "$TEST_TMP/r.json" nvml hint)" == *"nvidia-smi mig -cgi"* ]]
+  [ "$(json "$TEST_TMP/r.json" "[c for c in r['checks'] if c['id'] == 'nvml'][0]['details']['nvml_gpus'][0]['mig_enabled']")" = "true" ]
+  [[ "$output" == *"FAIL  nvml"* ]]
+}
+
+@test "NVML reports the GPU lost while CUDA sees none: gpu_lost" {
+  run with_fake_driver_and_nvml nodevice lost "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" nvml status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" nvml reason)" = "gpu_lost" ]
+  [[ "$(check_field "$TEST_TMP/r.json" nvml hint)" == *"Xid 79"* ]]
+}
+
 @test "driver too old for the runtime: compat names branch 580 and a CUDA 12.4 image" {
   FAKE_CUDA_VERSION=12040 run with_fake_driver old "$GPUPROBE" check --json "$TEST_TMP/r.json"
   [ "$status" -eq 1 ]

@@ -40,6 +40,22 @@ with_fake_driver() {
   FAKE_CUDA_MODE="$mode" LD_LIBRARY_PATH="${FAKE_CUDA_DIR:?}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"
 }
 
+# with_fake_driver_and_nvml CUDA_MODE NVML_MODE CMD...: the stand-in libcuda.so.1 and the
+# stand-in libnvidia-ml.so.1 (fake_libnvml.cpp) first on the loader path.
+with_fake_driver_and_nvml() {
+  local cuda="$1" nvml="$2"
+  shift 2
+  FAKE_CUDA_MODE="$cuda" FAKE_NVML_MODE="$nvml" \
+    LD_LIBRARY_PATH="${FAKE_CUDA_DIR:?}:${FAKE_NVML_DIR:?}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"
+}
+
+# Skips the test when this machine has NVML: the assertions are about what is known without it.
+require_no_nvml() {
+  if ldconfig -p 2>/dev/null | grep -q 'libnvidia-ml\.so\.1 '; then
+    skip "this machine has libnvidia-ml.so.1: the no-NVML path cannot be observed here"
+  fi
+}
+
 # Skips the test when this machine has an NVIDIA driver: the assertions are about its absence.
 require_no_driver() {
   if ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then

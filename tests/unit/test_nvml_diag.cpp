@@ -205,5 +205,131 @@ TEST(NvmlHandleError, NotFoundAndPermissionWarn) {
   EXPECT_TRUE(contains(f.message, "no PCI bus id")) << f.message;
 }
 
+// ---- A6: CUDA sees no GPU, NVML does ---------------------------------------------------------------------
+
+NvmlGpuSurvey surveyed(unsigned i, std::optional<bool> mig, std::optional<int> fabric = kNvmlFabricStateNotSupported) {
+  NvmlGpuSurvey s;
+  s.index = i;
+  s.name = "NVIDIA H200";
+  s.mig_enabled = mig;
+  s.fabric_state = fabric;
+  s.fabric_code = kNvmlSuccess;
+  return s;
+}
+
+TEST(CudaSeesNone, MigWithoutInstanceFails) {
+  const auto fs = evaluate_cuda_sees_none({surveyed(0, true)}, 1);
+  const Finding* f = find_reason(fs, "mig_no_instance");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, Status::fail);
+  EXPECT_TRUE(contains(f->message, "NVML GPU 0 (NVIDIA H200)")) << f->message;
+  EXPECT_TRUE(contains(f->message, "MIG mode enabled but no MIG device is visible to CUDA")) << f->message;
+  EXPECT_TRUE(contains(f->hint, "nvidia-smi mig -cgi")) << f->hint;
+  EXPECT_TRUE(contains(f->hint, "CUDA_VISIBLE_DEVICES")) << f->hint;
+  EXPECT_EQ(find_reason(fs, "nvml_only"), nullptr);
+}
+
+TEST(CudaSeesNone, NamesOnlyTheMigGpus) {
+  const auto fs = evaluate_cuda_sees_none({surveyed(0, false), surveyed(1, true)}, 2);
+  const Finding* f = find_reason(fs, "mig_no_instance");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(contains(f->message, "NVML GPU 1")) << f->message;
+  EXPECT_FALSE(contains(f->message, "NVML GPU 0")) << f->message;
+}
+
+TEST(CudaSeesNone, NothingKnownWarnsNvmlOnly) {
+  auto fs = evaluate_cuda_sees_none({surveyed(0, false), surveyed(1, std::nullopt)}, 2);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].status, Status::warn);
+  EXPECT_EQ(fs[0].reason, "nvml_only");
+  EXPECT_TRUE(contains(fs[0].message, "NVML sees 2 GPU(s); CUDA sees none")) << fs[0].message;
+  fs = evaluate_cuda_sees_none({}, 0);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].reason, "nvml_only");
+}
+
+TEST(CudaSeesNone, FabricNotStartedFails) {
+  const auto fs = evaluate_cuda_sees_none({surveyed(0, false, kNvmlFabricStateNotStarted)}, 1);
+  const Finding* f = find_reason(fs, "fabric_manager");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, Status::fail);
+  EXPECT_TRUE(contains(f->message, "not started")) << f->message;
+  EXPECT_TRUE(contains(f->hint, "nvidia-fabricmanager")) << f->hint;
+}
+
+TEST(CudaSeesNone, LostGpuByIndexFails) {
+  NvmlGpuSurvey s;
+  s.index = 2;
+  s.handle_code = kNvmlErrorGpuIsLost;
+  const auto fs = evaluate_cuda_sees_none({s}, 3);
+  const Finding* f = find_reason(fs, "gpu_lost");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(contains(f->message, "NVML GPU 2")) << f->message;
+  EXPECT_EQ(worst(fs), Status::fail);
+}
+
+// ---- A2: cuInit 802 --------------------------------------------------------------------------------------
+
+TEST(SystemNotReady, WithoutNvmlNamesFabricManagerAndPersistenced) {
+  const Finding f = evaluate_system_not_ready(std::nullopt);
+  EXPECT_EQ(f.status, Status::fail);
+  EXPECT_EQ(f.reason, "system_not_ready");
+  EXPECT_TRUE(contains(f.message, "802")) << f.message;
+  EXPECT_TRUE(contains(f.message, "Fabric Manager")) << f.message;
+  EXPECT_TRUE(contains(f.hint, "nvidia-fabricmanager")) << f.hint;
+  EXPECT_TRUE(contains(f.hint, "nvidia-persistenced")) << f.hint;
+  EXPECT_TRUE(contains(f.hint, "driver's version")) << f.hint;
+  EXPECT_EQ(evaluate_system_not_ready(std::vector<NvmlGpuSurvey>{}).reason, "system_not_ready");
+}
+
+TEST(SystemNotReady, NvmlConfirmsFabricNotInitialized) {
+  std::vector<NvmlGpuSurvey> gpus;
+  for (unsigned i = 0; i < 8; ++i) gpus.push_back(surveyed(i, false, kNvmlFabricStateNotStarted));
+  const Finding f = evaluate_system_not_ready(gpus);
+  EXPECT_EQ(f.status, Status::fail);
+  EXPECT_EQ(f.reason, "fabric_manager");
+  EXPECT_TRUE(contains(f.message, "8 of 8 GPUs")) << f.message;
+  EXPECT_TRUE(contains(f.message, "not started")) << f.message;
+  EXPECT_TRUE(contains(f.message, "registration not started on NVML GPUs 0, 1, 2, 3, 4, 5, 6, 7")) << f.message;
+  EXPECT_TRUE(contains(f.hint, "systemctl status nvidia-fabricmanager")) << f.hint;
+  EXPECT_FALSE(contains(f.hint, "persistenced")) << f.hint;
+}
+
+TEST(SystemNotReady, FailedRegistrationNamesTheError) {
+  auto g = surveyed(0, false, kNvmlFabricStateCompleted);
+  g.fabric_status = kNvmlErrorUnknown;
+  const Finding f = evaluate_system_not_ready(std::vector<NvmlGpuSurvey>{g});
+  EXPECT_EQ(f.reason, "fabric_manager");
+  EXPECT_TRUE(contains(f.message, "registration failed on NVML GPU 0 (UNKNOWN)")) << f.message;
+  EXPECT_TRUE(contains(f.hint, "reset")) << f.hint;
+}
+
+TEST(SystemNotReady, NoFabricPointsAtPersistenced) {
+  std::vector<NvmlGpuSurvey> gpus = {surveyed(0, false, kNvmlFabricStateNotSupported)};
+  NvmlGpuSurvey unsupported_call = surveyed(1, false, std::nullopt);
+  unsupported_call.fabric_code = kNvmlErrorNotSupported;  // PCIe H200 NVL, older GPUs
+  gpus.push_back(unsupported_call);
+  const Finding f = evaluate_system_not_ready(gpus);
+  EXPECT_EQ(f.reason, "system_not_ready");
+  EXPECT_TRUE(contains(f.message, "Fabric Manager is not the cause")) << f.message;
+  EXPECT_TRUE(contains(f.hint, "nvidia-persistenced")) << f.hint;
+  EXPECT_FALSE(contains(f.hint, "fabricmanager")) << f.hint;
+}
+
+TEST(SystemNotReady, FabricUnreadableKeepsBothHints) {
+  NvmlGpuSurvey g = surveyed(0, false, std::nullopt);
+  g.fabric_code = kNvmlErrorFunctionNotFound;  // an older driver without the entry point
+  const Finding f = evaluate_system_not_ready(std::vector<NvmlGpuSurvey>{g});
+  EXPECT_EQ(f.reason, "system_not_ready");
+  EXPECT_TRUE(contains(f.hint, "nvidia-fabricmanager")) << f.hint;
+  EXPECT_TRUE(contains(f.hint, "nvidia-persistenced")) << f.hint;
+}
+
+TEST(SystemNotReady, FabricRegisteredLooksElsewhere) {
+  const Finding f = evaluate_system_not_ready(std::vector<NvmlGpuSurvey>{surveyed(0, false, kNvmlFabricStateCompleted)});
+  EXPECT_EQ(f.reason, "system_not_ready");
+  EXPECT_TRUE(contains(f.message, "registered")) << f.message;
+}
+
 }  // namespace
 }  // namespace gpuprobe

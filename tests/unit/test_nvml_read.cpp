@@ -17,7 +17,10 @@ struct FakeGpu {
   std::map<std::string, int> code;
   unsigned long long corrected = 7, uncorrected = 0;
   unsigned mig = 0;
+  unsigned char fabric_state = kNvmlFabricStateNotSupported;
+  int fabric_status = kNvmlSuccess;
   unsigned temp_v_version = 0;  // the version field TemperatureV was given
+  unsigned fabric_v_version = 0;
   int calls = 0;                // device queries made
   unsigned handle_index_calls = 0;
 };
@@ -115,6 +118,17 @@ NvmlLib full_table() {
   n.nvmlDeviceGetMaxPcieLinkGeneration = [](nvmlDevice_t, unsigned* v) { *v = 5; return rc("pcie"); };
   n.nvmlDeviceGetCurrPcieLinkWidth = [](nvmlDevice_t, unsigned* v) { *v = 16; return rc("pcie"); };
   n.nvmlDeviceGetMaxPcieLinkWidth = [](nvmlDevice_t, unsigned* v) { *v = 16; return rc("pcie"); };
+  n.nvmlDeviceGetGpuFabricInfoV = [](nvmlDevice_t, nvmlGpuFabricInfo_v2_t* f) {
+    fake.fabric_v_version = f->version;
+    f->state = fake.fabric_state;
+    f->status = fake.fabric_status;
+    return rc("fabric_v");
+  };
+  n.nvmlDeviceGetGpuFabricInfo = [](nvmlDevice_t, nvmlGpuFabricInfo_t* f) {
+    f->state = fake.fabric_state;
+    f->status = fake.fabric_status;
+    return rc("fabric");
+  };
   return n;
 }
 
@@ -283,6 +297,69 @@ TEST_F(NvmlRead, HandleWithoutBusIdIsNotFoundWithoutACall) {
   EXPECT_FALSE(h);
   EXPECT_EQ(h.code, kNvmlErrorNotFound);
   EXPECT_EQ(fake.calls, 0);
+}
+
+// ---- A6 / A2: the survey by index ------------------------------------------------------------------------
+
+TEST_F(NvmlRead, SurveyReadsMigAndFabricThroughTheVersionedCall) {
+  fake.mig = 1;
+  fake.fabric_state = kNvmlFabricStateNotStarted;
+  const auto s = nvml_survey_gpus(full_table(), 2);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[1].index, 1u);
+  EXPECT_EQ(s[0].handle_code, kNvmlSuccess);
+  EXPECT_EQ(s[0].name, "NVIDIA H200");
+  EXPECT_EQ(s[0].mig_enabled, true);
+  EXPECT_EQ(s[0].fabric_state, kNvmlFabricStateNotStarted);
+  EXPECT_EQ(s[0].fabric_code, kNvmlSuccess);
+  EXPECT_EQ(fake.fabric_v_version, 36u | (2u << 24));  // NVML_STRUCT_VERSION(GpuFabricInfo, 2)
+  EXPECT_EQ(evaluate_cuda_sees_none(s, 2)[0].reason, "fabric_manager");
+}
+
+TEST_F(NvmlRead, SurveyFallsBackToTheUnversionedFabricCall) {
+  NvmlLib n = full_table();
+  n.nvmlDeviceGetGpuFabricInfoV = nullptr;  // a driver from before the V call
+  fake.fabric_state = kNvmlFabricStateInProgress;
+  auto s = nvml_survey_gpus(n, 1);
+  EXPECT_EQ(s[0].fabric_state, kNvmlFabricStateInProgress);
+  fake.code["fabric_v"] = kNvmlErrorArgumentVersionMismatch;  // V present but refusing v2
+  s = nvml_survey_gpus(full_table(), 1);
+  EXPECT_EQ(s[0].fabric_state, kNvmlFabricStateInProgress);
+  EXPECT_EQ(s[0].fabric_code, kNvmlSuccess);
+}
+
+TEST_F(NvmlRead, SurveyWithoutFabricEntryPoints) {
+  NvmlLib n = full_table();
+  n.nvmlDeviceGetGpuFabricInfoV = nullptr;
+  n.nvmlDeviceGetGpuFabricInfo = nullptr;
+  const auto s = nvml_survey_gpus(n, 1);
+  EXPECT_FALSE(s[0].fabric_state.has_value());
+  EXPECT_EQ(s[0].fabric_code, kNvmlErrorFunctionNotFound);
+  const Finding f = evaluate_system_not_ready(s);
+  EXPECT_EQ(f.reason, "system_not_ready");  // unknown: both hints
+}
+
+TEST_F(NvmlRead, SurveyFabricNotSupportedIsNoFabric) {
+  fake.code["fabric_v"] = kNvmlErrorNotSupported;
+  const auto s = nvml_survey_gpus(full_table(), 1);
+  EXPECT_EQ(s[0].fabric_code, kNvmlErrorNotSupported);
+  const Finding f = evaluate_system_not_ready(s);
+  EXPECT_EQ(f.reason, "system_not_ready");
+  EXPECT_NE(f.message.find("Fabric Manager is not the cause"), std::string::npos) << f.message;
+}
+
+TEST_F(NvmlRead, SurveyHandleErrorsAndMissingByIndex) {
+  fake.code["handle_by_index"] = kNvmlErrorGpuIsLost;
+  auto s = nvml_survey_gpus(full_table(), 1);
+  EXPECT_EQ(s[0].handle_code, kNvmlErrorGpuIsLost);
+  EXPECT_EQ(evaluate_cuda_sees_none(s, 1)[0].reason, "gpu_lost");
+  s = nvml_survey_gpus(core_table(), 3);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].handle_code, kNvmlErrorFunctionNotFound);
+}
+
+TEST_F(NvmlRead, SurveyCapsAGarbageCount) {
+  EXPECT_EQ(nvml_survey_gpus(full_table(), 0xffffffffu).size(), 64u);
 }
 
 }  // namespace

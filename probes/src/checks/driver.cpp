@@ -3,6 +3,7 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/probes/host_info.hpp"
+#include "gpuprobe/probes/nvml_read.hpp"
 #include "gpuprobe/report/render.hpp"
 
 namespace gpuprobe::checks {
@@ -11,9 +12,33 @@ namespace {
 std::string visible_devices_hint(const SystemView& sys) {
   const auto nvd = sys.getenv("NVIDIA_VISIBLE_DEVICES");
   if (nvd && *nvd == "none") return "NVIDIA_VISIBLE_DEVICES=none mounts the driver but no GPU: use --gpus all";
+  // With MIG on, CUDA enumerates MIG devices only: none created (or none visible) looks like no GPU.
+  const std::string mig =
+      "; if nvidia-smi shows MIG mode enabled, CUDA sees only MIG devices: create GPU and compute instances "
+      "(nvidia-smi mig -cgi <profile> -C) or disable MIG (the nvml check says which GPUs)";
   if (auto cvd = sys.getenv("CUDA_VISIBLE_DEVICES"))
-    return "CUDA_VISIBLE_DEVICES='" + *cvd + "' may hide every GPU: unset it or list valid indices";
-  return "start the container with --gpus all; on the host, nvidia-smi must list the GPU";
+    return "CUDA_VISIBLE_DEVICES='" + *cvd + "' may hide every GPU: unset it or list valid indices or MIG UUIDs" + mig;
+  return "start the container with --gpus all; on the host, nvidia-smi must list the GPU" + mig;
+}
+
+// cuInit returned 802: ask NVML (optional, cheap: it answers without CUDA) whether the GPUs sit on
+// an NVSwitch fabric that Fabric Manager has not initialized.
+CheckResult system_not_ready(nlohmann::json& survey_out) {
+  const NvmlLib& n = nvml_lib();
+  std::optional<std::vector<NvmlGpuSurvey>> survey;
+  unsigned count = 0;
+  if (n.usable() && n.nvmlDeviceGetCount_v2(&count) == kNvmlSuccess) survey = nvml_survey_gpus(n, count);
+  const Finding f = evaluate_system_not_ready(survey);
+  survey_out = nlohmann::json::array();
+  if (survey)
+    for (const auto& g : *survey)
+      survey_out.push_back({{"nvml_index", g.index},
+                            {"name", g.name},
+                            {"fabric_state", g.fabric_state ? nlohmann::json(*g.fabric_state) : nlohmann::json()},
+                            {"fabric_query", g.fabric_code < 0 ? nlohmann::json() : nlohmann::json(nvml_return_name(g.fabric_code))}});
+  else
+    survey_out = n.usable() ? "NVML sees no GPU" : "NVML not usable: " + (n.missing.empty() ? n.error_string(n.init_result) : n.missing);
+  return outcome(f.status, f.reason, f.message, f.hint);
 }
 }  // namespace
 
@@ -77,6 +102,12 @@ CheckResult driver(ProbeContext& ctx) {
                  "remove /usr/local/cuda/compat from LD_LIBRARY_PATH and upgrade the host driver instead (forward "
                  "compatibility works on data-center GPUs only)");
         break;
+      case 802: {  // CUDA_ERROR_SYSTEM_NOT_READY
+        nlohmann::json survey;
+        r = system_not_ready(survey);
+        r.details["nvml_fabric"] = survey;
+        break;
+      }
       case 999:
         r = fail("driver_init", "cuInit failed with an unknown error",
                  "look for Xid errors in the host kernel log (dmesg); a GPU that fails cuInit usually needs a reset");

@@ -1,7 +1,7 @@
 // Check 4 (run early: later checks read the PCIe link and clocks it records): NVML loadable, and
 // per GPU ECC double-bit errors, row remapping, retired pages, clock throttling, MIG, persistence.
 // Every query's return code is kept: the pass message says what was read, `details.unavailable`
-// what could not be.
+// what could not be. When CUDA sees no GPU, NVML is asked why (MIG, NVSwitch fabric, lost GPU).
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/probes/nvml_read.hpp"
@@ -11,6 +11,19 @@ namespace gpuprobe::checks {
 namespace {
 
 nlohmann::json opt_json(const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+
+nlohmann::json survey_json(const std::vector<NvmlGpuSurvey>& survey) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : survey)
+    out.push_back({{"nvml_index", s.index},
+                   {"name", s.name},
+                   {"handle", nvml_return_name(s.handle_code)},
+                   {"mig_enabled", opt_json(s.mig_enabled)},
+                   {"fabric_state", opt_json(s.fabric_state)},  // NVML_GPU_FABRIC_STATE_*: 1 not started, 3 completed
+                   {"fabric_status", s.fabric_state ? nlohmann::json(nvml_return_name(s.fabric_status)) : nlohmann::json()},
+                   {"fabric_query", s.fabric_code < 0 ? nlohmann::json() : nlohmann::json(nvml_return_name(s.fabric_code))}});
+  return out;
+}
 
 }  // namespace
 
@@ -81,9 +94,15 @@ CheckResult nvml(ProbeContext& ctx) {
   }
   if (!gpus.empty()) ctx.sink().with([&](Report& r) { r.gpus = gpus; });
 
-  CheckResult r = from_findings(fs, gpus.empty() ? "NVML sees " + std::to_string(nvml_count) + " GPU(s); CUDA sees none"
-                                                 : nvml_pass_message(examined));
-  if (gpus.empty() && r.status == Status::pass) r.status = Status::warn, r.reason = "nvml_only";
+  CheckResult r;
+  if (gpus.empty()) {
+    // CUDA cannot use any GPU: NVML may know why (MIG without instances, fabric, a lost GPU).
+    const auto survey = nvml_survey_gpus(n, nvml_count);
+    r = from_findings(evaluate_cuda_sees_none(survey, nvml_count), "");
+    r.details["nvml_gpus"] = survey_json(survey);
+  } else {
+    r = from_findings(fs, nvml_pass_message(examined));
+  }
   r.measured = std::to_string(nvml_count) + " GPU(s) via NVML";
   r.details["nvml_gpu_count"] = nvml_count;
   r.details["gpus_examined"] = examined.size();

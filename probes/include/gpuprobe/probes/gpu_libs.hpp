@@ -45,6 +45,11 @@ inline constexpr int kNvmlClockGraphics = 0, kNvmlClockSm = 1, kNvmlClockMem = 2
 inline constexpr int kNvmlMemoryErrorCorrected = 0, kNvmlMemoryErrorUncorrected = 1;
 inline constexpr int kNvmlVolatileEcc = 0, kNvmlAggregateEcc = 1;
 inline constexpr int kNvmlTemperatureGpu = 0;
+// NVML_GPU_FABRIC_STATE_*: how far the GPU's registration with the NVLink fabric (Fabric Manager
+// on NVSwitch systems) got.
+inline constexpr int kNvmlFabricStateNotSupported = 0, kNvmlFabricStateNotStarted = 1,
+                     kNvmlFabricStateInProgress = 2, kNvmlFabricStateCompleted = 3;
+
 // Versioned NVML structures: the same layout as nvml.h; `version` = sizeof | (version << 24)
 // (NVML_STRUCT_VERSION).
 struct nvmlTemperature_v1_t {
@@ -54,6 +59,25 @@ struct nvmlTemperature_v1_t {
 };
 static_assert(sizeof(nvmlTemperature_v1_t) == 12, "nvmlTemperature_v1_t layout");
 inline constexpr unsigned kNvmlTemperatureV1 = static_cast<unsigned>(sizeof(nvmlTemperature_v1_t)) | (1u << 24);
+// v2 is the oldest layout nvmlDeviceGetGpuFabricInfoV takes; drivers that know v3 still accept v2.
+struct nvmlGpuFabricInfo_v2_t {
+  unsigned version;
+  unsigned char clusterUuid[16];
+  int status;  // nvmlReturn_t; meaningful only when state is COMPLETED
+  unsigned cliqueId;
+  unsigned char state;  // kNvmlFabricState*
+  unsigned healthMask;
+};
+static_assert(sizeof(nvmlGpuFabricInfo_v2_t) == 36, "nvmlGpuFabricInfo_v2_t layout");
+inline constexpr unsigned kNvmlGpuFabricInfoV2 = static_cast<unsigned>(sizeof(nvmlGpuFabricInfo_v2_t)) | (2u << 24);
+// The unversioned structure of nvmlDeviceGetGpuFabricInfo (drivers before the V entry point).
+struct nvmlGpuFabricInfo_t {
+  unsigned char clusterUuid[16];
+  int status;
+  unsigned cliqueId;
+  unsigned char state;
+};
+static_assert(sizeof(nvmlGpuFabricInfo_t) == 28, "nvmlGpuFabricInfo_t layout");
 // nvmlClocksEventReasons bits
 inline constexpr unsigned long long kClkGpuIdle = 0x1, kClkAppSetting = 0x2, kClkSwPowerCap = 0x4,
                                     kClkHwSlowdown = 0x8, kClkSyncBoost = 0x10, kClkSwThermal = 0x20,
@@ -84,6 +108,8 @@ struct NvmlLib {
   int (*nvmlDeviceGetPersistenceMode)(nvmlDevice_t, int*) = nullptr;
   int (*nvmlDeviceGetTemperature)(nvmlDevice_t, int, unsigned*) = nullptr;  // deprecated in 13.0: fallback
   int (*nvmlDeviceGetTemperatureV)(nvmlDevice_t, nvmlTemperature_v1_t*) = nullptr;
+  int (*nvmlDeviceGetGpuFabricInfoV)(nvmlDevice_t, nvmlGpuFabricInfo_v2_t*) = nullptr;
+  int (*nvmlDeviceGetGpuFabricInfo)(nvmlDevice_t, nvmlGpuFabricInfo_t*) = nullptr;  // deprecated: fallback
   int (*nvmlDeviceGetPowerUsage)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetEnforcedPowerLimit)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetPowerManagementDefaultLimit)(nvmlDevice_t, unsigned*) = nullptr;

@@ -64,6 +64,24 @@ std::string nvml_pass_message(const std::vector<std::pair<std::string, GpuHealth
 Finding evaluate_nvml_handle_error(const std::string& gpu, const std::string& bus_id, int code,
                                    const std::string& error_text);
 
+// What NVML says about a GPU found by index, for when CUDA cannot use any GPU.
+struct NvmlGpuSurvey {
+  unsigned index = 0;
+  int handle_code = 0;  // nvmlDeviceGetHandleByIndex_v2
+  std::string name;     // "" when not read
+  std::optional<bool> mig_enabled;
+  std::optional<int> fabric_state;  // kNvmlFabricState*; nullopt when not read
+  int fabric_status = 0;            // the registration's nvmlReturn_t, meaningful when COMPLETED
+  int fabric_code = -1;             // the fabric query's nvmlReturn_t; -1 when not attempted
+};
+// CUDA sees no GPU but NVML sees nvml_count: MIG on without a visible instance (mig_no_instance),
+// an NVSwitch fabric not initialized (fabric_manager), a lost GPU (gpu_lost); else nvml_only.
+std::vector<Finding> evaluate_cuda_sees_none(const std::vector<NvmlGpuSurvey>& gpus, unsigned nvml_count);
+// cuInit returned 802 CUDA_ERROR_SYSTEM_NOT_READY. `survey`: what NVML read of every GPU, nullopt
+// when NVML was not usable. fabric_manager when NVML confirms an NVSwitch fabric not (successfully)
+// registered; otherwise system_not_ready, with the hint that fits what is known.
+Finding evaluate_system_not_ready(const std::optional<std::vector<NvmlGpuSurvey>>& survey);
+
 std::string describe_clock_event_reasons(unsigned long long bits);  // "thermal (HW), power brake"
 // The same reasons one name each, in bit order ({} for none).
 std::vector<std::string> clock_event_reason_names(unsigned long long bits);
