@@ -97,6 +97,11 @@ const char* const kResetHint = "reset the GPU (host: nvidia-smi -r, with no proc
 const char* const kFabricHint =
     "on the host: systemctl status nvidia-fabricmanager — it must be installed and running, at exactly the driver's "
     "version (its package must match the driver's); journalctl -u nvidia-fabricmanager says why it stopped";
+const char* const kEccHint =
+    "the GPU's memory has a fault ECC cannot correct: drain the GPU, reset it (host: nvidia-smi -r) so the row is "
+    "remapped, and check nvidia-smi -q -d ECC,ROW_REMAPPER; if errors return the GPU needs service (on EC2 "
+    "stop/start the instance)";
+
 // " (NOT_SUPPORTED)": why the first of `names` that did not succeed failed; "" when none was tried.
 std::string why_not_read(const std::vector<NvmlQuery>& qs, std::initializer_list<const char*> names) {
   for (const char* n : names)
@@ -362,6 +367,69 @@ Finding evaluate_system_not_ready(const std::optional<std::vector<NvmlGpuSurvey>
           "systems (HGX/DGX H100, H200, B200) the Fabric Manager has not initialized the NVLink fabric",
           "NVSwitch systems: systemctl status nvidia-fabricmanager on the host — it must run, at exactly the "
           "driver's version; other systems: systemctl status nvidia-persistenced, and dmesg for NVRM errors"};
+}
+
+namespace {
+std::optional<unsigned long long> increase(const std::optional<unsigned long long>& a,
+                                           const std::optional<unsigned long long>& b) {
+  if (a && b && *b > *a) return *b - *a;
+  return std::nullopt;
+}
+}  // namespace
+
+std::vector<Finding> evaluate_ecc_during_test(const std::string& gpu, const EccCounters& before,
+                                              const EccCounters& after) {
+  std::vector<Finding> fs;
+  if (auto d = increase(before.uncorrected, after.uncorrected))
+    fs.push_back({Status::fail, "ecc_uncorrectable",
+                  gpu + ": " + std::to_string(*d) + " uncorrectable ECC error(s) during the memory test (NVML volatile count " +
+                      std::to_string(*before.uncorrected) + " -> " + std::to_string(*after.uncorrected) + ")",
+                  kEccHint});
+  if (after.remap_failure.value_or(false) && !before.remap_failure.value_or(false))
+    fs.push_back({Status::fail, "row_remap_failure", gpu + ": a row remapping failed during the memory test",
+                  "the GPU memory needs service: on EC2 stop/start the instance, elsewhere contact the provider"});
+  if (auto d = increase(before.corrected, after.corrected))
+    fs.push_back({Status::warn, "ecc_corrected",
+                  gpu + ": " + std::to_string(*d) + " single-bit ECC error(s) corrected during the memory test",
+                  "ECC corrected them, so results stay right, but memory that fails under a pattern test is degrading: "
+                  "watch nvidia-smi -q -d ECC,ROW_REMAPPER; a pending row remap takes effect at the next GPU reset"});
+  auto rows = [](const EccCounters& c) -> std::optional<unsigned long long> {
+    if (!c.rows_remapped_correctable || !c.rows_remapped_uncorrectable) return std::nullopt;
+    return static_cast<unsigned long long>(*c.rows_remapped_correctable) + *c.rows_remapped_uncorrectable;
+  };
+  const auto new_rows = increase(rows(before), rows(after));
+  const bool newly_pending = after.remap_pending.value_or(false) && before.remap_pending && !*before.remap_pending;
+  if (new_rows || newly_pending)
+    fs.push_back({Status::warn, "row_remap_pending",
+                  gpu + ": the memory test caused " + (new_rows ? std::to_string(*new_rows) + " row(s)" : std::string("rows")) +
+                      " to be marked for remapping",
+                  "reset the GPU (host: nvidia-smi -r, or reboot) so the remapping takes effect"});
+  return fs;
+}
+
+std::string describe_ecc_during_test(const EccCounters& before, const EccCounters& after) {
+  if ((before.ecc_enabled && !*before.ecc_enabled) || (after.ecc_enabled && !*after.ecc_enabled)) return "ECC off";
+  if (before.corrected && after.corrected && before.uncorrected && after.uncorrected) {
+    if (*after.corrected == *before.corrected && *after.uncorrected == *before.uncorrected)
+      return "ECC counters unchanged";
+    return "";
+  }
+  std::string why = why_not_read(before.queries, {"ecc_mode", "ecc_volatile_corrected", "ecc_volatile_uncorrected"});
+  if (why.empty()) why = why_not_read(after.queries, {"ecc_mode", "ecc_volatile_corrected", "ecc_volatile_uncorrected"});
+  return "ECC counters not read" + why;
+}
+
+Finding evaluate_memtest_error(const std::string& gpu, int code, const std::string& error_name,
+                               const std::string& error_text) {
+  const std::string err = error_name + " (" + error_text + ")";
+  if (code == kCudaErrorEccUncorrectable)
+    return {Status::fail, "ecc_uncorrectable", gpu + ": uncorrectable ECC error during the memory test: " + err,
+            std::string(kEccHint) + "; this process's CUDA context on the GPU is unusable from here on"};
+  if (code == kCudaErrorMemoryAllocation)
+    return {Status::fail, "memtest_error", gpu + ": memory test could not run: " + err,
+            "another process holds the GPU memory: see nvidia-smi on the host"};
+  return {Status::fail, "memtest_error", gpu + ": memory test could not run: " + err,
+          "check dmesg on the host for Xid errors"};
 }
 
 std::vector<Finding> evaluate_pcie(const std::string& gpu, const PcieLink& l, std::optional<double> h2d_gbps) {

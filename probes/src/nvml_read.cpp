@@ -152,6 +152,34 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
   g.pcie_width_max = l.width_max;
 }
 
+EccCounters nvml_read_ecc_counters(const NvmlLib& n, nvmlDevice_t dev) {
+  EccCounters c;
+  Reader rd(&c.queries);
+  int mode = 0, pending = 0;
+  if (rd("ecc_mode", n.nvmlDeviceGetEccMode, [&] { return n.nvmlDeviceGetEccMode(dev, &mode, &pending); }))
+    c.ecc_enabled = mode != 0;
+  if (c.ecc_enabled.value_or(true)) {  // mode unknown: the counters may still answer
+    unsigned long long ull = 0;
+    if (rd("ecc_volatile_corrected", n.nvmlDeviceGetTotalEccErrors, [&] {
+          return n.nvmlDeviceGetTotalEccErrors(dev, kNvmlMemoryErrorCorrected, kNvmlVolatileEcc, &ull);
+        }))
+      c.corrected = ull;
+    if (rd("ecc_volatile_uncorrected", n.nvmlDeviceGetTotalEccErrors, [&] {
+          return n.nvmlDeviceGetTotalEccErrors(dev, kNvmlMemoryErrorUncorrected, kNvmlVolatileEcc, &ull);
+        }))
+      c.uncorrected = ull;
+  }
+  unsigned corr = 0, unc = 0, is_pending = 0, failure = 0;
+  if (rd("remapped_rows", n.nvmlDeviceGetRemappedRows,
+         [&] { return n.nvmlDeviceGetRemappedRows(dev, &corr, &unc, &is_pending, &failure); })) {
+    c.rows_remapped_correctable = corr;
+    c.rows_remapped_uncorrectable = unc;
+    c.remap_pending = is_pending != 0;
+    c.remap_failure = failure != 0;
+  }
+  return c;
+}
+
 std::vector<NvmlGpuSurvey> nvml_survey_gpus(const NvmlLib& n, unsigned count) {
   std::vector<NvmlGpuSurvey> out;
   count = std::min(count, 64u);  // a garbage count must not turn into a long loop

@@ -331,5 +331,92 @@ TEST(SystemNotReady, FabricRegisteredLooksElsewhere) {
   EXPECT_TRUE(contains(f.message, "registered")) << f.message;
 }
 
+// ---- A8: ECC around the memory test ---------------------------------------------------------------------
+
+EccCounters counters(unsigned long long corr, unsigned long long unc, unsigned rows = 0, bool pending = false) {
+  EccCounters c;
+  c.ecc_enabled = true;
+  c.corrected = corr;
+  c.uncorrected = unc;
+  c.rows_remapped_correctable = 0;
+  c.rows_remapped_uncorrectable = rows;
+  c.remap_pending = pending;
+  c.remap_failure = false;
+  return c;
+}
+
+TEST(EccDuringTest, UnchangedIsQuiet) {
+  EXPECT_TRUE(evaluate_ecc_during_test("GPU 0", counters(5, 0), counters(5, 0)).empty());
+  EXPECT_EQ(describe_ecc_during_test(counters(5, 0), counters(5, 0)), "ECC counters unchanged");
+}
+
+TEST(EccDuringTest, UncorrectedIncreaseFails) {
+  const auto fs = evaluate_ecc_during_test("GPU 0", counters(0, 1), counters(0, 3));
+  const Finding* f = find_reason(fs, "ecc_uncorrectable");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, Status::fail);
+  EXPECT_TRUE(contains(f->message, "2 uncorrectable")) << f->message;
+  EXPECT_TRUE(contains(f->message, "1 -> 3")) << f->message;
+  EXPECT_TRUE(contains(f->hint, "nvidia-smi -r")) << f->hint;
+  EXPECT_EQ(describe_ecc_during_test(counters(0, 1), counters(0, 3)), "");
+}
+
+TEST(EccDuringTest, CorrectedIncreaseWarns) {
+  const auto fs = evaluate_ecc_during_test("GPU 0", counters(10, 0), counters(14, 0));
+  const Finding* f = find_reason(fs, "ecc_corrected");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->status, Status::warn);
+  EXPECT_TRUE(contains(f->message, "4 single-bit")) << f->message;
+  EXPECT_EQ(worst(fs), Status::warn);
+}
+
+TEST(EccDuringTest, NewRemapsWarn) {
+  auto fs = evaluate_ecc_during_test("GPU 0", counters(0, 0, 0, false), counters(0, 0, 1, true));
+  const Finding* f = find_reason(fs, "row_remap_pending");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(contains(f->message, "1 row(s)")) << f->message;
+  // Pending before the test already: the nvml check said so; nothing new here.
+  fs = evaluate_ecc_during_test("GPU 0", counters(0, 0, 1, true), counters(0, 0, 1, true));
+  EXPECT_TRUE(fs.empty());
+}
+
+TEST(EccDuringTest, RemapFailureFails) {
+  EccCounters after = counters(0, 0);
+  after.remap_failure = true;
+  const auto fs = evaluate_ecc_during_test("GPU 0", counters(0, 0), after);
+  ASSERT_NE(find_reason(fs, "row_remap_failure"), nullptr);
+  EXPECT_EQ(worst(fs), Status::fail);
+}
+
+TEST(EccDuringTest, UnreadCountersJudgeNothingAndSaySo) {
+  EccCounters none;
+  none.queries = {{"ecc_mode", kNvmlErrorNoPermission}, {"ecc_volatile_corrected", kNvmlErrorNoPermission}};
+  EXPECT_TRUE(evaluate_ecc_during_test("GPU 0", none, counters(3, 3)).empty());
+  EXPECT_EQ(describe_ecc_during_test(none, none), "ECC counters not read (NO_PERMISSION)");
+  EXPECT_EQ(describe_ecc_during_test(EccCounters{}, EccCounters{}), "ECC counters not read");
+  EccCounters off;
+  off.ecc_enabled = false;
+  EXPECT_EQ(describe_ecc_during_test(off, off), "ECC off");
+}
+
+TEST(MemtestError, UncorrectableEccIsNamed) {
+  const Finding f = evaluate_memtest_error("GPU 0 (H200)", kCudaErrorEccUncorrectable, "cudaErrorECCUncorrectable",
+                                           "uncorrectable ECC error encountered");
+  EXPECT_EQ(f.status, Status::fail);
+  EXPECT_EQ(f.reason, "ecc_uncorrectable");
+  EXPECT_TRUE(contains(f.message, "cudaErrorECCUncorrectable")) << f.message;
+  EXPECT_TRUE(contains(f.hint, "ECC")) << f.hint;
+  EXPECT_FALSE(contains(f.hint, "Xid errors")) << f.hint;
+}
+
+TEST(MemtestError, OtherCodes) {
+  Finding f = evaluate_memtest_error("GPU 0", kCudaErrorMemoryAllocation, "cudaErrorMemoryAllocation", "out of memory");
+  EXPECT_EQ(f.reason, "memtest_error");
+  EXPECT_TRUE(contains(f.hint, "another process")) << f.hint;
+  f = evaluate_memtest_error("GPU 0", 700, "cudaErrorIllegalAddress", "an illegal memory access");
+  EXPECT_EQ(f.reason, "memtest_error");
+  EXPECT_TRUE(contains(f.hint, "dmesg")) << f.hint;
+}
+
 }  // namespace
 }  // namespace gpuprobe

@@ -299,6 +299,39 @@ TEST_F(NvmlRead, HandleWithoutBusIdIsNotFoundWithoutACall) {
   EXPECT_EQ(fake.calls, 0);
 }
 
+// ---- A8: ECC counters ------------------------------------------------------------------------------------
+
+TEST_F(NvmlRead, EccCountersReadVolatileCorrectedAndUncorrected) {
+  fake.corrected = 12;
+  fake.uncorrected = 1;
+  const EccCounters c = nvml_read_ecc_counters(full_table(), handle());
+  EXPECT_EQ(c.ecc_enabled, true);
+  EXPECT_EQ(c.corrected, 12u);
+  EXPECT_EQ(c.uncorrected, 1u);
+  EXPECT_EQ(c.rows_remapped_correctable, 1u);
+  EXPECT_EQ(c.rows_remapped_uncorrectable, 2u);
+  EXPECT_EQ(c.remap_pending, false);
+  EXPECT_TRUE(unavailable_queries(c.queries).empty());
+}
+
+TEST_F(NvmlRead, EccCountersAroundATestThatProvokedErrors) {
+  const NvmlLib n = full_table();
+  const EccCounters before = nvml_read_ecc_counters(n, handle());
+  fake.corrected += 3;
+  const EccCounters after = nvml_read_ecc_counters(n, handle());
+  const auto fs = evaluate_ecc_during_test("GPU 0", before, after);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].reason, "ecc_corrected");
+}
+
+TEST_F(NvmlRead, EccCountersNotSupportedSaySo) {
+  fake.code["ecc_corrected"] = kNvmlErrorNotSupported;
+  fake.code["ecc_uncorrected"] = kNvmlErrorNotSupported;
+  const EccCounters c = nvml_read_ecc_counters(full_table(), handle());
+  EXPECT_FALSE(c.corrected.has_value());
+  EXPECT_EQ(describe_ecc_during_test(c, c), "ECC counters not read (NOT_SUPPORTED)");
+}
+
 // ---- A6 / A2: the survey by index ------------------------------------------------------------------------
 
 TEST_F(NvmlRead, SurveyReadsMigAndFabricThroughTheVersionedCall) {

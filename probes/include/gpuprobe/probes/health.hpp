@@ -82,6 +82,29 @@ std::vector<Finding> evaluate_cuda_sees_none(const std::vector<NvmlGpuSurvey>& g
 // registered; otherwise system_not_ready, with the hint that fits what is known.
 Finding evaluate_system_not_ready(const std::optional<std::vector<NvmlGpuSurvey>>& survey);
 
+// ---- The memory check on ECC GPUs -------------------------------------------------------------------
+// Volatile ECC counters and row-remapping state, read before and after the pattern test: with ECC
+// on, a single-bit fault is corrected in hardware (only the counter shows it) and a double-bit one
+// raises an error instead of a wrong word.
+struct EccCounters {
+  std::optional<bool> ecc_enabled;
+  std::optional<unsigned long long> corrected, uncorrected;  // volatile: since the driver loaded
+  std::optional<unsigned> rows_remapped_correctable, rows_remapped_uncorrectable;
+  std::optional<bool> remap_pending, remap_failure;
+  std::vector<NvmlQuery> queries;
+};
+std::vector<Finding> evaluate_ecc_during_test(const std::string& gpu, const EccCounters& before,
+                                              const EccCounters& after);
+// "ECC counters unchanged", "ECC off", "ECC counters not read (NOT_SUPPORTED)"; "" when they changed
+// (the findings say how).
+std::string describe_ecc_during_test(const EccCounters& before, const EccCounters& after);
+
+// CUDA runtime codes the memory check tells apart (driver_types.h; no CUDA headers here).
+inline constexpr int kCudaErrorMemoryAllocation = 2, kCudaErrorEccUncorrectable = 214;
+// The memory test did not complete with `code`: 214 is an uncorrectable ECC error (ecc_uncorrectable),
+// 2 another process holding memory, anything else memtest_error.
+Finding evaluate_memtest_error(const std::string& gpu, int code, const std::string& error_name,
+                               const std::string& error_text);
 std::string describe_clock_event_reasons(unsigned long long bits);  // "thermal (HW), power brake"
 // The same reasons one name each, in bit order ({} for none).
 std::vector<std::string> clock_event_reason_names(unsigned long long bits);

@@ -32,6 +32,8 @@ PcieLink nvml_read_pcie(const NvmlLib& n, nvmlDevice_t dev, std::vector<NvmlQuer
 // nvmlDeviceGetTemperature. One "temperature" entry in `queries`: the code of the call that decided.
 std::optional<int> nvml_read_temperature(const NvmlLib& n, nvmlDevice_t dev,
                                          std::vector<NvmlQuery>* queries = nullptr);
+// Volatile ECC counters and row-remapping state (the memory check reads them around its test).
+EccCounters nvml_read_ecc_counters(const NvmlLib& n, nvmlDevice_t dev);
 // Every GPU NVML enumerates, by index (at most 64): handle, name, MIG mode, NVLink fabric state.
 // For when CUDA cannot use any GPU and only NVML can say why.
 std::vector<NvmlGpuSurvey> nvml_survey_gpus(const NvmlLib& n, unsigned count);
