@@ -53,6 +53,7 @@ run() {
   local deadline="${DEADLINE:-540}"
   fits() { (( SECONDS + $1 <= deadline )) && return 0; say "$2: skipped, $(( deadline - SECONDS )) s left of ${deadline} s"; return 1; }
   say "date: $(date -u +%FT%TZ)"
+  export PATH="$PATH:/usr/local/cuda/bin"  # compute-sanitizer, cuobjdump
   # cuBLAS from the toolkit, cuDNN (and cuBLAS) from the pip wheels where the CUDA image has them
   # only there (PyTorch's venv): gpuprobe dlopens libcublas.so.13 / libcudnn.so.9 by name.
   local extra=("$PWD/$BUNDLE/lib") d
@@ -107,7 +108,8 @@ run() {
     [[ $t != gpu ]] && exe="$BUNDLE/gpuprobe_gpu_${t}_tests"
     timeout 300 "$exe" --gtest_output="xml:$work/gpu-$t-tests.xml" >"$work/gpu-$t-tests.txt" 2>&1
     say "gpu tests ($t): exit $? — $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ tests?' "$work/gpu-$t-tests.txt" | tr '\n' ' ')"
-    grep -E '^\[  FAILED  \] [A-Za-z]' "$work/gpu-$t-tests.txt" | sort -u | head -20 | sed 's/^/    /' | tee -a "$log"
+    grep -E '^\[  FAILED  \] [A-Za-z]' "$work/gpu-$t-tests.txt" | grep -v ' ms)$' | sed 's/, where GetParam.*//' | sort -u |
+      head -20 | sed 's/^/    /' | tee -a "$log"
     pack
   done
   bench_stage() {  # NAME ESTIMATE [gpuprobe bench arguments...]
@@ -115,7 +117,7 @@ run() {
     shift 2
     fits "$est" "bench $name" || return 0
     t0=$(date +%s.%N)
-    NO_COLOR=1 "$BUNDLE/gpuprobe" bench "$@" --json "$work/bench-$name.json" >"$work/bench-$name.txt" 2>&1
+    NO_COLOR=1 "$BUNDLE/gpuprobe" bench --json "$work/bench-$name.json" "$@" >"$work/bench-$name.txt" 2>&1
     rc=$?
     t1=$(date +%s.%N)
     say "bench $name: exit $rc, wall $(awk "BEGIN{printf \"%.1f\", $t1 - $t0}") s — $(tail -1 "$work/bench-$name.txt")"
@@ -153,7 +155,9 @@ PY
     --filter '^matmul/(cublas|cublaslt)/(fp16|bf16|fp8)/(m:3072/n:1/|m:5124/|m:35/)'
   # Out-of-bounds accesses and shared-memory races of the hand-written kernels (their GPU tests,
   # without the large memory cases).
-  if command -v compute-sanitizer >/dev/null 2>&1; then
+  if ! command -v compute-sanitizer >/dev/null 2>&1; then
+    say "compute-sanitizer: not found"
+  else
     local tool filter='Kernels/Sgemm*:Shapes/TcGemm.*:KernelsConv.*:KernelsMemory.StreamOps*:KernelsMemory.Empty*'
     for tool in memcheck racecheck; do
       fits 100 "compute-sanitizer $tool" || continue
