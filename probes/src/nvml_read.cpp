@@ -1,6 +1,7 @@
 #include "gpuprobe/probes/nvml_read.hpp"
 
 #include <algorithm>
+#include <thread>
 
 namespace gpuprobe {
 
@@ -127,7 +128,11 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
   }
   if (rd("clock_event_reasons", n.nvmlDeviceGetCurrentClocksEventReasons,
          [&] { return n.nvmlDeviceGetCurrentClocksEventReasons(dev, &ull); }))
-    h.clock_event_reasons = ull;
+    h.clock_event_reasons = confirm_clock_event_reasons(ull, [&]() -> std::optional<unsigned long long> {
+      unsigned long long again = 0;
+      if (n.nvmlDeviceGetCurrentClocksEventReasons(dev, &again) != kNvmlSuccess) return std::nullopt;
+      return again;
+    });
   unsigned mig = 0, mig_pending = 0;
   if (rd("mig_mode", n.nvmlDeviceGetMigMode, [&] { return n.nvmlDeviceGetMigMode(dev, &mig, &mig_pending); }))
     g.mig_enabled = mig != 0;
@@ -150,6 +155,18 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
   g.pcie_gen_max = l.gen_max;
   g.pcie_width_current = l.width_current;
   g.pcie_width_max = l.width_max;
+}
+
+unsigned long long confirm_clock_event_reasons(unsigned long long first,
+                                               const std::function<std::optional<unsigned long long>()>& read,
+                                               int more, std::chrono::milliseconds interval) {
+  constexpr unsigned long long kThrottling = kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake;
+  unsigned long long kept = first & kThrottling;
+  for (int i = 0; i < more && kept != 0; ++i) {
+    std::this_thread::sleep_for(interval);
+    if (const auto r = read()) kept &= *r;
+  }
+  return (first & ~kThrottling) | kept;
 }
 
 EccCounters nvml_read_ecc_counters(const NvmlLib& n, nvmlDevice_t dev) {

@@ -5,6 +5,9 @@
 
 #include <cstring>
 #include <map>
+#include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "gpuprobe/probes/nvml_read.hpp"
@@ -393,6 +396,32 @@ TEST_F(NvmlRead, SurveyHandleErrorsAndMissingByIndex) {
 
 TEST_F(NvmlRead, SurveyCapsAGarbageCount) {
   EXPECT_EQ(nvml_survey_gpus(full_table(), 0xffffffffu).size(), 64u);
+}
+
+TEST(ConfirmClockEventReasons, ThrottlingMustHoldInEveryReadingOtherBitsPassThrough) {
+  using namespace std::chrono_literals;
+  const auto seq = [](std::vector<std::optional<unsigned long long>> v) {
+    auto i = std::make_shared<std::size_t>(0);
+    return [v, i]() { return v[std::min((*i)++, v.size() - 1)]; };  // the last one repeats
+  };
+  // HW slowdown for a moment (a clock change), gone in the next reading: not reported.
+  EXPECT_EQ(confirm_clock_event_reasons(kClkHwSlowdown | kClkSwPowerCap, seq({kClkSwPowerCap, kClkHwSlowdown}), 4, 0ms),
+            kClkSwPowerCap);
+  // Thermal in every reading: kept, with the bits that need no confirmation.
+  EXPECT_EQ(confirm_clock_event_reasons(kClkHwThermal | kClkGpuIdle, seq({kClkHwThermal, kClkHwThermal, kClkHwThermal,
+                                                                          kClkHwThermal}), 4, 0ms),
+            kClkHwThermal | kClkGpuIdle);
+  // A failed re-reading does not clear what the first one saw.
+  EXPECT_EQ(confirm_clock_event_reasons(kClkHwPowerBrake, seq({std::nullopt, std::nullopt, std::nullopt, std::nullopt}), 4, 0ms),
+            kClkHwPowerBrake);
+  // Nothing to confirm: no further reading.
+  int reads = 0;
+  EXPECT_EQ(confirm_clock_event_reasons(kClkGpuIdle | kClkSwPowerCap, [&]() -> std::optional<unsigned long long> {
+              ++reads;
+              return 0ull;
+            }, 4, 0ms),
+            kClkGpuIdle | kClkSwPowerCap);
+  EXPECT_EQ(reads, 0);
 }
 
 }  // namespace

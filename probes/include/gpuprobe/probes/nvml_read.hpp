@@ -3,6 +3,8 @@
 // without a GPU. Every query's return code is kept: a report must not claim what it did not read.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,15 @@ PcieLink nvml_read_pcie(const NvmlLib& n, nvmlDevice_t dev, std::vector<NvmlQuer
 // nvmlDeviceGetTemperature. One "temperature" entry in `queries`: the code of the call that decided.
 std::optional<int> nvml_read_temperature(const NvmlLib& n, nvmlDevice_t dev,
                                          std::vector<NvmlQuery>* queries = nullptr);
+// Clock-event reasons that mean throttling (HW slowdown, thermal, power brake) seen in one reading
+// are confirmed before they are reported: NVML documents HW slowdown as also set for a moment
+// during P-state or clock changes (which the checks cause: a context was just created). Returns
+// `first` with those bits kept only if every one of `more` further readings (`read`, `interval`
+// apart) has them too; a failed reading keeps them. Other bits pass through unchanged.
+unsigned long long confirm_clock_event_reasons(unsigned long long first,
+                                               const std::function<std::optional<unsigned long long>()>& read,
+                                               int more = 4, std::chrono::milliseconds interval = std::chrono::milliseconds(50));
+
 // Volatile ECC counters and row-remapping state (the memory check reads them around its test).
 EccCounters nvml_read_ecc_counters(const NvmlLib& n, nvmlDevice_t dev);
 // Every GPU NVML enumerates, by index (at most 64): handle, name, MIG mode, NVLink fabric state.
