@@ -6,7 +6,7 @@
 #   rootfs    Debian bookworm (debootstrap --variant=minbase), imported as localhost/gpuprobe-standin-rootfs
 #   devel     rootfs + the part of this machine's CUDA toolkit a build needs (nvcc, nvvm, headers, static
 #             cudart) + the nvidia/cuda images' environment (PATH, NVIDIA_VISIBLE_DEVICES, …)
-#   runtime   rootfs + cuDNN (libcudnn.so.9 and the sub-libraries the check looks for) and, with
+#   runtime   rootfs + cuDNN (libcudnn.so.9, graph/ops/cnn and the engines library) and, with
 #             STANDIN_CUBLAS=1, cuBLAS (+ cublasLt, 0.6 GB) + the same environment + this machine's extra
 #             CA certificates (its HTTPS egress proxy), so pip reaches PyPI in the jupyter stage
 #
@@ -48,7 +48,12 @@ img_jupyter="localhost/gpuprobe:${tag}-jupyter"
 img_build="localhost/gpuprobe:${tag}-context"
 base_rootfs="localhost/gpuprobe-standin-rootfs:bookworm"
 base_devel="localhost/gpuprobe-standin-devel:$(basename "$cuda")"
-base_runtime="localhost/gpuprobe-standin-runtime:$(basename "$cuda")${STANDIN_CUBLAS:+-cublas}"
+# cuDNN as the cudnn images have it: the loader, the sub-libraries the check loads through
+# cudnnCnnVersionCheck, and the engines library that holds the convolution kernels (the check looks
+# for it). The list is part of the stand-in's tag, so a change rebuilds a cached stand-in.
+cudnn_libs=(libcudnn libcudnn_graph libcudnn_ops libcudnn_cnn libcudnn_engines_precompiled)
+cudnn_key="$(echo "${cudnn_libs[*]}" | md5sum | cut -c1-8)"
+base_runtime="localhost/gpuprobe-standin-runtime:$(basename "$cuda")-cudnn${cudnn_key}${STANDIN_CUBLAS:+-cublas}"
 iso=(--isolation chroot)
 
 passed=0 failed=0
@@ -130,9 +135,8 @@ if ! image_exists "$base_runtime"; then
   ctx="$work/runtime"
   rm -rf "$ctx" && mkdir -p "$ctx/lib"
   libdir="$(readlink -f "$cuda/lib64")"
-  # cuDNN as the cudnn images have it (there under /usr/lib/x86_64-linux-gnu): the loader and the
-  # sub-libraries the cudnn check looks for.
-  for l in libcudnn libcudnn_graph libcudnn_ops libcudnn_cnn; do cp -a "$libdir/$l.so.9"* "$ctx/lib/"; done
+  # cuDNN (there under /usr/lib/x86_64-linux-gnu): see cudnn_libs above.
+  for l in "${cudnn_libs[@]}"; do cp -a "$libdir/$l.so.9"* "$ctx/lib/"; done
   if [[ -n "${STANDIN_CUBLAS:-}" ]]; then cp -a "$libdir"/libcublas.so.* "$libdir"/libcublasLt.so.* "$ctx/lib/"; fi
   # This machine's extra CA certificates (e.g. of an HTTPS-inspecting egress proxy), so that pip in the
   # jupyter stage reaches PyPI as it does on the host: installing ca-certificates there adds them.
