@@ -12,6 +12,7 @@
 #include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/compat.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/probes/nvml_read.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench {
@@ -135,14 +136,14 @@ class NvmlClockSampler : public ClockSampler {
 
 }  // namespace
 
+// No sampler (no clock fields in the results) when NVML or the GPU's handle is not to be had: the
+// nvml pre-check, in the same report, says why (nvml_handle_for's code, e.g. GPU_IS_LOST).
 std::unique_ptr<ClockSampler> make_nvml_clock_sampler(const GpuInfo& gpu) {
   const NvmlLib& n = nvml_lib();
   if (!n.usable() || !n.nvmlDeviceGetClockInfo) return nullptr;
-  nvmlDevice_t dev = nullptr;
-  if (gpu.pci_bus_id.empty() || !n.nvmlDeviceGetHandleByPciBusId_v2 ||
-      n.nvmlDeviceGetHandleByPciBusId_v2(gpu.pci_bus_id.c_str(), &dev) != kNvmlSuccess)
-    return nullptr;
-  return std::make_unique<NvmlClockSampler>(n, dev);
+  const NvmlHandle dev = nvml_handle_for(n, gpu);
+  if (!dev) return nullptr;
+  return std::make_unique<NvmlClockSampler>(n, *dev);
 }
 
 }  // namespace gpuprobe::bench
