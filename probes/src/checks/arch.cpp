@@ -1,4 +1,4 @@
-// Check 4: does this binary carry code for every GPU? Launches a trivial kernel on each and reads
+// Check 5: does this binary carry code for every GPU? Launches a trivial kernel on each and reads
 // the answer against the architectures compiled in.
 #include <cuda_runtime_api.h>
 

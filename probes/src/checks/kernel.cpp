@@ -1,4 +1,4 @@
-// Check 5: a kernel computes on fresh random data on every GPU; every element verified bit for bit
+// Check 6: a kernel computes on fresh random data on every GPU; every element verified bit for bit
 // against the CPU (fused multiply-add and an integer hash have exactly one right answer).
 #include <cuda_runtime_api.h>
 

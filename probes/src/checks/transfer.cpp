@@ -1,4 +1,4 @@
-// Check 7: pinned H2D / D2H and D2D bandwidth on every GPU, data verified, H2D judged against what
+// Check 8: pinned H2D / D2H and D2D bandwidth on every GPU, data verified, H2D judged against what
 // the PCIe link (read from NVML right after the copies) should deliver.
 #include <cuda_runtime_api.h>
 
