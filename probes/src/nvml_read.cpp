@@ -44,6 +44,26 @@ PcieLink read_pcie(const NvmlLib& n, nvmlDevice_t dev, Reader& rd) {
   return l;
 }
 
+// ECC mode (current), and row remapping (Ampere and newer): read the same way by the nvml check and
+// by the memory check around its test.
+std::optional<bool> read_ecc_mode(const NvmlLib& n, nvmlDevice_t dev, Reader& rd) {
+  int mode = 0, pending = 0;
+  if (!rd("ecc_mode", n.nvmlDeviceGetEccMode, [&] { return n.nvmlDeviceGetEccMode(dev, &mode, &pending); }))
+    return std::nullopt;
+  return mode != 0;
+}
+struct RemappedRows {
+  unsigned correctable = 0, uncorrectable = 0;
+  bool pending = false, failure = false;
+};
+std::optional<RemappedRows> read_remapped_rows(const NvmlLib& n, nvmlDevice_t dev, Reader& rd) {
+  unsigned corr = 0, unc = 0, is_pending = 0, failure = 0;
+  if (!rd("remapped_rows", n.nvmlDeviceGetRemappedRows,
+          [&] { return n.nvmlDeviceGetRemappedRows(dev, &corr, &unc, &is_pending, &failure); }))
+    return std::nullopt;
+  return RemappedRows{corr, unc, is_pending != 0, failure != 0};
+}
+
 std::optional<int> read_temperature(const NvmlLib& n, nvmlDevice_t dev, Reader& rd) {
   if (rd.lost()) return std::nullopt;
   int code_v = kNvmlErrorFunctionNotFound;
@@ -93,7 +113,7 @@ std::optional<int> nvml_read_temperature(const NvmlLib& n, nvmlDevice_t dev, std
 void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth& h) {
   Reader rd(&h.queries);
   unsigned v = 0;
-  int mode = 0, pending = 0;
+  int mode = 0;
   unsigned long long ull = 0;
   if (rd("sm_clock", n.nvmlDeviceGetClockInfo, [&] { return n.nvmlDeviceGetClockInfo(dev, kNvmlClockSm, &v); }))
     g.sm_clock_mhz = static_cast<int>(v);
@@ -103,8 +123,7 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
     g.mem_clock_mhz = static_cast<int>(v);
   if (rd("mem_clock_max", n.nvmlDeviceGetMaxClockInfo, [&] { return n.nvmlDeviceGetMaxClockInfo(dev, kNvmlClockMem, &v); }))
     g.mem_clock_max_mhz = static_cast<int>(v);
-  if (rd("ecc_mode", n.nvmlDeviceGetEccMode, [&] { return n.nvmlDeviceGetEccMode(dev, &mode, &pending); }))
-    g.ecc_enabled = mode != 0;
+  g.ecc_enabled = read_ecc_mode(n, dev, rd);
   h.ecc_enabled = g.ecc_enabled;
   if (g.ecc_enabled.value_or(false)) {
     if (rd("ecc_volatile_uncorrected", n.nvmlDeviceGetTotalEccErrors, [&] {
@@ -116,12 +135,10 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
         }))
       h.ecc_aggregate_uncorrected = ull;
   }
-  unsigned corr = 0, unc = 0, is_pending = 0, failure = 0;
-  if (rd("remapped_rows", n.nvmlDeviceGetRemappedRows,
-         [&] { return n.nvmlDeviceGetRemappedRows(dev, &corr, &unc, &is_pending, &failure); })) {
-    h.remap_pending = is_pending != 0;
-    h.remap_failure = failure != 0;
-    h.remapped_rows_uncorrectable = unc;
+  if (const auto rows = read_remapped_rows(n, dev, rd)) {
+    h.remap_pending = rows->pending;
+    h.remap_failure = rows->failure;
+    h.remapped_rows_uncorrectable = rows->uncorrectable;
   } else if (rd("retired_pages_pending", n.nvmlDeviceGetRetiredPagesPendingStatus,
                 [&] { return n.nvmlDeviceGetRetiredPagesPendingStatus(dev, &mode); })) {
     h.retired_pages_pending = mode != 0;  // pre-Ampere GPUs retire pages instead of remapping rows
@@ -172,9 +189,7 @@ unsigned long long confirm_clock_event_reasons(unsigned long long first,
 EccCounters nvml_read_ecc_counters(const NvmlLib& n, nvmlDevice_t dev) {
   EccCounters c;
   Reader rd(&c.queries);
-  int mode = 0, pending = 0;
-  if (rd("ecc_mode", n.nvmlDeviceGetEccMode, [&] { return n.nvmlDeviceGetEccMode(dev, &mode, &pending); }))
-    c.ecc_enabled = mode != 0;
+  c.ecc_enabled = read_ecc_mode(n, dev, rd);
   if (c.ecc_enabled.value_or(true)) {  // mode unknown: the counters may still answer
     unsigned long long ull = 0;
     if (rd("ecc_volatile_corrected", n.nvmlDeviceGetTotalEccErrors, [&] {
@@ -186,13 +201,11 @@ EccCounters nvml_read_ecc_counters(const NvmlLib& n, nvmlDevice_t dev) {
         }))
       c.uncorrected = ull;
   }
-  unsigned corr = 0, unc = 0, is_pending = 0, failure = 0;
-  if (rd("remapped_rows", n.nvmlDeviceGetRemappedRows,
-         [&] { return n.nvmlDeviceGetRemappedRows(dev, &corr, &unc, &is_pending, &failure); })) {
-    c.rows_remapped_correctable = corr;
-    c.rows_remapped_uncorrectable = unc;
-    c.remap_pending = is_pending != 0;
-    c.remap_failure = failure != 0;
+  if (const auto rows = read_remapped_rows(n, dev, rd)) {
+    c.rows_remapped_correctable = rows->correctable;
+    c.rows_remapped_uncorrectable = rows->uncorrectable;
+    c.remap_pending = rows->pending;
+    c.remap_failure = rows->failure;
   }
   return c;
 }
