@@ -11,10 +11,12 @@
 #include "gpuprobe/bench/spec.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
 
+#include "test_util.hpp"
+
 namespace gpuprobe {
 namespace {
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using test_util::contains;
 
 // ---- LibObject ---------------------------------------------------------------------------------
 

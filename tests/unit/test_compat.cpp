@@ -3,10 +3,12 @@
 
 #include "gpuprobe/probes/compat.hpp"
 
+#include "test_util.hpp"
+
 namespace gpuprobe {
 namespace {
 
-bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+using test_util::contains;
 
 // ---- driver vs runtime ---------------------------------------------------------------------------
 

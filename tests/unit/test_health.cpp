@@ -4,16 +4,14 @@
 #include "gpuprobe/probes/gpu_libs.hpp"
 #include "gpuprobe/probes/health.hpp"
 
+#include "test_util.hpp"
+
 namespace gpuprobe {
 namespace {
 
-bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+using test_util::contains;
+using test_util::find_reason;
 
-const Finding* find_reason(const std::vector<Finding>& fs, const std::string& reason) {
-  for (const auto& f : fs)
-    if (f.reason == reason) return &f;
-  return nullptr;
-}
 
 std::size_t count_status(const std::vector<Finding>& fs, Status s) {
   std::size_t n = 0;

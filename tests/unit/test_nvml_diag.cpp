@@ -6,16 +6,14 @@
 #include "gpuprobe/probes/gpu_libs.hpp"
 #include "gpuprobe/probes/health.hpp"
 
+#include "test_util.hpp"
+
 namespace gpuprobe {
 namespace {
 
-bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+using test_util::contains;
+using test_util::find_reason;
 
-const Finding* find_reason(const std::vector<Finding>& fs, const std::string& reason) {
-  for (const auto& f : fs)
-    if (f.reason == reason) return &f;
-  return nullptr;
-}
 
 // The facts of a healthy H200 with every query answered.
 GpuHealth healthy() {

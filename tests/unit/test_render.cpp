@@ -7,10 +7,12 @@
 
 #include "gpuprobe/report/render.hpp"
 
+#include "test_util.hpp"
+
 namespace gpuprobe {
 namespace {
 
-bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+using test_util::contains;
 
 std::size_t count_of(const std::string& s, const std::string& what) {
   std::size_t n = 0;

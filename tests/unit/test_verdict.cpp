@@ -3,6 +3,8 @@
 
 #include "gpuprobe/report/verdict.hpp"
 
+#include "test_util.hpp"
+
 namespace gpuprobe {
 namespace {
 
@@ -15,7 +17,7 @@ CheckResult check(const std::string& id, Status s, const std::string& reason = "
   return c;
 }
 
-bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+using test_util::contains;
 
 TEST(Verdict, AllPass) {
   const auto v = compute_verdict({check("driver", Status::pass), check("memory", Status::pass)}, false);
