@@ -47,7 +47,7 @@ std::optional<double> number_or_null(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 std::vector<std::string> throttle_reason_names(unsigned long long r) {
-  return clock_event_reason_names(r & (kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake));
+  return clock_event_reason_names(r & kClkThrottling);
 }
 bool power_capped(unsigned long long r) { return (r & kClkSwPowerCap) != 0; }
 

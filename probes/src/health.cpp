@@ -116,8 +116,6 @@ std::optional<int> code_of(const std::vector<NvmlQuery>& qs, const std::string& 
   return std::nullopt;
 }
 
-constexpr unsigned long long kBadClockReasons = kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake;
-
 std::string fabric_state_name(int state) {
   switch (state) {
     case kNvmlFabricStateNotSupported: return "not supported";
@@ -210,7 +208,7 @@ std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth
     fs.push_back({Status::warn, "page_retirement_pending", gpu + ": retired pages are pending",
                   "reset the GPU (host: nvidia-smi -r, or reboot) so the page retirement takes effect"});
   if (h.clock_event_reasons) {
-    const unsigned long long bad = *h.clock_event_reasons & kBadClockReasons;
+    const unsigned long long bad = *h.clock_event_reasons & kClkThrottling;
     if (bad)
       fs.push_back({Status::warn, "clocks_throttled",
                     gpu + ": clocks held down by " + describe_clock_event_reasons(bad) +
@@ -254,7 +252,7 @@ std::string describe_gpu_health(const GpuHealth& h) {
     parts.push_back("row remapping not read" + why_not_read(h.queries, {"remapped_rows", "retired_pages_pending"}));
 
   if (h.clock_event_reasons) {
-    const unsigned long long bad = *h.clock_event_reasons & kBadClockReasons;
+    const unsigned long long bad = *h.clock_event_reasons & kClkThrottling;
     parts.push_back(bad ? "clocks held down by " + describe_clock_event_reasons(bad) : "no throttling");
   } else {
     parts.push_back("clock events not read" + why_not_read(h.queries, {"clock_event_reasons"}));

@@ -177,13 +177,12 @@ void nvml_read_device(const NvmlLib& n, nvmlDevice_t dev, GpuInfo& g, GpuHealth&
 unsigned long long confirm_clock_event_reasons(unsigned long long first,
                                                const std::function<std::optional<unsigned long long>()>& read,
                                                int more, std::chrono::milliseconds interval) {
-  constexpr unsigned long long kThrottling = kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake;
-  unsigned long long kept = first & kThrottling;
+  unsigned long long kept = first & kClkThrottling;
   for (int i = 0; i < more && kept != 0; ++i) {
     std::this_thread::sleep_for(interval);
     if (const auto r = read()) kept &= *r;
   }
-  return (first & ~kThrottling) | kept;
+  return (first & ~kClkThrottling) | kept;
 }
 
 EccCounters nvml_read_ecc_counters(const NvmlLib& n, nvmlDevice_t dev) {

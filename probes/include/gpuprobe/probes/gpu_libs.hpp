@@ -82,6 +82,9 @@ static_assert(sizeof(nvmlGpuFabricInfo_t) == 28, "nvmlGpuFabricInfo_t layout");
 inline constexpr unsigned long long kClkGpuIdle = 0x1, kClkAppSetting = 0x2, kClkSwPowerCap = 0x4,
                                     kClkHwSlowdown = 0x8, kClkSyncBoost = 0x10, kClkSwThermal = 0x20,
                                     kClkHwThermal = 0x40, kClkHwPowerBrake = 0x80, kClkDisplay = 0x100;
+// The reasons that mean throttling: slowed down beyond normal operation. Idle, application clocks,
+// sync boost, display and the SW power cap (a GPU at its power limit under full load) are not.
+inline constexpr unsigned long long kClkThrottling = kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake;
 
 struct NvmlLib {
   DynLib lib;
