@@ -168,15 +168,18 @@ std::string cudnn_status_hint(cudnnStatus_t s) {
   }
 }
 
+namespace {
+// cudnnGetVersion(): 9.x and later major*10000 + minor*100 + patch, 8.x major*1000 + minor*100 + patch.
+std::size_t cudnn_major(std::size_t v) { return v >= 10000 ? v / 10000 : v / 1000; }
+}  // namespace
+
 std::string cudnn_version_string(std::size_t v) {
-  const std::size_t major = v >= 10000 ? v / 10000 : v / 1000;
   const std::size_t minor = v >= 10000 ? (v % 10000) / 100 : (v % 1000) / 100;
-  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(v % 100);
+  return std::to_string(cudnn_major(v)) + "." + std::to_string(minor) + "." + std::to_string(v % 100);
 }
 
 std::string cudnn_major_problem(std::size_t v) {
-  const std::size_t major = v >= 10000 ? v / 10000 : v / 1000;
-  if (major == static_cast<std::size_t>(CUDNN_MAJOR)) return "";
+  if (cudnn_major(v) == static_cast<std::size_t>(CUDNN_MAJOR)) return "";
   return "is cuDNN " + cudnn_version_string(v) + "; gpuprobe is built for cuDNN " + std::to_string(CUDNN_MAJOR) +
          " (install libcudnn" + std::to_string(CUDNN_MAJOR) + ")";
 }
