@@ -120,20 +120,19 @@ thread_local Mode t_mode = Mode::host;
 thread_local Team* t_team = nullptr;
 thread_local unsigned t_tid = 0;  // linear thread index within the block (x fastest)
 
-constexpr std::size_t kGatherBytes = 32;
+constexpr std::size_t kPublishBytes = 32;  // the most a lane publishes in one warp operation
 
 struct Warp {
   explicit Warp(unsigned n) : lanes(n), barrier(n) { std::memset(index, 0xFF, sizeof index); }
   const unsigned lanes;
-  std::barrier<> barrier;
-  std::atomic<unsigned> returned{0};  // lanes that have left the kernel in this block
-  std::uint64_t slot[32] = {};        // what each lane publishes in a shuffle
-  // What each lane publishes in a gather (ldmatrix, mma), double-buffered: gather g uses buffer
-  // g % 2, and a lane can only start gather g + 2 after every lane has passed the barrier of
-  // gather g + 1, i.e. has finished reading buffer g % 2.
-  alignas(8) unsigned char blob[2][32][kGatherBytes] = {};
-  unsigned index[2][32] = {};  // which gather of its own each lane published last, per buffer
-  unsigned gathers[32] = {};   // gathers so far, per lane
+  std::barrier<> barrier;  // a lane that returns from the kernel drops out of it
+  // What each lane publishes in a warp operation (a shuffle's value, ldmatrix's row address, mma's
+  // fragments; nothing for __syncwarp), double-buffered: operation g uses buffer g % 2, and a lane
+  // can only start operation g + 2 after every lane has passed the barrier of operation g + 1, i.e.
+  // has finished reading buffer g % 2. One barrier per operation.
+  alignas(8) unsigned char blob[2][32][kPublishBytes] = {};
+  unsigned index[2][32] = {};  // which operation of its own each lane published last, per buffer
+  unsigned ops[32] = {};       // warp operations so far, per lane
 };
 
 // One std::thread per CUDA thread of a block, reused for every block of the grid that it runs.
@@ -171,40 +170,19 @@ class Team {
 
   std::uint64_t exchange(unsigned mask, std::uint64_t bits, unsigned src_lane) {
     Warp& w = enter_warp_op(mask, "__shfl_*_sync");
-    const unsigned lane = t_tid % 32;
-    w.slot[lane] = bits;
-    w.barrier.arrive_and_wait();
-    check_no_lane_returned(w, "__shfl_*_sync");
-    const std::uint64_t r = w.slot[src_lane < w.lanes ? src_lane : lane];
-    w.barrier.arrive_and_wait();  // nobody overwrites a slot before everyone has read
+    const unsigned buffer = publish(w, &bits, sizeof bits, "__shfl_*_sync");
+    std::uint64_t r;
+    std::memcpy(&r, w.blob[buffer][src_lane < w.lanes ? src_lane : t_tid % 32], sizeof r);
     return r;
   }
 
-  void syncwarp(unsigned mask) {
-    Warp& w = enter_warp_op(mask, "__syncwarp");
-    w.barrier.arrive_and_wait();
-    check_no_lane_returned(w, "__syncwarp");
-  }
+  void syncwarp(unsigned mask) { publish(enter_warp_op(mask, "__syncwarp"), nullptr, 0, "__syncwarp"); }
 
   // Every lane of a full warp publishes `bytes` of its own; all receive all 32 (lane order).
   void gather(const void* mine, std::size_t bytes, void* all, const char* what) {
     Warp& w = *warps_[t_tid / 32];
     if (w.lanes != 32) fatal("%s in a warp of %u threads: it needs all 32 lanes", what, w.lanes);
-    enter_warp_op(0xFFFFFFFFu, what);
-    const unsigned lane = t_tid % 32, index = w.gathers[lane]++, buffer = index % 2;
-    std::memcpy(w.blob[buffer][lane], mine, bytes);
-    w.index[buffer][lane] = index;
-    w.barrier.arrive_and_wait();
-    // A lane that returned from the kernel did not publish (its arrival was dropped). Checked by
-    // what was published, not by `returned`: a fast lane may already be past its last gather and
-    // gone while this one is still here.
-    unsigned missing = 0;
-    for (unsigned l = 0; l < 32; ++l) missing += w.index[buffer][l] != index ? 1 : 0;
-    if (missing != 0) {
-      const uint3 b = unflatten(block_, config_.grid);
-      fatal("%s in warp %u of block (%u, %u, %u) after %u of its lanes returned from the kernel", what, t_tid / 32,
-            b.x, b.y, b.z, missing);
-    }
+    const unsigned buffer = publish(enter_warp_op(0xFFFFFFFFu, what), mine, bytes, what);
     for (unsigned l = 0; l < 32; ++l) std::memcpy(static_cast<unsigned char*>(all) + l * bytes, w.blob[buffer][l], bytes);
   }
 
@@ -225,9 +203,7 @@ class Team {
       blockIdx = unflatten(block_, config_.grid);
       t_async.clear();  // copies a previous block left in flight never land
       body_();
-      Warp& w = *warps_[tid / 32];
-      w.returned.fetch_add(1, std::memory_order_relaxed);
-      w.barrier.arrive_and_drop();  // a lane still in a warp operation must not wait for this one
+      warps_[tid / 32]->barrier.arrive_and_drop();  // a lane still in a warp operation must not wait for this one
       at_return_.fetch_add(1, std::memory_order_relaxed);
       barrier_.arrive_and_wait();
     }
@@ -271,12 +247,24 @@ class Team {
     return w;
   }
 
-  void check_no_lane_returned(Warp& w, const char* what) {
-    if (const unsigned n = w.returned.load(std::memory_order_relaxed); n != 0) {
+  // The calling lane's part of a warp operation: publishes `bytes` at `mine`, waits for the warp,
+  // and returns the buffer holding what every lane published. A lane that returned from the kernel
+  // did not publish (its arrival was dropped): that is checked by what was published, not by a
+  // count of returned lanes, since a fast lane may already be past its last warp operation and gone
+  // while this one is still here.
+  unsigned publish(Warp& w, const void* mine, std::size_t bytes, const char* what) {
+    const unsigned lane = t_tid % 32, index = w.ops[lane]++, buffer = index % 2;
+    if (bytes != 0) std::memcpy(w.blob[buffer][lane], mine, bytes);
+    w.index[buffer][lane] = index;
+    w.barrier.arrive_and_wait();
+    unsigned missing = 0;
+    for (unsigned l = 0; l < w.lanes; ++l) missing += w.index[buffer][l] != index ? 1 : 0;
+    if (missing != 0) {
       const uint3 b = unflatten(block_, config_.grid);
       fatal("%s in warp %u of block (%u, %u, %u) after %u of its lanes returned from the kernel", what, t_tid / 32,
-            b.x, b.y, b.z, n);
+            b.x, b.y, b.z, missing);
     }
+    return buffer;
   }
 
   const LaunchConfig& config_;
