@@ -82,14 +82,15 @@ run() {
   fi
 
   local t0 t1 rc pass
-  for pass in cold warm; do
+  check_pass() {  # NAME: gpuprobe check with default options, timed (the issue's <= 3 s)
     t0=$(date +%s.%N)
-    NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$work/check-$pass.json" --junit "$work/check-$pass-junit.xml" \
-      >"$work/check-$pass.txt" 2>&1
+    NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$work/check-$1.json" --junit "$work/check-$1-junit.xml" \
+      >"$work/check-$1.txt" 2>&1
     rc=$?
     t1=$(date +%s.%N)
-    say "check ($pass): exit $rc, wall $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
-  done
+    say "check ($1): exit $rc, wall $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
+  }
+  for pass in cold warm; do check_pass "$pass"; done
   # Per-check durations (compat must stay far below its bound; devices enumerates the GPUs).
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  ".join("%s %.0f ms" % (c["id"], c.get("duration_ms", 0)) for c in r["checks"]))' \
     "$work/check-cold.json" 2>/dev/null | sed 's/^/  cold: /' | tee -a "$log"
@@ -168,13 +169,7 @@ PY
     done
   fi
   bench_stage standard 240 --suite standard
-  if fits 15 "check without prefetch"; then
-    t0=$(date +%s.%N)
-    GPUPROBE_NO_PREFETCH=1 NO_COLOR=1 "$BUNDLE/gpuprobe" check --json "$work/check-noprefetch.json" >"$work/check-noprefetch.txt" 2>&1
-    rc=$?
-    t1=$(date +%s.%N)
-    say "check (noprefetch): exit $rc, wall $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s"
-  fi
+  if fits 15 "check without prefetch"; then GPUPROBE_NO_PREFETCH=1 check_pass noprefetch; fi
   if fits 20 "unit tests"; then
     "$BUNDLE/gpuprobe_unit_tests" --gtest_brief=1 >"$work/unit-tests.txt" 2>&1
     say "unit tests: exit $? — $(grep -E '^\[  (PASSED|FAILED) ' "$work/unit-tests.txt" | tr '\n' ' ')"
