@@ -8,7 +8,8 @@
 // (same lines, so diagnostics and sanitizer reports point at the .cu). matmul_tensorcore.cu gets
 // its PTX instructions from tests/emu/tc_ptx.cuh instead of kernels/src/tc_ptx.cuh (found first
 // on the include path): the same wrappers over this emulator's cuda_emu::cp_async, ldmatrix_x4,
-// mma_m16n8k16 (end of this file).
+// mma_m16n8k16 (end of this file); likewise tests/emu/wgmma_ptx.cuh for kernels/src/wgmma_ptx.cuh
+// (wgmma, fence.proxy.async).
 //
 // What is emulated
 //  * Launches: grid and block up to 3-D with CUDA's limits (an invalid configuration sets
@@ -32,13 +33,30 @@
 //    launch asks for (AddressSanitizer sees overruns), filled with 0xFF bytes (NaN in every float
 //    type), so data read before it is written shows. More than 48 KiB needs the kernel's
 //    cudaFuncSetAttribute(cudaFuncAttributeMaxDynamicSharedMemorySize) opt-in, as on a GPU
-//    (without it the launch fails with cudaErrorInvalidValue); at most 99 KiB.
+//    (without it the launch fails with cudaErrorInvalidValue); at most what the CUDA Programming
+//    Guide gives for the compute capability (7.5: 64 KiB, 8.0/8.7: 163, 8.6/8.9: 99, 9.0: 227).
 //  * PTX instructions (the tensor-core GEMM's): cvta.to.shared (addresses exist for dynamic
 //    shared memory only), cp.async with zero-fill, commit_group and wait_group, st.shared.v4,
 //    ldmatrix.x4 and mma.sync.m16n8k16 (f16 / bf16 in, f32 accumulate), after the PTX ISA's
 //    definitions: fragment layouts, alignment and bounds of every shared and global address. A
 //    cp.async lands only when wait_group retires its group (the latest a GPU may), so a missing or
 //    miscounted wait reads the poison. Warp-wide instructions need all 32 lanes of a full warp.
+//  * wgmma (compute capability 9.0 only, $CUDA_EMU_CC=9.0), after the PTX ISA (9.7.15):
+//    wgmma.fence / commit_group / wait_group and mma_async.m64n256k16.f32.{f16,bf16} with both
+//    operands K-major in shared memory, all four swizzle modes (none, 32, 64, 128 bytes) decoded
+//    from the matrix descriptors by the canonical layouts, the swizzle applied to the shared address
+//    bits. All 128 threads of a warpgroup (4 consecutive warps) must execute each with the same
+//    operands. As late as a GPU may: mma_async records the operation and fills the thread's
+//    accumulators with a NaN poison; wait_group N retires all but the newest N committed groups and
+//    only then reads shared memory and computes D (products exact, sums of the 16 k in float in k
+//    order, then D added: as mma_m16n8k16), so accumulators read before the wait are NaN and an
+//    operand overwritten before the wait is what is multiplied. Stops with a message: no wgmma.fence
+//    before the first mma_async; accumulators written while pending, or written after the wait and
+//    used by another mma_async with no wgmma.fence between; operations not retired when the thread
+//    returns; operand bytes outside dynamic shared memory; a descriptor with base offset != 0 (not
+//    emulated) or a swizzle pattern not starting at its 256/512/1024-byte boundary; operand bytes
+//    written by st.shared.v4 or a landed cp.async whose writer has not executed fence.proxy.async
+//    before the mma_async (checked at the issue: the fence must precede it).
 //  * atomicAdd (int, unsigned, unsigned long long, float, double) as std::atomic_ref; float4 and
 //    make_float4 (CUDA's own headers); __ldg, __ldcs and the other cache-hinted loads and stores
 //    (plain accesses, but a misaligned one stops with a message as it faults on a GPU; a plain
@@ -52,7 +70,7 @@
 //    streams, cudaStreamSynchronize / cudaDeviceSynchronize (no-ops), cudaGetDeviceCount /
 //    cudaGetDevice / cudaSetDevice (one device), cudaDeviceGetAttribute (compute capability 8.6 or
 //    $CUDA_EMU_CC; 4 SMs, or $CUDA_EMU_SM_COUNT, so grids sized by SM count stay small; warp size,
-//    block and grid limits, 48 KiB shared memory per block, 99 KiB opt-in), cudaFuncSetAttribute
+//    block and grid limits, 48 KiB shared memory per block, the opt-in maximum above), cudaFuncSetAttribute
 //    (dynamic shared memory, carveout), cudaFuncGetAttributes (PTX and binary version = the
 //    compute capability), cudaGetLastError / cudaPeekAtLastError, cudaGetErrorName /
 //    cudaGetErrorString.
@@ -67,11 +85,18 @@
 //    nothing. A cp.async's source is read when it lands, not when issued.
 //  * Performance: bank conflicts, coalescing, occupancy, register spills; __launch_bounds__ is
 //    ignored (a block larger than its bound would fail to launch on a GPU, not here).
-//  * The PTX wrappers themselves: tests/emu/tc_ptx.cuh replaces kernels/src/tc_ptx.cuh, so an
-//    error in the inline asm (operand order, a wrong .row/.col or type qualifier) shows on a GPU
-//    only. The mma's internal summation order and precision are not the GPU's (its products are
-//    exact here, its sums in float in k order).
-//  * Dynamic parallelism, cooperative groups, textures, other inline PTX, wgmma / TMA.
+//  * The PTX wrappers themselves: tests/emu/tc_ptx.cuh and wgmma_ptx.cuh replace their kernels/src
+//    namesakes, so an error in the inline asm (operand order, a wrong .row/.col or type qualifier,
+//    the wgmma's scale / transpose immediates) shows on a GPU only. The internal summation order
+//    and precision of mma and wgmma are not the GPU's (products exact here, sums in float in k
+//    order).
+//  * wgmma beyond the above: A from registers, MN-major (transposed) operands, other shapes and
+//    types, sparse wgmma, a non-zero base offset. Register accesses only partly: a read of the
+//    accumulators between wgmma.fence ordering and the next mma_async, or a write between a
+//    wgmma.fence and the first mma_async on fresh accumulators, go unnoticed. The async-proxy check
+//    sees st.shared.v4 and cp.async only: plain C++ stores to shared memory are not tracked. The
+//    shared address of extern __shared__ memory is 0 here (1024-aligned); on a GPU it need not be.
+//  * Dynamic parallelism, cooperative groups, textures, other inline PTX, TMA and mbarriers.
 //  * Floating point: host float arithmetic is IEEE single like the GPU's, but transcendental
 //    functions and -use_fast_math approximations differ (the kernels here use neither).
 #pragma once
@@ -347,5 +372,28 @@ void ldmatrix_x4(std::uint32_t (&r)[4], std::uint32_t address);
 // specified beyond FP32 accumulation; tests allow for that).
 enum class MmaInput { f16, bf16 };
 void mma_m16n8k16(MmaInput type, float (&d)[4], const std::uint32_t (&a)[4], const std::uint32_t (&b)[2]);
+
+// ---- Hopper: wgmma and the async proxy (tests/emu/wgmma_ptx.cuh wraps them) ----------------------
+// Each needs compute capability 9.0 (wgmma: sm_90a; fence.proxy.async: sm_90 or newer).
+
+// fence.proxy.async.shared::cta: this thread's earlier st.shared.v4 and landed cp.async become
+// visible to the async proxy (wgmma's operand reads).
+void fence_proxy_async();
+
+// wgmma.fence / commit_group / wait_group N (.sync.aligned): all 128 threads of a warpgroup (four
+// consecutive warps, the first a multiple of 4) execute the same one. wait_group N retires all but
+// the newest N committed wgmma-groups of this thread: only then are their products computed.
+void wgmma_fence();
+void wgmma_commit();
+void wgmma_wait(int n);
+
+// wgmma.mma_async.sync.aligned.m64n256k16.f32.{f16,bf16}.{f16,bf16} with A and B K-major in shared
+// memory (descriptors; no transpose, scale-a = scale-b = 1), d the thread's 128 accumulators,
+// accumulate as scale-d. Until wgmma_wait retires it, d holds a NaN poison that must not be written.
+void wgmma_m64n256k16(MmaInput type, float (&d)[128], std::uint64_t desc_a, std::uint64_t desc_b, bool accumulate);
+
+// For the emulator's own tests: the emulated device's compute capability from the next launch on
+// (what $CUDA_EMU_CC sets at start-up). Host code only, between launches.
+void set_compute_capability(int major, int minor);
 
 }  // namespace cuda_emu

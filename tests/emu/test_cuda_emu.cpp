@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "emu_fixture.hpp"
@@ -302,6 +304,186 @@ TEST(CudaEmu, MmaM16n8k16FollowsThePtxIsa) {
   }
 }
 
+// ---- wgmma -----------------------------------------------------------------------------------------
+
+// The emulated device's compute capability for one test (what $CUDA_EMU_CC sets), then back.
+class EmulatedComputeCapability {
+ public:
+  EmulatedComputeCapability(int major, int minor) {
+    cudaDeviceGetAttribute(&major_, cudaDevAttrComputeCapabilityMajor, 0);
+    cudaDeviceGetAttribute(&minor_, cudaDevAttrComputeCapabilityMinor, 0);
+    cuda_emu::set_compute_capability(major, minor);
+  }
+  ~EmulatedComputeCapability() { cuda_emu::set_compute_capability(major_, minor_); }
+  EmulatedComputeCapability(const EmulatedComputeCapability&) = delete;
+  EmulatedComputeCapability& operator=(const EmulatedComputeCapability&) = delete;
+
+ private:
+  int major_ = 0, minor_ = 0;
+};
+
+std::string swizzle_name(emu_fixture::WgmmaSwizzle s) {
+  switch (s) {
+    case emu_fixture::WgmmaSwizzle::none: return "NoSwizzle";
+    case emu_fixture::WgmmaSwizzle::b32: return "Swizzle32B";
+    case emu_fixture::WgmmaSwizzle::b64: return "Swizzle64B";
+    case emu_fixture::WgmmaSwizzle::b128: return "Swizzle128B";
+  }
+  return "?";
+}
+
+// A run of emu_fixture::wgmma_m64n256k16: random A (64 warpgroups x K), B (256 x K) and a second A
+// (a2), as bit patterns, and the exact products A B^T and A2 B^T with the tolerance of a float sum.
+struct WgmmaRun {
+  explicit WgmmaRun(const emu_fixture::WgmmaCase& c, unsigned seed = 1) : c(c), k(16 * c.k_steps), rows(64 * c.warpgroups) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-4.0f, 4.0f);
+    const auto fill = [&](std::vector<std::uint16_t>& bits, std::vector<float>& values, std::size_t n) {
+      bits.resize(n);
+      values.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (c.bf16) {
+          const __nv_bfloat16 x = __float2bfloat16(u(rng));
+          std::memcpy(&bits[i], &x, 2);
+          values[i] = __bfloat162float(x);
+        } else {
+          const __half x = __float2half(u(rng));
+          std::memcpy(&bits[i], &x, 2);
+          values[i] = __half2float(x);
+        }
+      }
+    };
+    fill(a, a_values, static_cast<std::size_t>(rows) * k);
+    fill(a2, a2_values, static_cast<std::size_t>(rows) * k);
+    fill(b, b_values, std::size_t{256} * k);
+    d.assign(static_cast<std::size_t>(rows) * 256, 12345.0f);
+  }
+
+  cudaError_t run() { return emu_fixture::wgmma_m64n256k16(c, a.data(), b.data(), a2.data(), d.data()); }
+
+  // Every element of d against A B^T (or A2 B^T): products are exact in float, the emulator sums
+  // k16 steps of 16 in float, so within K 2^-24 of the sum of the products' magnitudes.
+  void expect_product(bool of_a2) const {
+    const std::vector<float>& av = of_a2 ? a2_values : a_values;
+    int wrong = 0;
+    for (int r = 0; r < rows; ++r)
+      for (int col = 0; col < 256; ++col) {
+        double want = 0, magnitude = 0;
+        for (int i = 0; i < k; ++i) {
+          const double p = double{av[r * k + i]} * b_values[col * k + i];
+          want += p;
+          magnitude += std::fabs(p);
+        }
+        const float got = d[static_cast<std::size_t>(r) * 256 + col];
+        if (!(std::fabs(got - want) <= k * std::ldexp(magnitude, -24)) && ++wrong <= 5)
+          ADD_FAILURE() << "D(" << r << ", " << col << ") = " << got << ", want " << want;
+      }
+    EXPECT_EQ(wrong, 0) << "elements of D wrong";
+  }
+
+  emu_fixture::WgmmaCase c;
+  int k, rows;
+  std::vector<std::uint16_t> a, a2, b;
+  std::vector<float> a_values, a2_values, b_values, d;
+};
+
+class CudaEmuWgmma : public ::testing::TestWithParam<emu_fixture::WgmmaCase> {
+ protected:
+  EmulatedComputeCapability hopper_{9, 0};
+};
+
+TEST_P(CudaEmuWgmma, ProductFollowsThePtxIsa) {
+  WgmmaRun run(GetParam());
+  ASSERT_EQ(run.run(), cudaSuccess);
+  run.expect_product(false);
+}
+
+// Every swizzle mode with K as wide as one swizzle row allows (128-byte: four k16 steps, the start
+// address advanced by 32 bytes within the row), bf16 and f16; two warpgroups (128-byte swizzle:
+// warpgroup 1's A slice 8 KiB into A); one commit and wait<1> per step.
+std::vector<emu_fixture::WgmmaCase> wgmma_cases() {
+  using emu_fixture::WgmmaSwizzle;
+  std::vector<emu_fixture::WgmmaCase> cases;
+  for (const bool bf16 : {true, false}) {
+    cases.push_back({WgmmaSwizzle::b128, bf16, 4, 1});
+    cases.push_back({WgmmaSwizzle::b128, bf16, 4, 2});
+    cases.push_back({WgmmaSwizzle::b64, bf16, 2, 1});
+    cases.push_back({WgmmaSwizzle::b32, bf16, 1, 2});
+    cases.push_back({WgmmaSwizzle::none, bf16, 2, 1});
+    cases.push_back({WgmmaSwizzle::none, bf16, 3, 2});
+  }
+  cases.push_back({WgmmaSwizzle::b128, true, 4, 2, true});
+  cases.push_back({WgmmaSwizzle::none, false, 2, 1, true});
+  return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Emu, CudaEmuWgmma, ::testing::ValuesIn(wgmma_cases()), [](const auto& info) {
+  const emu_fixture::WgmmaCase& c = info.param;
+  return swizzle_name(c.swizzle) + (c.bf16 ? "Bf16" : "F16") + "K" + std::to_string(16 * c.k_steps) +
+         (c.warpgroups == 2 ? "TwoWarpgroups" : "") + (c.commit_every_step ? "CommitEveryStep" : "");
+});
+
+// The 128-byte swizzle against the PTX ISA's figure "K major 128B swizzling" read literally: in
+// each 1024-byte atom (8 rows of 128 bytes), row r's 16-byte chunk c lies at chunk position c ^ r.
+// A (64 x 16, f16) holds 16 m + k, B (256 x 16) selects k = n % 16: D(m, n) = 16 m + n % 16.
+TEST(CudaEmuWgmmaLayout, Swizzle128BMatchesThePtxIsaFigure) {
+  const EmulatedComputeCapability hopper(9, 0);
+  const std::uint32_t b_at = 0, a_at = 32 * 1024 + 64;  // A: 64 bytes into its swizzle row (k16 step 2)
+  std::vector<std::uint8_t> image(a_at - 64 + 8 * 1024, 0);
+  const auto put = [&](std::uint32_t start, int row, int k, float value) {
+    const std::uint32_t atom = start - start % 128, chunk = start % 128 / 16 + k / 8;  // logical chunk in the row
+    const std::uint32_t byte = atom + 1024 * (row / 8) + 128 * (row % 8) + 16 * (chunk ^ (row % 8)) + 2 * (k % 8);
+    const __half h = __float2half(value);
+    std::memcpy(&image[byte], &h, 2);
+  };
+  for (int m = 0; m < 64; ++m)
+    for (int k = 0; k < 16; ++k) put(a_at, m, k, static_cast<float>(16 * m + k));
+  for (int n = 0; n < 256; ++n) put(b_at, n, n % 16, 1.0f);
+  const auto desc = [](std::uint32_t start) {
+    return std::uint64_t{start >> 4} | std::uint64_t{1} << 16 | std::uint64_t{1024 >> 4} << 32 | std::uint64_t{1} << 62;
+  };
+  std::vector<float> d(64 * 256, -1.0f);
+  ASSERT_EQ(emu_fixture::wgmma_on_image(image.data(), image.size(), false, desc(a_at), desc(b_at), d.data()),
+            cudaSuccess);
+  for (int m = 0; m < 64; ++m)
+    for (int n = 0; n < 256; ++n) ASSERT_EQ(d[m * 256 + n], 16 * m + n % 16) << "D(" << m << ", " << n << ")";
+}
+
+TEST(CudaEmuWgmmaAsync, AccumulatorsReadBeforeTheWaitAreNaN) {
+  const EmulatedComputeCapability hopper(9, 0);
+  WgmmaRun run({emu_fixture::WgmmaSwizzle::b128, true, 2, 1, false, 0, emu_fixture::WgmmaMisuse::read_before_wait});
+  ASSERT_EQ(run.run(), cudaSuccess);
+  for (std::size_t i = 0; i < run.d.size(); ++i) ASSERT_TRUE(std::isnan(run.d[i])) << "element " << i;
+}
+
+// A stage overwritten before wgmma.wait_group is what the product reads (the latest a GPU may).
+TEST(CudaEmuWgmmaAsync, OperandOverwrittenBeforeTheWaitIsWhatIsMultiplied) {
+  const EmulatedComputeCapability hopper(9, 0);
+  WgmmaRun run({emu_fixture::WgmmaSwizzle::b128, false, 4, 2, false, 0,
+                emu_fixture::WgmmaMisuse::overwrite_before_wait});
+  ASSERT_EQ(run.run(), cudaSuccess);
+  run.expect_product(true);
+}
+
+TEST(CudaEmuWgmmaAsync, OptInSharedMemoryFollowsTheComputeCapability) {
+  const std::pair<int, int> expect[] = {{75, 64}, {80, 163}, {86, 99}, {89, 99}, {90, 227}};
+  for (const auto& [cc, kib] : expect) {
+    const EmulatedComputeCapability device(cc / 10, cc % 10);
+    int optin = 0;
+    ASSERT_EQ(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, 0), cudaSuccess);
+    EXPECT_EQ(optin, kib * 1024) << "compute capability " << cc / 10 << "." << cc % 10;
+  }
+  int ran = 0;
+  {
+    const EmulatedComputeCapability hopper(9, 0);
+    EXPECT_EQ(emu_fixture::big_shared(232448, 232448, &ran), cudaSuccess);
+    EXPECT_EQ(ran, 1);
+    EXPECT_EQ(emu_fixture::big_shared(232448 + 16, 232448 + 16, &ran), cudaErrorInvalidValue);
+  }
+  ran = 0;
+  EXPECT_EQ(emu_fixture::big_shared(232448, -1, &ran), cudaErrorInvalidValue);  // 227 KiB opted in, on 8.6
+  EXPECT_EQ(ran, 0);
+}
+
 // What is undefined or faults on a GPU stops the emulated run with a message.
 class CudaEmuDeathTest : public ::testing::Test {
  protected:
@@ -334,6 +516,67 @@ TEST_F(CudaEmuDeathTest, StoreBeyondDynamicSharedMemory) {
 }
 TEST_F(CudaEmuDeathTest, MmaAfterALaneReturned) {
   EXPECT_DEATH(emu_fixture::mma_after_a_lane_returned(), "mma.sync in warp 0 of block \\(0, 0, 0\\) after 1 of its lanes");
+}
+
+// wgmma misuse, each from the running example above (128-byte swizzle, bf16, one warpgroup).
+class CudaEmuWgmmaDeathTest : public CudaEmuDeathTest {
+ protected:
+  static void run(emu_fixture::WgmmaMisuse misuse, int block_threads = 0) {
+    WgmmaRun r({emu_fixture::WgmmaSwizzle::b128, true, 2, 1, false, block_threads, misuse});
+    r.run();
+  }
+  EmulatedComputeCapability hopper_{9, 0};
+};
+
+TEST_F(CudaEmuWgmmaDeathTest, MmaWithoutWgmmaFence) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::no_wgmma_fence), "wgmma.mma_async by thread [0-9]+ before any wgmma.fence");
+}
+TEST_F(CudaEmuWgmmaDeathTest, StoreNotFencedForTheAsyncProxy) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::no_proxy_fence),
+               "reads matrix [AB] element .* which thread [0-9]+ wrote with st.shared / cp.async .* must execute "
+               "fence.proxy.async");
+}
+TEST_F(CudaEmuWgmmaDeathTest, AccumulatorsWrittenWhilePending) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::write_while_pending), "wrote accumulator registers of a wgmma.mma_async "
+                                                                   "before wgmma.wait_group retired it");
+}
+TEST_F(CudaEmuWgmmaDeathTest, AccumulatorsWrittenAfterTheWaitWithoutWgmmaFence) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::write_after_wait_without_fence),
+               "wrote accumulator registers after wgmma.wait_group retired them .* no wgmma.fence in between");
+}
+TEST_F(CudaEmuWgmmaDeathTest, ReturnWithoutWait) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::no_wait), "returned from the kernel with 2 wgmma.mma_async not retired");
+}
+TEST_F(CudaEmuWgmmaDeathTest, DescriptorBeyondDynamicSharedMemory) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::b_outside_shared),
+               "reads matrix B element \\([0-9]+, [0-9]+\\) at shared address 0x[0-9a-f]+: beyond the block's 40960 "
+               "bytes of dynamic shared memory");
+}
+TEST_F(CudaEmuWgmmaDeathTest, DescriptorsDifferWithinTheWarpgroup) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::diverging_descriptor),
+               "wgmma.mma_async: thread [0-9]+ of warpgroup 0 executes it with other operands .*\\.aligned");
+}
+TEST_F(CudaEmuWgmmaDeathTest, SwizzlePatternNotAtItsBoundary) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::pattern_not_at_boundary),
+               "matrix A's start address 0x8080 lies in row 1 of its 1024-byte 128-byte swizzle pattern");
+}
+TEST_F(CudaEmuWgmmaDeathTest, BaseOffsetIsNotEmulated) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::base_offset), "matrix A's descriptor \\(128-byte swizzle\\) has base offset 1: not "
+                                                           "emulated");
+}
+TEST_F(CudaEmuWgmmaDeathTest, PartialWarpgroup) {
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::none, 96),
+               "wgmma.fence in warpgroup 0 of a block of 96 threads: it has 96 threads, the instruction needs all 128");
+}
+TEST_F(CudaEmuWgmmaDeathTest, ComputeCapabilityOtherThan90) {
+  {
+    const EmulatedComputeCapability ampere(8, 6);
+    EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::none),
+                 "fence.proxy.async on a device of compute capability 8.6: it needs sm_90 or newer");
+  }
+  const EmulatedComputeCapability blackwell(10, 0);
+  EXPECT_DEATH(run(emu_fixture::WgmmaMisuse::none),
+               "wgmma.fence on a device of compute capability 10.0: it needs sm_90a, compute capability 9.0");
 }
 
 }  // namespace
