@@ -3,7 +3,7 @@
 // A[p + i*k] * B[p + j*k]. Built on the Ampere-style instructions every GPU with compute capability
 // >= 8.0 has: cp.async (global -> shared copies that bypass registers, in a 4-stage ring),
 // ldmatrix (shared -> register fragments), mma.sync.m16n8k16 (a warp-wide 16x8x16 product).
-// Hopper's wgmma/TMA path would be faster on H100/H200 and is deliberately not used here.
+// On H100/H200, Hopper's wgmma is faster: matmul_wgmma.cu, same operation and layout.
 //
 // The tile hierarchy, the shared-memory swizzle and the fragment layouts are described, and their
 // index math defined, in gpuprobe/kernels/detail/tc_layout.hpp; tests/unit/test_tc_layout.cpp

@@ -1,7 +1,9 @@
-// The tensor-core GEMM (kernels/src/matmul_tensorcore.cu) against a float64 CPU reference, every
-// element checked, at sizes that are not multiples of the 128 x 128 x 32 tile, through both loaders
-// (fast: k % 8 == 0 and 16-byte aligned operands; general: anything else, including operands
-// offset by one element), for FP16 and BF16. Guard elements around C must stay poisoned.
+// The tensor-core GEMMs -- mma.sync (kernels/src/matmul_tensorcore.cu, tile 128 x 128 x 32) and
+// wgmma (kernels/src/matmul_wgmma.cu, tile 128 x 256 x 64, compute capability 9.0 only) --
+// against a float64 CPU reference, every element checked, at sizes that are not multiples of the
+// tiles, through both loaders (fast: k % 8 == 0 and 16-byte aligned operands; general: anything
+// else, including operands offset by one element), for FP16 and BF16. Guard elements around C must
+// stay poisoned.
 #include <cuda_runtime_api.h>
 
 #include <cmath>
@@ -22,8 +24,11 @@ namespace {
 using gpuprobe::kernels::Elem;
 using gpuprobe::kernels::Half;
 
-// cc of the current device; false (test skips) below 8.0.
-bool current_device_supported(std::string* why) {
+enum class Kernel { mma_sync, wgmma };
+
+// Whether the current device (and, for wgmma, this build) can run the kernel; false: the test
+// skips, saying why.
+bool current_device_supported(Kernel kernel, std::string* why) {
   int dev = 0, major = 0, minor = 0;
   if (cudaGetDevice(&dev) != cudaSuccess ||
       cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess ||
@@ -31,8 +36,23 @@ bool current_device_supported(std::string* why) {
     *why = "cannot query the compute capability";
     return false;
   }
-  *why = "compute capability " + std::to_string(major) + "." + std::to_string(minor) + " < 8.0";
-  return gpuprobe::kernels::tc_gemm_supported(major, minor);
+  const std::string cc = "compute capability " + std::to_string(major) + "." + std::to_string(minor);
+  if (kernel == Kernel::mma_sync) {
+    *why = cc + " < 8.0";
+    return gpuprobe::kernels::tc_gemm_supported(major, minor);
+  }
+  if (!gpuprobe::kernels::wgmma_gemm_supported(major, minor)) {
+    *why = cc + ": wgmma needs 9.0";
+    return false;
+  }
+  *why = "this build has no sm_90a code (GPUPROBE_WGMMA=OFF)";
+  return gpuprobe::kernels::wgmma_gemm_built();
+}
+
+cudaError_t run_gemm(Kernel kernel, Half type, int m, int n, int k, const void* A, const void* B, void* C,
+                     cudaStream_t stream) {
+  return kernel == Kernel::wgmma ? gpuprobe::kernels::wgmma_gemm(type, m, n, k, A, B, C, stream)
+                                 : gpuprobe::kernels::tc_gemm(type, m, n, k, A, B, C, stream);
 }
 
 // A device allocation freed on scope exit.
@@ -58,17 +78,19 @@ struct Stream {
 };
 
 struct TcCase {
+  Kernel kernel;
   int m, n, k;
   Half type;
   int off_a = 0, off_b = 0, off_c = 0;  // element offsets of A, B, C from a 256-byte aligned allocation
 };
 void PrintTo(const TcCase& c, std::ostream* os) {
-  *os << (c.type == Half::bf16 ? "bf16 " : "fp16 ") << c.m << "x" << c.n << "x" << c.k << " offsets " << c.off_a
+  *os << (c.kernel == Kernel::wgmma ? "wgmma " : "mma.sync ") << (c.type == Half::bf16 ? "bf16 " : "fp16 ") << c.m << "x" << c.n << "x" << c.k << " offsets " << c.off_a
       << "/" << c.off_b << "/" << c.off_c;
 }
 std::string case_name(const ::testing::TestParamInfo<TcCase>& info) {
   const TcCase& c = info.param;
-  std::string s = std::string(c.type == Half::bf16 ? "bf16_" : "fp16_") + std::to_string(c.m) + "x" +
+  std::string s = std::string(c.kernel == Kernel::wgmma ? "wgmma_" : "") + (c.type == Half::bf16 ? "bf16_" : "fp16_") +
+                  std::to_string(c.m) + "x" +
                   std::to_string(c.n) + "x" + std::to_string(c.k);
   if (c.off_a || c.off_b || c.off_c)
     s += "_off" + std::to_string(c.off_a) + std::to_string(c.off_b) + std::to_string(c.off_c);
@@ -99,9 +121,9 @@ class TcGemm : public ::testing::TestWithParam<TcCase> {};
 
 TEST_P(TcGemm, MatchesFloat64ReferenceEverywhere) {
   GPUPROBE_REQUIRE_GPU();
-  std::string why;
-  if (!current_device_supported(&why)) GTEST_SKIP() << why;
   const TcCase tc = GetParam();
+  std::string why;
+  if (!current_device_supported(tc.kernel, &why)) GTEST_SKIP() << why;
   const int m = tc.m, n = tc.n, k = tc.k;
   const Elem elem = tc.type == Half::bf16 ? Elem::bf16 : Elem::f16;
   const std::uint64_t seed_a = 1000 + static_cast<std::uint64_t>(m) * 7 + k, seed_b = 2000 + n;
@@ -120,7 +142,7 @@ TEST_P(TcGemm, MatchesFloat64ReferenceEverywhere) {
   ASSERT_EQ(gpuprobe::kernels::fill_random(b_dev, nb, elem, seed_b, stream.s), cudaSuccess);
   ASSERT_EQ(gpuprobe::kernels::poison(C.ptr, (tc.off_c + nc + kGuard) * 2, stream.s), cudaSuccess);
 
-  ASSERT_EQ(gpuprobe::kernels::tc_gemm(tc.type, m, n, k, a_dev, b_dev, c_dev, stream.s), cudaSuccess);
+  ASSERT_EQ(run_gemm(tc.kernel, tc.type, m, n, k, a_dev, b_dev, c_dev, stream.s), cudaSuccess);
   std::vector<std::uint16_t> out(tc.off_c + nc + kGuard);
   ASSERT_EQ(cudaMemcpyAsync(out.data(), C.ptr, out.size() * 2, cudaMemcpyDeviceToHost, stream.s), cudaSuccess);
   ASSERT_EQ(cudaStreamSynchronize(stream.s), cudaSuccess);
@@ -179,9 +201,20 @@ std::vector<TcCase> tc_cases() {
       {64, 64, 64, 0, 1, 0},       // only B misaligned
       {100, 50, 48, 1, 0, 1},      // A and C misaligned
   };
+  // For wgmma's 128 x 256 x 64 tile and its vectorized C stores (m % 8 == 0, C 16-byte aligned).
+  const Size wgmma_sizes[] = {
+      {256, 512, 320, 0, 0, 0},    // exact tiles, 5 K steps (the 4-stage ring wraps)
+      {200, 300, 128, 0, 0, 0},    // vectorized C stores, tiles cut by m and n
+      {136, 40, 64, 0, 0, 1},      // m % 8 == 0 but C misaligned: element-wise stores
+      {64, 256, 16, 0, 0, 0},      // one warpgroup's rows, one k16 step
+  };
   std::vector<TcCase> cases;
-  for (Half t : {Half::bf16, Half::fp16})
-    for (const Size& s : sizes) cases.push_back(TcCase{s.m, s.n, s.k, t, s.off_a, s.off_b, s.off_c});
+  for (Kernel kernel : {Kernel::mma_sync, Kernel::wgmma})
+    for (Half t : {Half::bf16, Half::fp16}) {
+      for (const Size& s : sizes) cases.push_back(TcCase{kernel, s.m, s.n, s.k, t, s.off_a, s.off_b, s.off_c});
+      if (kernel == Kernel::wgmma)
+        for (const Size& s : wgmma_sizes) cases.push_back(TcCase{kernel, s.m, s.n, s.k, t, s.off_a, s.off_b, s.off_c});
+    }
   return cases;
 }
 
@@ -197,32 +230,55 @@ TEST(TcGemmApi, SupportedFromComputeCapability80) {
   EXPECT_TRUE(gpuprobe::kernels::tc_gemm_supported(12, 0));
 }
 
+TEST(TcGemmApi, WgmmaSupportedOnComputeCapability90Only) {
+  GPUPROBE_REQUIRE_GPU();
+  EXPECT_FALSE(gpuprobe::kernels::wgmma_gemm_supported(8, 9));
+  EXPECT_TRUE(gpuprobe::kernels::wgmma_gemm_supported(9, 0));
+  EXPECT_FALSE(gpuprobe::kernels::wgmma_gemm_supported(10, 0));  // Blackwell has no wgmma
+  EXPECT_FALSE(gpuprobe::kernels::wgmma_gemm_supported(12, 0));
+}
+
 TEST(TcGemmApi, RejectsEmptySizesAndNullPointers) {
   GPUPROBE_REQUIRE_GPU();
   DeviceBuffer buf(4096);
   ASSERT_NE(buf.ptr, nullptr);
   void* p = buf.ptr;
-  for (Half t : {Half::bf16, Half::fp16}) {
-    EXPECT_EQ(gpuprobe::kernels::tc_gemm(t, 0, 4, 4, p, p, p, nullptr), cudaErrorInvalidValue);
-    EXPECT_EQ(gpuprobe::kernels::tc_gemm(t, 4, 0, 4, p, p, p, nullptr), cudaErrorInvalidValue);
-    EXPECT_EQ(gpuprobe::kernels::tc_gemm(t, 4, 4, 0, p, p, p, nullptr), cudaErrorInvalidValue);
-    EXPECT_EQ(gpuprobe::kernels::tc_gemm(t, -1, 4, 4, p, p, p, nullptr), cudaErrorInvalidValue);
-    EXPECT_EQ(gpuprobe::kernels::tc_gemm(t, 4, 4, 4, nullptr, p, p, nullptr), cudaErrorInvalidValue);
-    EXPECT_EQ(gpuprobe::kernels::tc_gemm(t, 4, 4, 4, p, p, nullptr, nullptr), cudaErrorInvalidValue);
-  }
+  for (Kernel kernel : {Kernel::mma_sync, Kernel::wgmma})
+    for (Half t : {Half::bf16, Half::fp16}) {
+      EXPECT_EQ(run_gemm(kernel, t, 0, 4, 4, p, p, p, nullptr), cudaErrorInvalidValue);
+      EXPECT_EQ(run_gemm(kernel, t, 4, 0, 4, p, p, p, nullptr), cudaErrorInvalidValue);
+      EXPECT_EQ(run_gemm(kernel, t, 4, 4, 0, p, p, p, nullptr), cudaErrorInvalidValue);
+      EXPECT_EQ(run_gemm(kernel, t, -1, 4, 4, p, p, p, nullptr), cudaErrorInvalidValue);
+      EXPECT_EQ(run_gemm(kernel, t, 4, 4, 4, nullptr, p, p, nullptr), cudaErrorInvalidValue);
+      EXPECT_EQ(run_gemm(kernel, t, 4, 4, 4, p, p, nullptr, nullptr), cudaErrorInvalidValue);
+    }
   EXPECT_EQ(cudaGetLastError(), cudaSuccess);
 }
 
 TEST(TcGemmApi, RefusesDevicesBelowComputeCapability80) {
   GPUPROBE_REQUIRE_GPU();
   std::string why;
-  if (current_device_supported(&why)) GTEST_SKIP() << "this device supports tc_gemm; nothing to refuse";
+  if (current_device_supported(Kernel::mma_sync, &why)) GTEST_SKIP() << "this device supports tc_gemm; nothing to refuse";
   DeviceBuffer buf(4096);
   ASSERT_NE(buf.ptr, nullptr);
   EXPECT_EQ(gpuprobe::kernels::tc_gemm(Half::bf16, 16, 8, 16, buf.ptr, buf.ptr, buf.ptr, nullptr),
             cudaErrorInvalidDevice);
   EXPECT_EQ(gpuprobe::kernels::tc_gemm(Half::fp16, 16, 8, 16, buf.ptr, buf.ptr, buf.ptr, nullptr),
             cudaErrorInvalidDevice);
+}
+
+TEST(TcGemmApi, WgmmaRefusesDevicesOtherThanComputeCapability90) {
+  GPUPROBE_REQUIRE_GPU();
+  int dev = 0, major = 0, minor = 0;
+  ASSERT_EQ(cudaGetDevice(&dev), cudaSuccess);
+  ASSERT_EQ(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev), cudaSuccess);
+  ASSERT_EQ(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev), cudaSuccess);
+  if (major == 9 && minor == 0) GTEST_SKIP() << "a compute capability 9.0 device: nothing to refuse";
+  DeviceBuffer buf(4096);
+  ASSERT_NE(buf.ptr, nullptr);
+  for (Half t : {Half::bf16, Half::fp16})
+    EXPECT_EQ(gpuprobe::kernels::wgmma_gemm(t, 64, 256, 16, buf.ptr, buf.ptr, buf.ptr, nullptr), cudaErrorInvalidDevice);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess);
 }
 
 }  // namespace

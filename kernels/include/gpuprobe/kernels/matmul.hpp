@@ -1,6 +1,7 @@
-// Hand-written GEMM kernels: a ladder a reader can learn from (matmul_simt.cu), and a tensor-core
-// kernel (matmul_tensorcore.cu). Every launcher is asynchronous on `stream`, accepts any m, n, k >= 1
-// and returns the launch error (cudaErrorInvalidValue for sizes < 1 or an unsupported device).
+// Hand-written GEMM kernels: a ladder a reader can learn from (matmul_simt.cu), and two tensor-core
+// kernels (matmul_tensorcore.cu: mma.sync, cc >= 8.0; matmul_wgmma.cu: wgmma, cc 9.0). Every
+// launcher is asynchronous on `stream`, accepts any m, n, k >= 1 and returns the launch error
+// (cudaErrorInvalidValue for sizes < 1 or an unsupported device).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -28,5 +29,13 @@ cudaError_t sgemm(Sgemm kind, int m, int n, int k, const float* A, const float* 
 enum class Half { fp16, bf16 };
 bool tc_gemm_supported(int cc_major, int cc_minor);
 cudaError_t tc_gemm(Half type, int m, int n, int k, const void* A, const void* B, void* C, cudaStream_t stream);
+
+// Hopper tensor-core GEMM (wgmma.mma_async, matmul_wgmma.cu): the same operation and layout as
+// tc_gemm. Needs compute capability 9.0 exactly (other devices: cudaErrorInvalidDevice) and a
+// build that carries sm_90a code (CMake option GPUPROBE_WGMMA, on when CMAKE_CUDA_ARCHITECTURES
+// names 90; without it, or when the driver cannot load that code: cudaErrorNoKernelImageForDevice).
+bool wgmma_gemm_built();  // this build has the sm_90a code
+bool wgmma_gemm_supported(int cc_major, int cc_minor);
+cudaError_t wgmma_gemm(Half type, int m, int n, int k, const void* A, const void* B, void* C, cudaStream_t stream);
 
 }  // namespace gpuprobe::kernels
