@@ -125,6 +125,9 @@ run() {
     pack
   }
   bench_stage smoke 60 --suite smoke
+  # Target: hand-written tensor-core BF16 4096^3 >= 70 % of cuBLAS (mma.sync and wgmma beside it).
+  grep -E '^matmul/(cublas|mma_sync|wgmma)/bf16 ' "$work/bench-smoke.txt" 2>/dev/null |
+    sed 's/^/  smoke: /' | tee -a "$log"
   # Target: cuBLAS BF16 8192^3 through gpuprobe within 2 % of an independent timing; spread <= 1 %.
   if fits 60 "cuBLAS BF16 8192 reference"; then
     timeout 120 "$BUNDLE/gpuprobe_cublas_reference" 8192 50 >"$work/cublas-reference.txt" 2>&1

@@ -41,6 +41,8 @@ constexpr GemmImpl kGemmImpls[] = {
     {"warp_tiled", Dtype::fp32, "matmul/cublas/fp32", false},
     {"mma_sync", Dtype::fp16, "matmul/cublas/fp16", false},
     {"mma_sync", Dtype::bf16, "matmul/cublas/bf16", false},
+    {"wgmma", Dtype::fp16, "matmul/cublas/fp16", false},
+    {"wgmma", Dtype::bf16, "matmul/cublas/bf16", false},
 };
 
 // DeepBench GEMM kernels (training and inference shapes), m x n x k.
@@ -252,7 +254,7 @@ std::vector<BenchSpec> full_catalog(const CatalogOptions& o) {
     for (const auto& g : kGemmImpls) {
       if (g.slow) continue;
       const bool in_standard = (std::string(g.impl) == "cublas" || std::string(g.impl) == "warp_tiled" ||
-                                std::string(g.impl) == "mma_sync") &&
+                                std::string(g.impl) == "mma_sync" || std::string(g.impl) == "wgmma") &&
                                (g.dtype == Dtype::fp32 || g.dtype == Dtype::bf16);
       for (const auto& d : kDeepBenchGemm) out.push_back(gemm_spec(g, d.label, d.shape, in_standard ? kStdFull : kFull));
     }

@@ -28,7 +28,7 @@ TEST(BenchSpec, SuitesNestAndGrow) {
   // Every family and every implementation of the table is in smoke at least once.
   for (const char* n : {"matmul/cublas/fp32", "matmul/cublas/tf32", "matmul/cublas/fp16", "matmul/cublas/bf16",
                         "matmul/cublaslt/fp8", "matmul/naive/fp32", "matmul/smem_tiled/fp32",
-                        "matmul/register_blocked/fp32", "matmul/warp_tiled/fp32", "matmul/mma_sync/bf16",
+                        "matmul/register_blocked/fp32", "matmul/warp_tiled/fp32", "matmul/mma_sync/bf16", "matmul/wgmma/bf16",
                         "conv/cudnn/fp32", "conv/implicit_gemm/fp32", "conv/direct/fp32", "memory/memcpy/d2d",
                         "memory/stream/copy", "memory/stream/triad", "memory/stream/reduce",
                         "memory/memcpy/h2d_pinned", "memory/memcpy/d2h_pinned"})

@@ -234,16 +234,21 @@ class HandSgemm : public GemmBase {
   kernels::Sgemm kind_;
 };
 
+// mma.sync (tc_gemm) or wgmma (wgmma_gemm): same operation, same layout.
 class HandTensorCore : public GemmBase {
  public:
-  HandTensorCore(const GpuInfo& gpu, const BenchSpec& spec) : GemmBase(gpu, spec) {}
+  HandTensorCore(const GpuInfo& gpu, const BenchSpec& spec, bool wgmma) : GemmBase(gpu, spec), wgmma_(wgmma) {}
 
  protected:
   void enqueue() override {
     const auto& g = spec_.gemm;
     const auto t = *spec_.dtype == Dtype::fp16 ? kernels::Half::fp16 : kernels::Half::bf16;
-    GPUPROBE_CUDA_CALL(kernels::tc_gemm(t, g.m, g.n, g.k, A_.get(), B_.get(), C_.get(), stream()));
+    GPUPROBE_CUDA_CALL(wgmma_ ? kernels::wgmma_gemm(t, g.m, g.n, g.k, A_.get(), B_.get(), C_.get(), stream())
+                              : kernels::tc_gemm(t, g.m, g.n, g.k, A_.get(), B_.get(), C_.get(), stream()));
   }
+
+ private:
+  bool wgmma_;
 };
 
 }  // namespace
@@ -261,7 +266,16 @@ std::unique_ptr<Instance> make_gemm(const GpuInfo& gpu, const BenchSpec& spec) {
   }
   if (spec.impl == "mma_sync") {
     require_cc(gpu, 8, 0, spec.name() + " (mma.sync m16n8k16)");
-    return std::make_unique<HandTensorCore>(gpu, spec);
+    return std::make_unique<HandTensorCore>(gpu, spec, false);
+  }
+  if (spec.impl == "wgmma") {
+    if (!kernels::wgmma_gemm_supported(gpu.cc_major, gpu.cc_minor))
+      throw Skip(spec.name() + " (wgmma) runs on compute capability 9.0 only (H100, H200, GH200); " + gpu.name +
+                 " is " + std::to_string(gpu.cc_major) + "." + std::to_string(gpu.cc_minor));
+    if (!kernels::wgmma_gemm_built())
+      throw Skip(spec.name() + ": this gpuprobe was built without sm_90a code (configure with 90 in "
+                 "CMAKE_CUDA_ARCHITECTURES, or -DGPUPROBE_WGMMA=ON)");
+    return std::make_unique<HandTensorCore>(gpu, spec, true);
   }
   for (kernels::Sgemm k : kernels::kSgemmKernels)
     if (spec.impl == kernels::to_string(k)) return std::make_unique<HandSgemm>(gpu, spec, k);
