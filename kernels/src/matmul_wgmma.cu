@@ -88,11 +88,10 @@ __global__ void __launch_bounds__(wg::kThreads, 1)
     wgmma_gemm_kernel(int m, int n, int k, const T* __restrict__ A, const T* __restrict__ B, T* __restrict__ C,
                       bool vec_c) {
 #if GPUPROBE_WGMMA_PTX
+  // 1024-byte aligned (the swizzle pattern's period): the driver honours the .align of the extern
+  // shared array, as DeepGEMM relies on too (a misaligned base would fail verification, not crash).
   extern __shared__ __align__(1024) unsigned char smem_raw[];
-  const std::uint32_t raw = shared_address(smem_raw);
-  const std::uint32_t pad = (wg::kAtomBytes - (raw & (wg::kAtomBytes - 1))) & (wg::kAtomBytes - 1);
-  const std::uint32_t smem = raw + pad;  // atom-aligned: the swizzle pattern starts here
-  unsigned char* const smem_ptr = smem_raw + pad;
+  const std::uint32_t smem = shared_address(smem_raw);
 
   const int tiles_m = tc::ceil_div(m, wg::kBlockM);
   const int tiles_n = tc::ceil_div(n, wg::kBlockN);
@@ -140,25 +139,32 @@ __global__ void __launch_bounds__(wg::kThreads, 1)
     if constexpr (kFast) cp_async_wait<wg::kStages - 3>();
     fence_proxy_async();
     __syncthreads();
-    const int next = kt + wg::kStages - 2;
-    if (next < ktiles) load_stage(next % wg::kStages, next);
-    if constexpr (kFast) cp_async_commit();
 
+    // This step's products first, so that the tensor cores start before the loads are issued (the
+    // general loader's loads wait for global memory).
     const std::uint32_t stage = smem + static_cast<std::uint32_t>((kt % wg::kStages) * wg::kStageBytes);
+    fence_operand(acc);
     wgmma_fence();
 #pragma unroll
     for (int s = 0; s < wg::kKSteps; ++s)
       wgmma_m64n256k16<T>(acc, wg::make_desc(wg::a_operand(stage, group, s)), wg::make_desc(wg::b_operand(stage, s)),
                           true);
     wgmma_commit();
+
+    const int next = kt + wg::kStages - 2;
+    if (next < ktiles) load_stage(next % wg::kStages, next);
+    if constexpr (kFast) cp_async_commit();
+
     wgmma_wait<1>();  // the batch of step kt-1 has retired; this one may still run
+    fence_operand(acc);
   }
   wgmma_wait<0>();
+  fence_operand(acc);
   if constexpr (kFast) cp_async_wait<0>();  // only empty groups can remain; leave none behind
   __syncthreads();  // every warpgroup is done with the stages: the staging tile reuses them
 
   // Epilogue: accumulators -> column-major staging tile (rounded to T) -> coalesced stores.
-  T* const staging = reinterpret_cast<T*>(smem_ptr);
+  T* const staging = reinterpret_cast<T*>(smem_raw);
 #pragma unroll
   for (int i = 0; i < wg::kAccRegs; ++i)
     staging[wg::staging_offset(wg::acc_row(group, t, i), wg::acc_col(t, i))] = from_float<T>(acc[i]);
@@ -243,7 +249,7 @@ template <class T, bool kFast>
 cudaError_t launch(int blocks, int m, int n, int k, const void* A, const void* B, void* C, bool vec_c,
                    cudaStream_t stream) {
   const auto kernel = wgmma_gemm_kernel<T, kFast>;
-  // 193 KiB of dynamic shared memory needs the opt-in; set on every call (cheap, and it survives a
+  // 192 KiB of dynamic shared memory needs the opt-in; set on every call (cheap, and it survives a
   // cudaDeviceReset that would invalidate a cached "already set").
   const cudaError_t e = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, wg::kSmemBytes);
   if (e != cudaSuccess) return e;

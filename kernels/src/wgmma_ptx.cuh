@@ -48,6 +48,16 @@ __device__ __forceinline__ void fence_proxy_async() {
 // that follow; required before the first wgmma.mma_async of a batch (PTX ISA: wgmma.fence).
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 
+// A compiler-only fence on the accumulators (no instruction): the "memory" clobbers of the other
+// wrappers order memory, not registers, so without it the compiler could move an ordinary access to
+// the accumulators (zeroing, the epilogue's reads) across wgmma.fence or wgmma.wait_group. CUTLASS's
+// warpgroup_fence_operand, DeepGEMM's equivalent: before wgmma_fence and after every wgmma_wait.
+template <int N>
+__device__ __forceinline__ void fence_operand(float (&d)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(d[i])::"memory");
+}
+
 // Closes the batch of wgmma.mma_async issued by this warpgroup since the last commit.
 __device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 

@@ -95,7 +95,8 @@
 //    accumulators between wgmma.fence ordering and the next mma_async, or a write between a
 //    wgmma.fence and the first mma_async on fresh accumulators, go unnoticed. The async-proxy check
 //    sees st.shared.v4 and cp.async only: plain C++ stores to shared memory are not tracked. The
-//    shared address of extern __shared__ memory is 0 here (1024-aligned); on a GPU it need not be.
+//    shared address of extern __shared__ memory is 0 here, aligned for any __align__ the array asks;
+//    a GPU honours the declared alignment, not more (a kernel relying on more is not caught here).
 //  * Dynamic parallelism, cooperative groups, textures, other inline PTX, TMA and mbarriers.
 //  * Floating point: host float arithmetic is IEEE single like the GPU's, but transcendental
 //    functions and -use_fast_math approximations differ (the kernels here use neither).

@@ -17,6 +17,10 @@ namespace gpuprobe::kernels::wgmma_ptx {
 
 inline void fence_proxy_async() { cuda_emu::fence_proxy_async(); }
 
+// A compiler-only fence on the real GPU (no instruction); nothing to emulate.
+template <int N>
+void fence_operand(float (&)[N]) {}
+
 inline void wgmma_fence() { cuda_emu::wgmma_fence(); }
 inline void wgmma_commit() { cuda_emu::wgmma_commit(); }
 template <int N>

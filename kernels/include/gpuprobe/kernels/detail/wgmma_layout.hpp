@@ -79,9 +79,8 @@ inline constexpr int kStagePitch = kBlockM + 8;  // elements per column of the C
 inline constexpr int kStagingBytes = kBlockN * kStagePitch * 2;  // 68 KiB, reuses the stages
 inline constexpr int kCChunksPerCol = kBlockM / kChunkElems;     // 16
 inline constexpr int kCStores = kBlockN * kCChunksPerCol / kThreads;  // 16 per thread
-// Dynamic shared memory: the stages, plus up to 1 KiB to round the start up to an atom boundary
-// (the dynamic shared window's own alignment is not something to rely on).
-inline constexpr int kSmemBytes = kStages * kStageBytes + kAtomBytes;  // 193 KiB (cc 9.0: 227 max)
+// Dynamic shared memory: the stages (the extern array is declared 1024-byte aligned).
+inline constexpr int kSmemBytes = kStages * kStageBytes;  // 192 KiB (cc 9.0: 227 max)
 
 static_assert(kBlockM == kWarpGroups * kWgM, "each warpgroup owns 64 rows");
 static_assert(kATileBytes % kAtomBytes == 0 && kBTileBytes % kAtomBytes == 0, "tiles stay atom-aligned");
