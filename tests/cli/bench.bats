@@ -33,8 +33,8 @@ bats_require_minimum_version 1.5.0
     [[ "$name" == matmul/*/bf16/* || "$name" =~ ^[0-9]+$ ]]
     [[ "$name" == */m:4096/n:4096/k:4096 || "$name" == */m:8192/n:8192/k:8192 || "$name" =~ ^[0-9]+$ ]]
   done <<< "$output"
-  # cublas, cublaslt, mma_sync at two sizes
-  [ "${lines[-1]}" = "6 benchmarks" ]
+  # cublas, cublaslt, mma_sync, wgmma at two sizes
+  [ "${lines[-1]}" = "8 benchmarks" ]
 }
 
 @test "usage errors exit 2 with a message" {
