@@ -56,7 +56,7 @@ run() {
   export PATH="$PATH:/usr/local/cuda/bin"  # compute-sanitizer, cuobjdump
   # cuBLAS from the toolkit, cuDNN (and cuBLAS) from the pip wheels where the CUDA image has them
   # only there (PyTorch's venv): gpuprobe dlopens libcublas.so.13 / libcudnn.so.9 by name.
-  local extra=("$PWD/$BUNDLE/lib") d
+  local extra=("$PWD/$BUNDLE/lib") d orig_llp="${LD_LIBRARY_PATH:-}"
   for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
     $(python3 -c 'import glob, site; print(" ".join(sorted({p for s in site.getsitepackages() for p in glob.glob(s + "/nvidia/*/lib")})))' 2>/dev/null); do
     [[ -d $d ]] && extra+=("$d")
@@ -97,6 +97,11 @@ run() {
   NO_COLOR=1 "$BUNDLE/gpuprobe" check --require cublas,cudnn,nvml --expect-gpus 1 --min-cc 7.5 --strict \
     --json "$work/check-strict.json" >"$work/check-strict.txt" 2>&1
   say "check --require cublas,cudnn,nvml --expect-gpus 1 --strict: exit $?"
+  # gpuprobe's own search of the pip wheels (cuBLAS/cuDNN only in PyTorch's environment): none of
+  # the wheel folders on the loader's path this time.
+  LD_LIBRARY_PATH="$PWD/$BUNDLE/lib${orig_llp:+:$orig_llp}" NO_COLOR=1 "$BUNDLE/gpuprobe" check --only cublas,cudnn \
+    --json "$work/check-wheels.json" >"$work/check-wheels.txt" 2>&1
+  say "check --only cublas,cudnn, loader path without the wheels: exit $? — $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(" | ".join("%s %s: %s" % (c["id"], c["status"], c["message"][:160]) for c in r["checks"]))' "$work/check-wheels.json" 2>/dev/null)"
   # The watchdog on real hardware: a bound far below what cuInit needs must end in exit 4.
   NO_COLOR=1 "$BUNDLE/gpuprobe" check --timeout-scale 0.001 --json "$work/check-watchdog.json" >"$work/check-watchdog.txt" 2>&1
   say "check --timeout-scale 0.001 (driver bound 30 ms; expect exit 4 unless cuInit is faster): exit $?"

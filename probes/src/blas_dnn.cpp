@@ -20,7 +20,8 @@ std::string Cudnn::status(cudnnStatus_t s) const {
 const Cublas& cublas_lib() {
   static const Cublas lib = [] {
     Cublas c;
-    c.probe.lib = DynLib::open({"libcublas.so." + std::to_string(CUBLAS_VER_MAJOR), "libcublas.so"});
+    c.probe.lib = open_library({"libcublas.so." + std::to_string(CUBLAS_VER_MAJOR), "libcublas.so"},
+                               {"libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR)});
     if (!c.probe.lib.loaded()) {
       c.probe.missing = c.probe.lib.error();
       return c;
@@ -48,7 +49,7 @@ const Cublas& cublas_lib() {
 const CublasLt& cublaslt_lib() {
   static const CublasLt lib = [] {
     CublasLt c;
-    c.probe.lib = DynLib::open({"libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR), "libcublasLt.so"});
+    c.probe.lib = open_library({"libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR), "libcublasLt.so"});
     if (!c.probe.lib.loaded()) {
       c.probe.missing = c.probe.lib.error();
       return c;
@@ -81,7 +82,7 @@ const Cudnn& cudnn_lib() {
     Cudnn c;
     // Only the major gpuprobe is built for: an unversioned libcudnn.so may be another major (cuDNN 8
     // numbers its statuses and versions differently and has other sub-libraries).
-    c.probe.lib = DynLib::open({"libcudnn.so." + std::to_string(CUDNN_MAJOR)});
+    c.probe.lib = open_library({"libcudnn.so." + std::to_string(CUDNN_MAJOR)});
     if (!c.probe.lib.loaded()) {
       c.probe.missing = c.probe.lib.error();
       return c;

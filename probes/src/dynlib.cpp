@@ -37,6 +37,7 @@ void* DynLib::raw(const char* symbol) const {
 #include <limits.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -89,6 +90,66 @@ std::string find_library_file(const std::string& soname, const SystemView& sys) 
     if (::realpath(candidate.c_str(), resolved)) return resolved;
   }
   return "";
+}
+
+std::vector<std::string> python_wheel_library_dirs(const SystemView& sys) {
+  std::vector<std::string> prefixes;
+  for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"})
+    if (auto v = sys.getenv(var); v && !v->empty() && (*v)[0] == '/') prefixes.push_back(*v);
+  if (auto home = sys.getenv("HOME"); home && !home->empty() && (*home)[0] == '/') prefixes.push_back(*home + "/.local");
+  for (const char* p : {"/opt/conda", "/usr/local", "/usr"}) prefixes.push_back(p);
+
+  std::vector<std::string> sites;
+  for (const auto& prefix : prefixes) {
+    const std::string lib = prefix + "/lib";
+    for (const auto& py : sys.list_dir(lib)) {
+      if (py.rfind("python3", 0) != 0) continue;
+      for (const char* kind : {"/site-packages", "/dist-packages"}) sites.push_back(lib + "/" + py + kind);
+    }
+  }
+  sites.push_back("/usr/lib/python3/dist-packages");
+
+  std::vector<std::string> out;
+  for (const auto& site : sites) {
+    const std::string nvidia = site + "/nvidia";
+    for (const auto& pkg : sys.list_dir(nvidia)) {
+      const std::string dir = nvidia + "/" + pkg + "/lib";
+      if (sys.exists(dir) && std::find(out.begin(), out.end(), dir) == out.end()) out.push_back(dir);
+    }
+  }
+  return out;
+}
+
+std::string find_wheel_library_file(const std::string& soname, const SystemView& sys) {
+  for (const auto& dir : python_wheel_library_dirs(sys)) {
+    const std::string candidate = sys.path(dir + "/" + soname);
+    char resolved[PATH_MAX];
+    if (::realpath(candidate.c_str(), resolved)) return resolved;
+  }
+  return "";
+}
+
+bool is_wheel_library_path(const std::string& path) {
+  return path.find("/site-packages/nvidia/") != std::string::npos ||
+         path.find("/dist-packages/nvidia/") != std::string::npos;
+}
+
+std::string wheel_library_note(const std::string& path) {
+  if (!is_wheel_library_path(path)) return "";
+  const auto slash = path.rfind('/');
+  return "from a pip wheel in " + path.substr(0, slash == std::string::npos ? 0 : slash) +
+         ", not on the loader's paths: Python packages (PyTorch, JAX) load it, C/C++ programs do not find it "
+         "unless LD_LIBRARY_PATH names that folder";
+}
+
+DynLib open_library(const std::vector<std::string>& sonames, const std::vector<std::string>& needs) {
+  DynLib lib = DynLib::open(sonames);
+  if (lib.loaded() || sonames.empty()) return lib;
+  const std::string path = find_wheel_library_file(sonames.front(), SystemView::live());
+  if (path.empty()) return lib;
+  const std::string dir = path.substr(0, path.rfind('/'));
+  for (const auto& dep : needs) (void)DynLib::open({dir + "/" + dep});  // kept loaded: never closed
+  return DynLib::open({path});  // its error, if any, says what is wrong with the wheel's copy
 }
 
 std::string version_from_library_path(const std::string& path) {

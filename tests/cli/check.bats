@@ -221,6 +221,36 @@ PY
   [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "fail" ]
 }
 
+@test "cuBLAS and cuDNN only in pip wheels (PyTorch's): found there, loaded, and said so" {
+  require_no_driver
+  command -v unshare >/dev/null || skip "unshare not available"
+  "$GPUPROBE" check --only cublas,cudnn --json "$TEST_TMP/found.json" || true
+  cudnn="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cudnn','')")"
+  cublas="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cublas','')")"
+  [[ "$cudnn" == /* && "$cublas" == /* ]] || skip "cuBLAS/cuDNN not installed here"
+  unshare -m --propagation private true 2>/dev/null || skip "no mount namespaces here"
+  # A virtualenv laid out as the wheels unpack (nvidia-cudnn-cu13 -> nvidia/cudnn/lib, nvidia-cublas
+  # -> nvidia/cu13/lib), holding the real libraries through bind mounts; their system folders hidden.
+  # (Here both are one folder, so each wheel folder holds both libraries: either may be found first.)
+  site="$TEST_TMP/venv/lib/python3.12/site-packages"
+  mkdir -p "$site/nvidia/cudnn/lib" "$site/nvidia/cu13/lib"
+  setup="mount --bind \"$(dirname "$cudnn")\" \"$site/nvidia/cudnn/lib\" && mount --bind \"$(dirname "$cublas")\" \"$site/nvidia/cu13/lib\""
+  hide="for d in $(dirname "$cudnn") $(dirname "$cublas"); do mount -t tmpfs none \"\$d\"; done"
+  run unshare -m --propagation private sh -c "$setup && $hide && VIRTUAL_ENV=$TEST_TMP/venv exec \"$GPUPROBE\" check --only cublas,cudnn --require cublas,cudnn --json $TEST_TMP/r.json"
+  [ "$status" -eq 1 ]  # --only: no check ran (both skip: no GPU to compute on)
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "skip" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"cuDNN 9."*"from a pip wheel in $site/nvidia/"*"LD_LIBRARY_PATH"* ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['cudnn']")" == "$site/nvidia/"*"/lib/libcudnn.so.9"* ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['cudnn_version']")" == 9.* ]]
+  [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "skip" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cublas message)" == *"from a pip wheel in $site/nvidia/"* ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['cublas']")" == "$site/nvidia/"*"/lib/libcublas.so."* ]]
+  # The same without the virtualenv active: nowhere to be found, as before.
+  run unshare -m --propagation private sh -c "$setup && $hide && exec env -u VIRTUAL_ENV \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "warn" ]
+  [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "warn" ]
+}
+
 @test "incomplete cuDNN (shim without its sub-libraries, or without the engines): warned, never a crash" {
   require_no_driver
   command -v unshare >/dev/null || skip "unshare not available"

@@ -34,6 +34,56 @@ TEST(VersionFromLibraryPath, Table) {
   }
 }
 
+TEST(PythonWheels, LibraryFoldersOfEveryEnvironmentActiveOnesFirst) {
+  FakeRoot root;
+  root.write("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13", "sys");
+  root.write("/usr/local/lib/python3.12/dist-packages/nvidia/cudnn/lib/libcudnn.so.9", "sys");
+  root.write("/home/u/.local/lib/python3.11/site-packages/nvidia/cublas/lib/libcublas.so.12", "user");
+  root.write("/work/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9", "venv");
+  root.write("/work/venv/lib/python3.12/site-packages/torch/lib/libtorch.so", "not NVIDIA's");
+  root.mkdir("/usr/local/lib/python3.12/dist-packages/nvidia/cuda_runtime");  // no lib folder
+  root.write("/usr/lib/python3/dist-packages/nvidia/nccl/lib/libnccl.so.2", "debian");
+  const SystemView sys = root.view({{"VIRTUAL_ENV", "/work/venv"}, {"HOME", "/home/u"}});
+  EXPECT_EQ(python_wheel_library_dirs(sys),
+            (std::vector<std::string>{"/work/venv/lib/python3.12/site-packages/nvidia/cudnn/lib",
+                                      "/home/u/.local/lib/python3.11/site-packages/nvidia/cublas/lib",
+                                      "/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib",
+                                      "/usr/local/lib/python3.12/dist-packages/nvidia/cudnn/lib",
+                                      "/usr/lib/python3/dist-packages/nvidia/nccl/lib"}));
+  // The active virtualenv's cuDNN wins over the system Python's.
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", sys),
+            root.resolved("/work/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+  // Without it, the system Python's; CUDA 13 wheels share nvidia/cu13/lib.
+  const SystemView plain = root.view({});
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", plain),
+            root.resolved("/usr/local/lib/python3.12/dist-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+  EXPECT_EQ(find_wheel_library_file("libcublas.so.13", plain),
+            root.resolved("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13"));
+  EXPECT_EQ(find_wheel_library_file("libcublas.so.12", plain), "") << "only under $HOME/.local, and no HOME given";
+  EXPECT_EQ(find_wheel_library_file("libcublasLt.so.13", sys), "");
+}
+
+TEST(PythonWheels, CondaPrefixAndRelativeVariablesIgnored) {
+  FakeRoot root;
+  root.write("/opt/envs/a/lib/python3.10/site-packages/nvidia/cudnn/lib/libcudnn.so.9", "conda");
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", root.view({{"CONDA_PREFIX", "/opt/envs/a"}})),
+            root.resolved("/opt/envs/a/lib/python3.10/site-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", root.view({{"CONDA_PREFIX", "opt/envs/a"}})), "");
+  EXPECT_TRUE(python_wheel_library_dirs(root.view({})).empty());
+}
+
+TEST(PythonWheels, PathsAreRecognizedAndExplained) {
+  const std::string p = "/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9";
+  EXPECT_TRUE(is_wheel_library_path(p));
+  EXPECT_TRUE(is_wheel_library_path("/usr/lib/python3/dist-packages/nvidia/cu13/lib/libcublas.so.13"));
+  EXPECT_FALSE(is_wheel_library_path("/usr/local/cuda/lib64/libcublas.so.13"));
+  EXPECT_FALSE(is_wheel_library_path("/venv/lib/python3.12/site-packages/torch/lib/libcudnn.so.9"));
+  const std::string note = wheel_library_note(p);
+  EXPECT_NE(note.find("pip wheel in /venv/lib/python3.12/site-packages/nvidia/cudnn/lib"), std::string::npos) << note;
+  EXPECT_NE(note.find("LD_LIBRARY_PATH"), std::string::npos) << note;
+  EXPECT_EQ(wheel_library_note("/usr/local/cuda/lib64/libcublas.so.13"), "");
+}
+
 TEST(FindLibraryFile, LdLibraryPathWithSymlink) {
   FakeRoot root;
   root.write("/opt/gpu/lib/libx.so.1.2.3", "ELF");

@@ -5,6 +5,8 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "check_util.hpp"
 #include "checks.hpp"
@@ -88,16 +90,27 @@ CheckResult cublas(ProbeContext& ctx) {
     return r;
   };
   if (!ctx.gpus_usable()) {
-    // Nothing to compute on: find the files instead of loading half a gigabyte of library.
-    const std::string path = find_library_file(soname, ctx.system());
-    const std::string lt = find_library_file("libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR), ctx.system());
+    // Nothing to compute on: find the files instead of loading half a gigabyte of library; where
+    // the loader would, else in a pip wheel (where cublas_lib() would load it from).
+    const std::string lt_name = "libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR);
+    std::string path = find_library_file(soname, ctx.system()), lt;
+    if (!path.empty()) {
+      lt = find_library_file(lt_name, ctx.system());
+    } else if (!(path = find_wheel_library_file(soname, ctx.system())).empty()) {
+      lt = path.substr(0, path.rfind('/')) + "/" + lt_name;
+      std::error_code ec;
+      if (!std::filesystem::exists(lt, ec)) lt.clear();  // a resolved path, not one under the view's root
+    }
     ctx.sink().with([&](Report& r) {
-      r.software.libraries["cublas"] = path.empty() ? "missing: not found in the loader's paths" : path;
+      r.software.libraries["cublas"] = path.empty() ? "missing: not found in the loader's paths nor in pip wheels" : path;
       if (!path.empty()) r.software.cublas_version = version_from_library_path(path);
     });
-    if (path.empty()) return missing(soname + " not found in the loader's paths");
-    if (lt.empty()) return missing("libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR) + " (needed by " + path + ") not found");
-    auto r = skip("cuBLAS " + version_from_library_path(path) + " present (" + path + "); no GPU to compute on", "no_gpu");
+    if (path.empty()) return missing(soname + " not found in the loader's paths nor in pip wheels");
+    if (lt.empty()) return missing(lt_name + " (needed by " + path + ") not found");
+    const std::string note = wheel_library_note(path);
+    auto r = skip("cuBLAS " + version_from_library_path(path) + " present (" + (note.empty() ? path : note) +
+                      "); no GPU to compute on",
+                  "no_gpu");
     r.measured = version_from_library_path(path);
     return r;
   }
@@ -162,7 +175,8 @@ CheckResult cublas(ProbeContext& ctx) {
   char ok[160];
   std::snprintf(ok, sizeof ok, "cuBLAS %s: FP32 and %s %dx%dx%d GEMMs match the CPU reference on every GPU",
                 cb.probe.version.c_str(), ctx.gpus().front().cc_major >= 8 ? "BF16" : "FP16", m, n, k);
-  CheckResult r = from_findings(fs, ok);
+  const std::string note = wheel_library_note(cb.probe.lib.path());
+  CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = cb.probe.version;
   r.details["gpus"] = per_gpu;
   return r;

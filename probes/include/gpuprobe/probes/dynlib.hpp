@@ -45,4 +45,29 @@ std::string find_library_file(const std::string& soname, const SystemView& sys);
 // "…/libcublas.so.13.1.0.3" -> "13.1.0"; "…/libcudnn.so.9.19.0" -> "9.19.0"; "" when no version.
 std::string version_from_library_path(const std::string& path);
 
+// ---- NVIDIA's pip wheels -------------------------------------------------------------------------
+// PyTorch, JAX and friends bring cuBLAS and cuDNN as pip wheels (nvidia-cublas, nvidia-cudnn-cu13,
+// nvidia-cublas-cu12, ...) that unpack into <site-packages>/nvidia/<package>/lib: nvidia/cu13/lib
+// for the CUDA 13 wheels, nvidia/cudnn/lib, nvidia/cublas/lib (CUDA 12). The dynamic loader does not
+// search there (the Python packages load them by path), so an image with only the wheels has the
+// libraries and still "lacks" them for the loader.
+
+// Those folders that exist, in the Python environments of this machine, in this order: $VIRTUAL_ENV,
+// $CONDA_PREFIX, $HOME/.local, /opt/conda, /usr/local, /usr (each lib/python3.*/site-packages and
+// dist-packages), /usr/lib/python3/dist-packages. Duplicates removed.
+std::vector<std::string> python_wheel_library_dirs(const SystemView& sys);
+// The first of those folders holding `soname`, resolved (symlinks followed); "" when none does.
+std::string find_wheel_library_file(const std::string& soname, const SystemView& sys);
+// Whether a library path lies in such a folder (…/site-packages/nvidia/… or …/dist-packages/nvidia/…).
+bool is_wheel_library_path(const std::string& path);
+// What a report says about a library loaded from a wheel: where, and that only Python code finds it.
+// "" for any other path.
+std::string wheel_library_note(const std::string& path);
+
+// DynLib::open(sonames); when none of them loads through the loader's paths, sonames[0] from a pip
+// wheel of the live system, after loading `needs` (sonames it links against, e.g. libcublasLt for
+// libcublas) from the same folder, which the wheels' own search paths may not cover. The error of a
+// library found nowhere stays the loader's.
+DynLib open_library(const std::vector<std::string>& sonames, const std::vector<std::string>& needs = {});
+
 }  // namespace gpuprobe
