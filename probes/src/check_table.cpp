@@ -36,7 +36,15 @@ std::vector<RunnableCheck> runnable_checks(ProbeContext& ctx) {
     r.title = spec.title;
     r.time_bound = std::chrono::milliseconds(
         static_cast<long long>(spec.time_bound_ms * ctx.options().timeout_scale));
-    r.fn = [&ctx, fn = spec.fn] { return fn(ctx); };
+    r.fn = [&ctx, fn = spec.fn, id = spec.id] {
+      // Then, still under this check's bound: did it leave a GPU's context lost? (Also when it threw.)
+      struct After {
+        ProbeContext& ctx;
+        const char* id;
+        ~After() { ctx.note_lost_contexts(id); }
+      } after{ctx, id};
+      return fn(ctx);
+    };
     out.push_back(std::move(r));
   }
   return out;

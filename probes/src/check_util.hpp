@@ -1,6 +1,7 @@
 // Small helpers shared by the checks (internal to probes/).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,26 @@ inline CheckResult skip_no_gpu(ProbeContext& ctx) {
 }
 
 inline std::string gpu_label(const GpuInfo& g) { return "GPU " + std::to_string(g.index) + " (" + g.name + ")"; }
+
+// GPUs whose CUDA context an earlier check lost (ProbeContext::note_lost_contexts) are not tested
+// again. In the loop over the GPUs: true, with the finding that says so, for such a GPU.
+inline bool untested_lost_gpu(ProbeContext& ctx, const GpuInfo& g, std::vector<Finding>& fs) {
+  const LostContext* lost = ctx.lost_context(g.index);
+  if (!lost) return false;
+  fs.push_back(lost_context_finding(gpu_label(g), *lost));
+  return true;
+}
+// Before the loop: the skip result when every GPU's context is lost (nothing left to test).
+inline std::optional<CheckResult> skip_if_every_context_lost(ProbeContext& ctx) {
+  const auto gpus = ctx.gpus();
+  if (gpus.empty()) return std::nullopt;
+  for (const auto& g : gpus)
+    if (!ctx.lost_context(g.index)) return std::nullopt;
+  const LostContext& first = *ctx.lost_context(gpus.front().index);
+  return skip("not run: every GPU's CUDA context has been lost (" + first.name + " since the " + first.check +
+                  " check; see that check)",
+              "context_lost");
+}
 
 // Turns findings into one result: the worst status, the worst finding's reason and hint, and every
 // message joined.

@@ -2,6 +2,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <regex>
 
@@ -134,6 +135,39 @@ std::vector<GpuInfo> ProbeContext::gpus() {
 const std::vector<GpuProblem>& ProbeContext::gpu_problems() {
   enumerate_gpus();
   return *gpu_problems_;
+}
+
+void ProbeContext::note_lost_contexts(const std::string& check) {
+  if (!gpu_problems_ || !gpus_usable()) return;
+  std::vector<int> ids;
+  sink_.with([&](Report& r) {
+    for (const auto& g : r.gpus) ids.push_back(g.index);
+  });
+  for (int i : ids) {
+    if (lost_.count(i)) continue;
+    const bool enumeration_failed = std::any_of(gpu_problems_->begin(), gpu_problems_->end(),
+                                                [i](const GpuProblem& p) { return p.index == i; });
+    if (enumeration_failed || cudaSetDevice(i) != cudaSuccess) continue;  // the devices check says why
+    if (cudaDeviceSynchronize() == cudaSuccess) continue;
+    cudaGetLastError();
+    const cudaError_t again = cudaDeviceSynchronize();
+    if (again == cudaSuccess) continue;
+    lost_[i] = LostContext{static_cast<int>(again), cudaGetErrorName(again), check};
+  }
+}
+
+const LostContext* ProbeContext::lost_context(int gpu) const {
+  const auto it = lost_.find(gpu);
+  return it == lost_.end() ? nullptr : &it->second;
+}
+
+Finding lost_context_finding(const std::string& gpu_label, const LostContext& lost) {
+  return {Status::warn, "context_lost",
+          gpu_label + ": not tested: its CUDA context has been lost since the " + lost.check + " check (" + lost.name +
+              ", " + std::to_string(lost.code) + "): every CUDA call on it fails until the process ends",
+          "see the " + lost.check + " check; a GPU that loses its context to gpuprobe's own verified work (an "
+          "uncorrectable ECC error, a launch failure) needs attention: look for Xid errors in the host's kernel log "
+          "(dmesg), reset it or take it out of service"};
 }
 
 Finding diagnose_gpu_problem(const GpuProblem& p) {

@@ -1,5 +1,6 @@
 // ProbeContext's pure parts: what the devices check says about a GPU that enumeration could not
-// query or open. (Enumeration itself needs a GPU: tests/gpu.)
+// query or open, and what later checks say about a GPU whose CUDA context was lost. (Enumeration
+// and the context probe themselves need a GPU: tests/gpu.)
 #include <gtest/gtest.h>
 
 #include "gpuprobe/probes/context.hpp"
@@ -25,6 +26,27 @@ TEST(DiagnoseGpuProblem, AnyOtherErrorNamesTheCallAndTheError) {
   EXPECT_EQ(f.reason, "device_query");
   EXPECT_EQ(f.message, "GPU 0: cudaGetDeviceProperties failed: cudaErrorUnknown (999): unknown error");
   EXPECT_NE(f.hint.find("Xid"), std::string::npos) << f.hint;
+}
+
+TEST(LostContext, LaterChecksSayWhichCheckLostTheGpuAndWhy) {
+  const Finding f = lost_context_finding("GPU 1 (NVIDIA H200)", {214, "cudaErrorECCUncorrectable", "memory"});
+  EXPECT_EQ(f.status, Status::warn);
+  EXPECT_EQ(f.reason, "context_lost");
+  EXPECT_EQ(f.message,
+            "GPU 1 (NVIDIA H200): not tested: its CUDA context has been lost since the memory check "
+            "(cudaErrorECCUncorrectable, 214): every CUDA call on it fails until the process ends");
+  EXPECT_NE(f.hint.find("see the memory check"), std::string::npos) << f.hint;
+  EXPECT_NE(f.hint.find("Xid"), std::string::npos) << f.hint;
+}
+
+TEST(LostContext, NothingIsProbedOrLostWithoutEnumeratedGpus) {
+  // This machine has no driver: the probe must not touch CUDA, and no GPU is ever lost.
+  ProbeOptions opts;
+  Report report;
+  ReportSink sink(report);
+  ProbeContext ctx(opts, SystemView::live(), sink);
+  ctx.note_lost_contexts("kernel");
+  EXPECT_EQ(ctx.lost_context(0), nullptr);
 }
 
 }  // namespace

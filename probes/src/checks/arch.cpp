@@ -12,11 +12,13 @@ namespace gpuprobe::checks {
 
 CheckResult arch(ProbeContext& ctx) {
   if (!ctx.gpus_usable()) return skip_no_gpu(ctx);
+  if (auto lost = skip_if_every_context_lost(ctx)) return *lost;
   const auto archs = parse_arch_list(build::cuda_architectures);
   const int rt_major = ctx.runtime().runtime_version / 1000;
   std::vector<Finding> fs;
   nlohmann::json per_gpu = nlohmann::json::array();
   for (const auto& g : ctx.gpus()) {
+    if (untested_lost_gpu(ctx, g, fs)) continue;
     const int cc = g.cc_major * 10 + g.cc_minor;
     const std::string ccs = std::to_string(g.cc_major) + "." + std::to_string(g.cc_minor);
     const std::string rebuild = "rebuild with -DCMAKE_CUDA_ARCHITECTURES=\"" + std::to_string(cc) +

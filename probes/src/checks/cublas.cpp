@@ -124,6 +124,7 @@ CheckResult cublas(ProbeContext& ctx) {
   const auto tf32 = ctx.system().getenv("NVIDIA_TF32_OVERRIDE");
   const double fp32_tol = (tf32 && *tf32 == "1") ? 4e-3 : 1e-4;
   constexpr int m = 256, n = 192, k = 320;  // not square, so a transposed result cannot pass
+  if (auto lost = skip_if_every_context_lost(ctx)) return *lost;
   std::vector<Finding> fs;
   nlohmann::json per_gpu = nlohmann::json::array();
   // cuBLAS ships with the CUDA release of the same major and has no kernels for what it dropped
@@ -139,6 +140,7 @@ CheckResult cublas(ProbeContext& ctx) {
            ": use an image of an older CUDA major (see the arch check)";
   };
   for (const auto& g : ctx.gpus()) {
+    if (untested_lost_gpu(ctx, g, fs)) continue;
     GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
     cublasHandle_t h = nullptr;
     const cublasStatus_t st = cb.create(&h);

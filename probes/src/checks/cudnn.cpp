@@ -151,9 +151,11 @@ CheckResult cudnn(ProbeContext& ctx) {
   }
   ConvShape sh;
   sh.n = 2, sh.c = 8, sh.h = 15, sh.w = 17, sh.k = 16, sh.r = 3, sh.s = 3, sh.pad_h = 1, sh.pad_w = 1;
+  if (auto lost = skip_if_every_context_lost(ctx)) return *lost;
   std::vector<Finding> fs;
   nlohmann::json per_gpu = nlohmann::json::array();
   for (const auto& g : ctx.gpus()) {
+    if (untested_lost_gpu(ctx, g, fs)) continue;
     GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
     CudnnHandle h(dnn.destroy);  // destroyed also when run_conv throws (a CUDA error)
     const cudnnStatus_t st = dnn.create(h.out());

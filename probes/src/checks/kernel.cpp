@@ -14,10 +14,12 @@ namespace gpuprobe::checks {
 
 CheckResult kernel(ProbeContext& ctx) {
   if (!ctx.gpus_usable()) return skip_no_gpu(ctx);
+  if (auto lost = skip_if_every_context_lost(ctx)) return *lost;
   constexpr std::size_t n = (1u << 20) + 37;  // not a multiple of any block size
   std::vector<Finding> fs;
   std::size_t total = 0;
   for (const auto& g : ctx.gpus()) {
+    if (untested_lost_gpu(ctx, g, fs)) continue;
     const std::uint64_t seed = fresh_seed();
     const auto x = random_floats(n, seed);
     const float a = 1.0f + static_cast<float>(seed % 1000) / 997.0f, b = -0.5f;

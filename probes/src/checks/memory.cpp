@@ -18,6 +18,7 @@ namespace gpuprobe::checks {
 
 CheckResult memory(ProbeContext& ctx) {
   if (!ctx.gpus_usable()) return skip_no_gpu(ctx);
+  if (auto lost = skip_if_every_context_lost(ctx)) return *lost;
   const double fraction = ctx.options().mem_fraction;
   std::vector<Finding> fs;
   nlohmann::json per_gpu = nlohmann::json::array();
@@ -29,6 +30,7 @@ CheckResult memory(ProbeContext& ctx) {
   const NvmlLib& nvml = nvml_lib();
   std::vector<std::string> ecc_notes;
   for (const auto& g : ctx.gpus()) {
+    if (untested_lost_gpu(ctx, g, fs)) continue;
     std::size_t free_b = 0, total_b = 0;
     if (cudaSetDevice(g.index) != cudaSuccess || cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
       fs.push_back({Status::fail, "memory_info", gpu_label(g) + ": cudaMemGetInfo failed", ""});

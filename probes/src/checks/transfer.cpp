@@ -57,11 +57,13 @@ double time_copies(Buffers& b, void* dst, const void* src, std::size_t bytes, cu
 
 CheckResult transfer(ProbeContext& ctx) {
   if (!ctx.gpus_usable()) return skip_no_gpu(ctx);
+  if (auto lost = skip_if_every_context_lost(ctx)) return *lost;
   const NvmlLib& nvml = nvml_lib();
   std::vector<Finding> fs;
   nlohmann::json per_gpu = nlohmann::json::array();
   std::string summary;
   for (const auto& g : ctx.gpus()) {
+    if (untested_lost_gpu(ctx, g, fs)) continue;
     Buffers b;
     GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
     GPUPROBE_CUDA_CALL(cudaStreamCreateWithFlags(&b.s, cudaStreamNonBlocking));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -78,6 +79,19 @@ struct GpuProblem {
 // later as an unexplained launch failure.
 Finding diagnose_gpu_problem(const GpuProblem& p);
 
+// A GPU whose CUDA context a check lost: after a sticky error (an illegal address, a launch
+// failure, an uncorrectable ECC error, ...) every later CUDA call on that GPU fails the same way
+// until the process ends, so the later checks do not test it again, and say why, instead of
+// failing each with the same error.
+struct LostContext {
+  int code = 0;       // cudaError_t
+  std::string name;   // cudaGetErrorName
+  std::string check;  // the check after which it was found lost
+};
+// What a later check reports for such a GPU (a warning: that GPU goes untested there; the check
+// that lost it has failed already).
+Finding lost_context_finding(const std::string& gpu_label, const LostContext& lost);
+
 class ProbeContext {
  public:
   ProbeContext(ProbeOptions opts, SystemView sys, ReportSink& sink)
@@ -101,6 +115,13 @@ class ProbeContext {
   std::vector<GpuInfo> gpus();
   const std::vector<GpuProblem>& gpu_problems();  // what went wrong in enumeration, per GPU
 
+  // After each check (check_table.cpp, still under that check's time bound): every enumerated GPU
+  // is asked whether its context still works (cudaDeviceSynchronize; asked twice, so that an
+  // asynchronous error a check left behind is not taken for a lost context), and the ones that
+  // fail are recorded against `check`. Does nothing before the GPUs are enumerated.
+  void note_lost_contexts(const std::string& check);
+  const LostContext* lost_context(int gpu) const;  // nullptr: not lost
+
  private:
   ProbeOptions opts_;
   SystemView sys_;
@@ -112,6 +133,7 @@ class ProbeContext {
   std::optional<RuntimeState> runtime_;
   void enumerate_gpus();
   std::optional<std::vector<GpuProblem>> gpu_problems_;  // set once enumerated
+  std::map<int, LostContext> lost_;
   std::thread prefetch_;
 };
 
