@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "gpuprobe/bench/gpu.hpp"
@@ -18,7 +20,26 @@
 namespace gpuprobe::bench {
 
 Factory make_gpu_factory(const GpuInfo& gpu) {
-  return [gpu](const BenchSpec& spec) -> std::unique_ptr<Instance> {
+  // After a sticky error (an illegal address, a launch failure, an uncorrectable ECC error) every
+  // later CUDA call in the process fails the same way: the benchmarks after the one that lost the
+  // context are skipped, naming it, rather than each failing with the same error. Asked before each
+  // benchmark (cudaDeviceSynchronize twice, so that an asynchronous error a failed benchmark left
+  // behind is not taken for a lost context).
+  struct State {
+    std::string previous;  // the benchmark that ran last
+    std::string lost;      // why the context is lost; empty while it works
+  };
+  auto state = std::make_shared<State>();
+  return [gpu, state](const BenchSpec& spec) -> std::unique_ptr<Instance> {
+    if (state->lost.empty() && !state->previous.empty() && cudaSetDevice(gpu.index) == cudaSuccess &&
+        cudaDeviceSynchronize() != cudaSuccess) {
+      (void)cudaGetLastError();
+      if (const cudaError_t again = cudaDeviceSynchronize(); again != cudaSuccess)
+        state->lost = std::string("not run: the GPU's CUDA context has been lost since ") + state->previous + " (" +
+                      cudaGetErrorName(again) + "): every CUDA call fails until the process ends";
+    }
+    if (!state->lost.empty()) throw Skip(state->lost);
+    state->previous = spec.gb_name();
     GPUPROBE_CUDA_CALL(cudaSetDevice(gpu.index));
     switch (spec.family) {
       case Family::matmul: return gpu::make_gemm(gpu, spec);
