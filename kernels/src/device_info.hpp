@@ -5,6 +5,9 @@
 #include <cuda_runtime_api.h>
 
 #include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <vector>
 
 namespace gpuprobe::kernels::detail {
 
@@ -22,5 +25,34 @@ inline int sm_count() {
   }
   return sms;
 }
+
+// A launcher's verdict about each device ("can my kernel run here, and if not, why"), worked out
+// once per device: get() calls classify(device, &verdict) the first time a device asks (classify
+// queries the runtime and sets a non-zero verdict; its error is returned and nothing is cached).
+class DeviceVerdicts {
+ public:
+  template <class Classify>
+  cudaError_t get(int* verdict, Classify classify) {
+    int dev = 0;
+    if (const cudaError_t e = cudaGetDevice(&dev); e != cudaSuccess) return e;
+    std::lock_guard<std::mutex> lock(m_);
+    if (dev >= 0 && static_cast<std::size_t>(dev) < verdicts_.size() && verdicts_[dev] != 0) {
+      *verdict = verdicts_[dev];
+      return cudaSuccess;
+    }
+    int v = 0;
+    if (const cudaError_t e = classify(dev, &v); e != cudaSuccess) return e;
+    if (dev >= 0) {
+      if (static_cast<std::size_t>(dev) >= verdicts_.size()) verdicts_.resize(dev + 1, 0);
+      verdicts_[dev] = v;
+    }
+    *verdict = v;
+    return cudaSuccess;
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<int> verdicts_;
+};
 
 }  // namespace gpuprobe::kernels::detail

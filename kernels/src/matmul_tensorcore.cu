@@ -11,13 +11,10 @@
 // PTX) are wrapped in tc_ptx.cuh; this file holds the loaders, the pipeline, the epilogue and the
 // launcher, and tests/emu runs it unchanged on the CPU with emulated instructions.
 //
-// Two loaders share one kernel template:
-//   fast    (k % 8 == 0, A and B 16-byte aligned): every 16-byte chunk of a row is either fully
-//           inside the matrix or fully outside, and is moved by one cp.async; chunks beyond m/n or
-//           beyond k use the zero-fill form (src-size 0: nothing is read, 16 zero bytes written).
-//   general (anything else): each of the 8 elements of a chunk is loaded on its own, bounds-checked
-//           (0 outside), and the chunk is stored to the same swizzled place with one st.shared.v4.
-//           Synchronous, so slower, but the pipeline structure is unchanged.
+// Two loaders (tc_tile_load.cuh, shared with matmul_wgmma.cu) share one kernel template: fast
+// (k % 8 == 0, A and B 16-byte aligned: one cp.async per 16-byte chunk, zero-fill outside) and
+// general (anything else: element-wise, bounds-checked loads, one st.shared.v4 per chunk;
+// synchronous, so slower, but the pipeline structure is unchanged).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -25,58 +22,19 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
-#include <type_traits>
-#include <vector>
 
+#include "device_info.hpp"
 #include "gpuprobe/kernels/detail/tc_layout.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
 #include "tc_ptx.cuh"  // the PTX wrappers, GPUPROBE_TC_PTX
+#include "tc_tile_load.cuh"  // load_tile (after tc_ptx.cuh)
 
 namespace gpuprobe::kernels {
 namespace {
 
 #if GPUPROBE_TC_PTX
 using namespace tc_ptx;  // the instruction wrappers
-
-template <class T>
-__device__ __forceinline__ T from_float(float x) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) return __float2bfloat16_rn(x);
-  else return __float2half_rn(x);
-}
-
-// Copies one operand tile (kTileRows rows x kBlockK k-values) of K step k0 into the stage at `dst`
-// (a shared-memory address). `src` points at the tile's first row (row 0, k 0) in global memory,
-// `ld` is the row pitch (= k), `rows` how many tile rows exist (may exceed kTileRows), `k_left` how
-// many k-values remain from k0 on. Everything outside is stored as zeros, so the mma loop never
-// needs bounds checks: zeros add nothing.
-template <class T, bool kFast>
-__device__ __forceinline__ void load_tile(std::uint32_t dst, const T* __restrict__ src, int rows, int ld, int k0,
-                                          int k_left, int tid) {
-#pragma unroll
-  for (int i = 0; i < tc::kLoadsPerThread; ++i) {
-    const int r = tc::load_row(tid, i);
-    const int c = tc::load_chunk(tid, i);
-    const int kc = c * tc::kChunkElems;  // first k of the chunk, relative to k0
-    const std::uint32_t d = dst + static_cast<std::uint32_t>(tc::smem_offset(r, c)) * 2u;
-    if constexpr (kFast) {
-      // k % 8 == 0 and kc % 8 == 0: the chunk is entirely inside (kc < k_left) or entirely outside.
-      const bool ok = r < rows && kc < k_left;
-      const T* s = ok ? src + static_cast<std::size_t>(r) * ld + k0 + kc : src;
-      cp_async_16(d, s, ok ? 16 : 0);
-    } else {
-      std::uint32_t w[4] = {0u, 0u, 0u, 0u};
-      if (r < rows) {
-        const unsigned short* s =
-            reinterpret_cast<const unsigned short*>(src) + static_cast<std::size_t>(r) * ld + k0 + kc;
-#pragma unroll
-        for (int e = 0; e < tc::kChunkElems; ++e)
-          if (kc + e < k_left) w[e >> 1] |= static_cast<std::uint32_t>(s[e]) << (16 * (e & 1));
-      }
-      st_shared_v4(d, w[0], w[1], w[2], w[3]);
-    }
-  }
-}
+using tile::from_float;
 #endif  // GPUPROBE_TC_PTX
 
 // One block computes a kBlockM x kBlockN tile of C; see tc_layout.hpp for the hierarchy.
@@ -108,8 +66,9 @@ __global__ void __launch_bounds__(tc::kThreads, 2)
   auto load_stage = [&](int stage, int kt) {
     const int k0 = kt * tc::kBlockK;
     const std::uint32_t base = smem + static_cast<std::uint32_t>(stage * tc::kStageBytes);
-    load_tile<T, kFast>(base, A_blk, rows_a, k, k0, k - k0, tid);
-    load_tile<T, kFast>(base + tc::kTileBytes, B_blk, rows_b, k, k0, k - k0, tid);
+    tile::load_tile<tc::LoadLayout, T, kFast, tc::kLoadsPerThread>(base, A_blk, rows_a, k, k0, k - k0, tid);
+    tile::load_tile<tc::LoadLayout, T, kFast, tc::kLoadsPerThread>(base + tc::kTileBytes, B_blk, rows_b, k, k0,
+                                                                    k - k0, tid);
   };
 
   float acc[tc::kFragsM][tc::kFragsN][4];
@@ -185,10 +144,9 @@ __global__ void __launch_bounds__(tc::kThreads, 2)
 
 // ---- Launcher ------------------------------------------------------------------------------------
 
-// Per device: 0 unknown, 1 usable, 2 compute capability below 8.0, 3 this binary carries no
-// sm_80+ code for it (e.g. built for 7.5 only and JIT-compiled: the kernel body would be empty).
-std::mutex g_mutex;
-std::vector<int> g_device_state;
+// Per device: 1 usable, 2 compute capability below 8.0, 3 this binary carries no sm_80+ code for
+// it (e.g. built for 7.5 only and JIT-compiled: the kernel body would be empty).
+detail::DeviceVerdicts g_device_state;
 
 template <class T, bool kFast>
 cudaError_t ptx_version(int* version) {
@@ -199,35 +157,25 @@ cudaError_t ptx_version(int* version) {
 }
 
 cudaError_t device_state(int* state) {
-  int dev = 0;
-  cudaError_t e = cudaGetDevice(&dev);
-  if (e != cudaSuccess) return e;
-  std::lock_guard<std::mutex> lock(g_mutex);
-  if (dev >= 0 && static_cast<std::size_t>(dev) < g_device_state.size() && g_device_state[dev] != 0) {
-    *state = g_device_state[dev];
-    return cudaSuccess;
-  }
-  int major = 0, minor = 0;
-  if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
-  if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
-  int s = 1;
-  if (!tc_gemm_supported(major, minor)) {
-    s = 2;
-  } else {
+  return g_device_state.get(state, [](int dev, int* s) {
+    int major = 0, minor = 0;
+    cudaError_t e;
+    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
+    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
+    *s = 1;
+    if (!tc_gemm_supported(major, minor)) {
+      *s = 2;
+      return cudaSuccess;
+    }
     int v[4] = {};
     if ((e = ptx_version<__half, true>(&v[0])) != cudaSuccess) return e;
     if ((e = ptx_version<__half, false>(&v[1])) != cudaSuccess) return e;
     if ((e = ptx_version<__nv_bfloat16, true>(&v[2])) != cudaSuccess) return e;
     if ((e = ptx_version<__nv_bfloat16, false>(&v[3])) != cudaSuccess) return e;
     for (int x : v)
-      if (x < 80) s = 3;
-  }
-  if (dev >= 0) {
-    if (static_cast<std::size_t>(dev) >= g_device_state.size()) g_device_state.resize(dev + 1, 0);
-    g_device_state[dev] = s;
-  }
-  *state = s;
-  return cudaSuccess;
+      if (x < 80) *s = 3;
+    return cudaSuccess;
+  });
 }
 
 template <class T, bool kFast>

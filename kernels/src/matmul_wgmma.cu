@@ -16,9 +16,9 @@
 // in wgmma_ptx.cuh and tc_ptx.cuh, and tests/emu runs this file unchanged on the CPU with
 // emulated instructions.
 //
-// Loaders as in matmul_tensorcore.cu: fast (k % 8 == 0, A and B 16-byte aligned) moves each
-// 16-byte chunk with one cp.async, zero-filling chunks outside the matrix; general loads each
-// element on its own, bounds-checked, and stores the chunk with st.shared.v4.
+// The loaders are matmul_tensorcore.cu's (tc_tile_load.cuh): fast (k % 8 == 0, A and B 16-byte
+// aligned) moves each 16-byte chunk with one cp.async, zero-filling chunks outside the matrix;
+// general loads each element on its own, bounds-checked, and stores the chunk with st.shared.v4.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -26,13 +26,12 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
-#include <type_traits>
-#include <vector>
 
+#include "device_info.hpp"
 #include "gpuprobe/kernels/detail/wgmma_layout.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
 #include "tc_ptx.cuh"     // cp.async, st.shared.v4, shared_address
+#include "tc_tile_load.cuh"  // load_tile (after tc_ptx.cuh)
 #include "wgmma_ptx.cuh"  // wgmma, its fences, GPUPROBE_WGMMA_PTX
 
 namespace gpuprobe::kernels {
@@ -41,43 +40,7 @@ namespace {
 #if GPUPROBE_WGMMA_PTX
 using namespace tc_ptx;
 using namespace wgmma_ptx;
-
-template <class T>
-__device__ __forceinline__ T from_float(float x) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) return __float2bfloat16_rn(x);
-  else return __float2half_rn(x);
-}
-
-// Copies kLoads chunks per thread of one operand tile (rows x kBlockK k-values of K step k0) into
-// the stage tile at `dst` (shared address, atom-aligned). `src` is the tile's row 0, k 0 in global
-// memory, `ld` the row pitch (= k), `rows` how many tile rows exist, `k_left` how many k remain
-// from k0 on. Everything outside the matrix is stored as zeros, which add nothing to the products.
-template <class T, bool kFast, int kLoads>
-__device__ __forceinline__ void load_tile(std::uint32_t dst, const T* __restrict__ src, int rows, int ld, int k0,
-                                          int k_left, int tid) {
-#pragma unroll
-  for (int i = 0; i < kLoads; ++i) {
-    const int r = wg::load_row(tid, i);
-    const int c = wg::load_chunk(tid, i);
-    const int kc = c * wg::kChunkElems;  // first k of the chunk, relative to k0
-    const std::uint32_t d = dst + static_cast<std::uint32_t>(wg::smem_offset(r, c));
-    if constexpr (kFast) {
-      const bool ok = r < rows && kc < k_left;  // k % 8 == 0: a chunk is all inside or all outside
-      const T* s = ok ? src + static_cast<std::size_t>(r) * ld + k0 + kc : src;
-      cp_async_16(d, s, ok ? 16 : 0);
-    } else {
-      std::uint32_t w[4] = {0u, 0u, 0u, 0u};
-      if (r < rows) {
-        const unsigned short* s =
-            reinterpret_cast<const unsigned short*>(src) + static_cast<std::size_t>(r) * ld + k0 + kc;
-#pragma unroll
-        for (int e = 0; e < wg::kChunkElems; ++e)
-          if (kc + e < k_left) w[e >> 1] |= static_cast<std::uint32_t>(s[e]) << (16 * (e & 1));
-      }
-      st_shared_v4(d, w[0], w[1], w[2], w[3]);
-    }
-  }
-}
+using tile::from_float;
 #endif  // GPUPROBE_WGMMA_PTX
 
 // One block computes a kBlockM x kBlockN tile of C; wgmma_layout.hpp describes the hierarchy.
@@ -111,8 +74,9 @@ __global__ void __launch_bounds__(wg::kThreads, 1)
   auto load_stage = [&](int stage, int kt) {
     const int k0 = kt * wg::kBlockK;
     const std::uint32_t base = smem + static_cast<std::uint32_t>(stage * wg::kStageBytes);
-    load_tile<T, kFast, wg::kALoads>(base, A_blk, rows_a, k, k0, k - k0, tid);
-    load_tile<T, kFast, wg::kBLoads>(base + wg::kATileBytes, B_blk, rows_b, k, k0, k - k0, tid);
+    tile::load_tile<wg::LoadLayout, T, kFast, wg::kALoads>(base, A_blk, rows_a, k, k0, k - k0, tid);
+    tile::load_tile<wg::LoadLayout, T, kFast, wg::kBLoads>(base + wg::kATileBytes, B_blk, rows_b, k, k0, k - k0,
+                                                           tid);
   };
 
   float acc[wg::kAccRegs];
@@ -198,28 +162,22 @@ constexpr bool kBuilt = true;  // this file was compiled for sm_90a (kernels/CMa
 constexpr bool kBuilt = false;
 #endif
 
-// Per device: 0 unknown, 1 usable, 2 not compute capability 9.0, 3 no sm_90a code loads on it.
-std::mutex g_mutex;
-std::vector<int> g_device_state;
+// Per device: 1 usable, 2 not compute capability 9.0, 3 no sm_90a code loads on it.
+detail::DeviceVerdicts g_device_state;
 
 cudaError_t device_state(int* state) {
-  int dev = 0;
-  cudaError_t e = cudaGetDevice(&dev);
-  if (e != cudaSuccess) return e;
-  std::lock_guard<std::mutex> lock(g_mutex);
-  if (dev >= 0 && static_cast<std::size_t>(dev) < g_device_state.size() && g_device_state[dev] != 0) {
-    *state = g_device_state[dev];
-    return cudaSuccess;
-  }
-  int major = 0, minor = 0;
-  if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
-  if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
-  int s = 1;
-  if (!wgmma_gemm_supported(major, minor)) {
-    s = 2;
-  } else {
-    // The kernel's binary must be sm_90a's (binaryVersion 90); any failure to find an image for
-    // this device means the same: nothing of ours can run here.
+  return g_device_state.get(state, [](int dev, int* s) {
+    int major = 0, minor = 0;
+    cudaError_t e;
+    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
+    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
+    *s = 1;
+    if (!wgmma_gemm_supported(major, minor)) {
+      *s = 2;
+      return cudaSuccess;
+    }
+    // The kernel's binary must be sm_90a's (binaryVersion 90); failing to find an image for this
+    // device means the same: nothing of ours can run here.
     const void* kernels[] = {reinterpret_cast<const void*>(wgmma_gemm_kernel<__half, true>),
                              reinterpret_cast<const void*>(wgmma_gemm_kernel<__half, false>),
                              reinterpret_cast<const void*>(wgmma_gemm_kernel<__nv_bfloat16, true>),
@@ -229,20 +187,15 @@ cudaError_t device_state(int* state) {
       e = cudaFuncGetAttributes(&attr, kernel);
       if (e == cudaErrorNoKernelImageForDevice || e == cudaErrorInvalidDeviceFunction) {
         (void)cudaGetLastError();
-        s = 3;
+        *s = 3;
       } else if (e != cudaSuccess) {
         return e;
       } else if (attr.binaryVersion != 90) {
-        s = 3;
+        *s = 3;
       }
     }
-  }
-  if (dev >= 0) {
-    if (static_cast<std::size_t>(dev) >= g_device_state.size()) g_device_state.resize(dev + 1, 0);
-    g_device_state[dev] = s;
-  }
-  *state = s;
-  return cudaSuccess;
+    return cudaSuccess;
+  });
 }
 
 template <class T, bool kFast>

@@ -91,6 +91,16 @@ GPUPROBE_HD int smem_offset(int row, int chunk) {
 GPUPROBE_HD int load_row(int tid, int i) { return (tid + i * kThreads) / kChunksPerRow; }
 GPUPROBE_HD int load_chunk(int tid, int i) { return (tid + i * kThreads) % kChunksPerRow; }
 
+// The shared tile loader's view of this layout (kernels/src/tc_tile_load.cuh): byte offsets.
+struct LoadLayout {
+  static constexpr int kChunkElems = tc::kChunkElems;
+  static GPUPROBE_HD int load_row(int tid, int i) { return tc::load_row(tid, i); }
+  static GPUPROBE_HD int load_chunk(int tid, int i) { return tc::load_chunk(tid, i); }
+  static GPUPROBE_HD std::uint32_t byte_offset(int row, int chunk) {
+    return static_cast<std::uint32_t>(smem_offset(row, chunk)) * 2u;
+  }
+};
+
 // Warp position in the 2 x 2 warp grid of the block.
 GPUPROBE_HD int warp_m_index(int warp) { return warp % kWarpsM; }
 GPUPROBE_HD int warp_n_index(int warp) { return warp / kWarpsM; }

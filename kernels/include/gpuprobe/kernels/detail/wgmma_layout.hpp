@@ -100,6 +100,16 @@ GPUPROBE_HD int smem_offset(int row, int chunk) { return row * kRowBytes + ((chu
 GPUPROBE_HD int load_row(int tid, int i) { return (tid + i * kThreads) / kChunksPerRow; }
 GPUPROBE_HD int load_chunk(int tid, int i) { return (tid + i * kThreads) % kChunksPerRow; }
 
+// The shared tile loader's view of this layout (kernels/src/tc_tile_load.cuh).
+struct LoadLayout {
+  static constexpr int kChunkElems = wg::kChunkElems;
+  static GPUPROBE_HD int load_row(int tid, int i) { return wg::load_row(tid, i); }
+  static GPUPROBE_HD int load_chunk(int tid, int i) { return wg::load_chunk(tid, i); }
+  static GPUPROBE_HD std::uint32_t byte_offset(int row, int chunk) {
+    return static_cast<std::uint32_t>(smem_offset(row, chunk));
+  }
+};
+
 // The wgmma matrix descriptor of a K-major operand in the layout above, `addr` being the shared
 // address of its first row at the k16 step wanted (tile base + 32 * step; atom-aligned base).
 GPUPROBE_HD std::uint64_t make_desc(std::uint32_t addr) {
