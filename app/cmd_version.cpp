@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "gpuprobe/build_info.hpp"
+#include "gpuprobe/kernels/matmul.hpp"
 #include "gpuprobe/probes/compat.hpp"
 #include "gpuprobe/report/verdict.hpp"
 
@@ -22,6 +23,7 @@ int run_version(const VersionOptions& o) {
                      {"revision", build::git_revision},
                      {"cuda_toolkit", build::cuda_toolkit_version},
                      {"cuda_architectures", build::cuda_architectures},
+                     {"wgmma_sm90a", kernels::wgmma_gemm_built()},
                      {"compiler", build::compiler}};
     std::cout << j.dump(2) << "\n";
   } else {
@@ -29,7 +31,9 @@ int run_version(const VersionOptions& o) {
               << "built with CUDA " << build::cuda_toolkit_version << ", " << build::compiler << "\n"
               << "architectures: " << build::cuda_architectures;
     if (archs) std::cout << " (" << describe_archs(*archs) << ")";
-    std::cout << "\n";
+    std::cout << "\n"
+              << "Hopper wgmma GEMM: "
+              << (kernels::wgmma_gemm_built() ? "sm_90a code built in" : "not built (no 90 in the architectures)") << "\n";
   }
   return kExitOk;
 }
