@@ -185,6 +185,23 @@ PY
   fi
   bench_stage standard 240 --suite standard
   if fits 15 "check without prefetch"; then GPUPROBE_NO_PREFETCH=1 check_pass noprefetch; fi
+  # Where the tensor-core kernels lose time (for whoever tunes them next): Nsight Compute's
+  # speed-of-light, occupancy and warp-stall sections for one launch of each at 4096^3, when ncu is
+  # there and allowed to read the counters (containers often are not: ERR_NVGPUCTRPERM).
+  if command -v ncu >/dev/null 2>&1; then
+    local kernel impl
+    for kernel in tc_gemm_kernel:mma_sync wgmma_gemm_kernel:wgmma; do
+      impl=${kernel#*:}
+      kernel=${kernel%%:*}
+      fits 45 "ncu on $impl" || continue
+      timeout 60 ncu --kernel-name regex:"$kernel" --launch-skip 3 --launch-count 1 \
+        --section SpeedOfLight --section Occupancy --section WarpStateStats --section MemoryWorkloadAnalysis \
+        "$BUNDLE/gpuprobe" bench --quiet --suite full --filter "^matmul/$impl/bf16/" --sizes 4096 \
+        >"$work/ncu-$impl.txt" 2>&1
+      say "ncu ($impl BF16 4096): exit $? — $(grep -E 'ERR_NVGPUCTRPERM|Compute \(SM\) Throughput|Memory Throughput' "$work/ncu-$impl.txt" | head -3 | tr -s ' ' | tr '\n' ';')"
+      pack
+    done
+  fi
   if fits 20 "unit tests"; then
     "$BUNDLE/gpuprobe_unit_tests" --gtest_brief=1 >"$work/unit-tests.txt" 2>&1
     say "unit tests: exit $? — $(grep -E '^\[  (PASSED|FAILED) ' "$work/unit-tests.txt" | tr '\n' ' ')"
