@@ -53,7 +53,7 @@ bench::CatalogOptions catalog_options(const BenchOptions& o) {
 
 int list_benchmarks(const std::vector<bench::BenchSpec>& specs) {
   for (const auto& s : specs) std::printf("%-64s %-8s %s\n", s.gb_name().c_str(), s.unit().c_str(), s.label.c_str());
-  std::printf("%zu benchmarks\n", specs.size());
+  std::printf("%zu benchmark%s\n", specs.size(), specs.size() == 1 ? "" : "s");
   return kExitOk;
 }
 
