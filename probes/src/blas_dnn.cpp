@@ -1,5 +1,7 @@
 #include "gpuprobe/probes/blas_dnn.hpp"
 
+#include <cuda_runtime_api.h>  // CUDART_VERSION
+
 #include <filesystem>
 #include <system_error>
 
@@ -82,7 +84,9 @@ const Cudnn& cudnn_lib() {
     Cudnn c;
     // Only the major gpuprobe is built for: an unversioned libcudnn.so may be another major (cuDNN 8
     // numbers its statuses and versions differently and has other sub-libraries).
-    c.probe.lib = open_library({"libcudnn.so." + std::to_string(CUDNN_MAJOR)});
+    // cuDNN's wheels for CUDA 12 and 13 both hold libcudnn.so.9: prefer the one for this build's CUDA.
+    c.probe.lib = open_library({"libcudnn.so." + std::to_string(CUDNN_MAJOR)}, {},
+                               "nvidia_cudnn_cu" + std::to_string(CUDART_VERSION / 1000));
     if (!c.probe.lib.loaded()) {
       c.probe.missing = c.probe.lib.error();
       return c;

@@ -41,7 +41,12 @@ std::vector<RunnableCheck> runnable_checks(ProbeContext& ctx) {
       struct After {
         ProbeContext& ctx;
         const char* id;
-        ~After() { ctx.note_lost_contexts(id); }
+        ~After() {
+          try {
+            ctx.note_lost_contexts(id);
+          } catch (...) {  // out of memory at worst: the next check simply tests that GPU again
+          }
+        }
       } after{ctx, id};
       return fn(ctx);
     };

@@ -154,6 +154,9 @@ void ProbeContext::note_lost_contexts(const std::string& check) {
     if (again == cudaSuccess) continue;
     lost_[i] = LostContext{static_cast<int>(again), cudaGetErrorName(again), check};
   }
+  // The runtime keeps one last error per host thread: leave none behind, or the next launch's
+  // cudaGetLastError() on a healthy GPU would report the lost one's error as its own.
+  (void)cudaGetLastError();
 }
 
 const LostContext* ProbeContext::lost_context(int gpu) const {

@@ -38,8 +38,10 @@ void* DynLib::raw(const char* symbol) const {
 #include <stdlib.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 namespace gpuprobe {
 namespace {
@@ -92,20 +94,79 @@ std::string find_library_file(const std::string& soname, const SystemView& sys) 
   return "";
 }
 
-std::vector<std::string> python_wheel_library_dirs(const SystemView& sys) {
-  std::vector<std::string> prefixes;
-  for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"})
-    if (auto v = sys.getenv(var); v && !v->empty() && (*v)[0] == '/') prefixes.push_back(*v);
-  if (auto home = sys.getenv("HOME"); home && !home->empty() && (*home)[0] == '/') prefixes.push_back(*home + "/.local");
-  for (const char* p : {"/opt/conda", "/usr/local", "/usr"}) prefixes.push_back(p);
+namespace {
 
-  std::vector<std::string> sites;
-  for (const auto& prefix : prefixes) {
-    const std::string lib = prefix + "/lib";
-    for (const auto& py : sys.list_dir(lib)) {
-      if (py.rfind("python3", 0) != 0) continue;
-      for (const char* kind : {"/site-packages", "/dist-packages"}) sites.push_back(lib + "/" + py + kind);
+// The prefixes of the Python environments a machine may hold NVIDIA's wheels in, most specific first.
+std::vector<std::string> python_prefixes(const SystemView& sys) {
+  std::vector<std::string> out;
+  const auto add = [&](const std::string& p) {
+    if (!p.empty() && p[0] == '/' && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  };
+  const auto add_with_envs = [&](const std::string& p) {  // a conda installation and its named envs
+    add(p);
+    for (const auto& e : sys.list_dir(p + "/envs")) add(p + "/envs/" + e);
+  };
+  for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"})
+    if (auto v = sys.getenv(var)) add(*v);
+  // Virtualenvs put on PATH without being activated (uv's and many images' ENV PATH=/app/.venv/bin:$PATH).
+  if (auto path = sys.getenv("PATH")) {
+    std::istringstream in(*path);
+    std::string d;
+    while (std::getline(in, d, ':')) {
+      if (d.size() > 4 && d.compare(d.size() - 4, 4, "/bin") == 0) {
+        const std::string env = d.substr(0, d.size() - 4);
+        if (sys.exists(env + "/pyvenv.cfg")) add(env);
+      }
     }
+  }
+  if (auto home = sys.getenv("HOME"); home && !home->empty() && (*home)[0] == '/') {
+    add(*home + "/.local");
+    for (const char* conda : {"miniconda3", "miniforge3", "mambaforge", "anaconda3"}) add_with_envs(*home + "/" + conda);
+  }
+  const std::string pyenv = sys.getenv("PYENV_ROOT").value_or(sys.getenv("HOME").value_or("") + "/.pyenv");
+  for (const auto& v : sys.list_dir(pyenv + "/versions")) add(pyenv + "/versions/" + v);
+  add_with_envs("/opt/conda");
+  add("/usr/local");
+  add("/usr");
+  return out;
+}
+
+// "python3.12" -> 12; -1 for anything else.
+int python3_minor(const std::string& name) {
+  if (name.rfind("python3.", 0) != 0 || name.size() == 8) return -1;
+  const std::string minor = name.substr(8);
+  if (minor.find_first_not_of("0123456789") != std::string::npos || minor.size() > 3) return -1;
+  return std::stoi(minor);
+}
+
+// <site-packages> of a wheel library folder <site-packages>/nvidia/<package>/lib.
+std::string site_of(const std::string& wheel_dir) { return wheel_dir.substr(0, wheel_dir.rfind("/nvidia/")); }
+
+// Whether a site-packages folder (a real path) holds an installed distribution whose name starts
+// with `prefix` (pip's <name>-<version>.dist-info, the name normalized to lower case and '_').
+bool has_dist_info(const std::string& site, const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(site, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind(prefix, 0) == 0 && n.size() > 10 && n.compare(n.size() - 10, 10, ".dist-info") == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> python_wheel_library_dirs(const SystemView& sys) {
+  std::vector<std::string> sites;
+  for (const auto& prefix : python_prefixes(sys)) {
+    const std::string lib = prefix + "/lib";
+    std::vector<std::string> pythons;
+    for (const auto& py : sys.list_dir(lib))
+      if (python3_minor(py) >= 0) pythons.push_back(py);
+    // Newest Python first (python3.12 before python3.9).
+    std::sort(pythons.begin(), pythons.end(),
+              [](const std::string& a, const std::string& b) { return python3_minor(a) > python3_minor(b); });
+    for (const auto& py : pythons)
+      for (const char* kind : {"/site-packages", "/dist-packages"}) sites.push_back(lib + "/" + py + kind);
   }
   sites.push_back("/usr/lib/python3/dist-packages");
 
@@ -120,36 +181,71 @@ std::vector<std::string> python_wheel_library_dirs(const SystemView& sys) {
   return out;
 }
 
-std::string find_wheel_library_file(const std::string& soname, const SystemView& sys) {
+std::string find_wheel_library_file(const std::string& soname, const SystemView& sys,
+                                    const std::string& prefer_distribution) {
+  std::string first;
   for (const auto& dir : python_wheel_library_dirs(sys)) {
     const std::string candidate = sys.path(dir + "/" + soname);
     char resolved[PATH_MAX];
-    if (::realpath(candidate.c_str(), resolved)) return resolved;
+    if (!::realpath(candidate.c_str(), resolved)) continue;
+    if (prefer_distribution.empty() || has_dist_info(sys.path(site_of(dir)), prefer_distribution)) return resolved;
+    if (first.empty()) first = resolved;
   }
-  return "";
+  return first;
 }
 
-bool is_wheel_library_path(const std::string& path) {
-  return path.find("/site-packages/nvidia/") != std::string::npos ||
-         path.find("/dist-packages/nvidia/") != std::string::npos;
+std::string wheel_distribution_version(const std::string& lib_path, const std::string& distribution) {
+  const auto at = lib_path.rfind("/nvidia/");
+  if (at == std::string::npos) return "";
+  std::error_code ec;
+  std::string best;
+  for (const auto& e : std::filesystem::directory_iterator(lib_path.substr(0, at), ec)) {
+    const std::string n = e.path().filename().string();
+    const std::string suffix = ".dist-info";
+    // <distribution>-<version>.dist-info, or <distribution>_cuNN-<version>.dist-info
+    if (n.rfind(distribution, 0) != 0 || n.size() <= suffix.size() ||
+        n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const auto dash = n.find('-', distribution.size());
+    if (dash == std::string::npos) continue;
+    const std::string rest = n.substr(distribution.size(), dash - distribution.size());
+    if (!rest.empty() && rest.rfind("_cu", 0) != 0) continue;  // another distribution (nvidia_cublasmp...)
+    best = n.substr(dash + 1, n.size() - suffix.size() - dash - 1);
+  }
+  // Keep major.minor.patch, as version_from_library_path does.
+  int dots = 0;
+  for (std::size_t i = 0; i < best.size(); ++i)
+    if (best[i] == '.' && ++dots == 3) return best.substr(0, i);
+  return best;
 }
 
 std::string wheel_library_note(const std::string& path) {
-  if (!is_wheel_library_path(path)) return "";
   const auto slash = path.rfind('/');
   return "from a pip wheel in " + path.substr(0, slash == std::string::npos ? 0 : slash) +
          ", not on the loader's paths: Python packages (PyTorch, JAX) load it, C/C++ programs do not find it "
          "unless LD_LIBRARY_PATH names that folder";
 }
 
-DynLib open_library(const std::vector<std::string>& sonames, const std::vector<std::string>& needs) {
-  DynLib lib = DynLib::open(sonames);
-  if (lib.loaded() || sonames.empty()) return lib;
-  const std::string path = find_wheel_library_file(sonames.front(), SystemView::live());
-  if (path.empty()) return lib;
-  const std::string dir = path.substr(0, path.rfind('/'));
-  for (const auto& dep : needs) (void)DynLib::open({dir + "/" + dep});  // kept loaded: never closed
-  return DynLib::open({path});  // its error, if any, says what is wrong with the wheel's copy
+DynLib open_library(const std::vector<std::string>& sonames, const std::vector<std::string>& needs,
+                    const std::string& prefer_distribution) {
+  if (sonames.empty()) return DynLib{};
+  // The exact name through the loader, then from a wheel, then any other name through the loader
+  // (an unversioned libcublas.so on the loader's path may be another major than the wheel's).
+  DynLib lib = DynLib::open({sonames.front()});
+  if (lib.loaded()) return lib;
+  if (const std::string path = find_wheel_library_file(sonames.front(), SystemView::live(), prefer_distribution);
+      !path.empty()) {
+    const std::string dir = path.substr(0, path.rfind('/'));
+    for (const auto& dep : needs) (void)DynLib::open({dir + "/" + dep});  // kept loaded: never closed
+    DynLib wheel = DynLib::open({path});  // its error, if any, says what is wrong with the wheel's copy
+    wheel.from_wheel_ = true;
+    return wheel;
+  }
+  if (sonames.size() > 1) {
+    DynLib other = DynLib::open(std::vector<std::string>(sonames.begin() + 1, sonames.end()));
+    if (other.loaded()) return other;
+  }
+  return lib;  // the loader's error for the exact name
 }
 
 std::string version_from_library_path(const std::string& path) {

@@ -229,6 +229,14 @@ PY
   cublas="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cublas','')")"
   [[ "$cudnn" == /* && "$cublas" == /* ]] || skip "cuBLAS/cuDNN not installed here"
   unshare -m --propagation private true 2>/dev/null || skip "no mount namespaces here"
+  for d in "$(dirname "$cudnn")" "$(dirname "$cublas")"; do
+    [[ -e "$d/libc.so.6" ]] && skip "cuBLAS/cuDNN live beside libc ($d): that folder cannot be hidden"
+  done
+  # Wheels of this machine's own Python environments would be found too: then the test proves nothing.
+  if compgen -G "/usr/local/lib/python3*/*-packages/nvidia/*/lib" >/dev/null ||
+     compgen -G "/usr/lib/python3/dist-packages/nvidia/*/lib" >/dev/null || [[ -d /opt/conda ]]; then
+    skip "this machine has NVIDIA wheels of its own"
+  fi
   # A virtualenv laid out as the wheels unpack (nvidia-cudnn-cu13 -> nvidia/cudnn/lib, nvidia-cublas
   # -> nvidia/cu13/lib), holding the real libraries through bind mounts; their system folders hidden.
   # (Here both are one folder, so each wheel folder holds both libraries: either may be found first.)
@@ -245,8 +253,13 @@ PY
   [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "skip" ]
   [[ "$(check_field "$TEST_TMP/r.json" cublas message)" == *"from a pip wheel in $site/nvidia/"* ]]
   [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['cublas']")" == "$site/nvidia/"*"/lib/libcublas.so."* ]]
+  # The wheel folders named on LD_LIBRARY_PATH: the loader finds them, so no "pip wheel" note.
+  run unshare -m --propagation private sh -c "$setup && $hide && LD_LIBRARY_PATH=$site/nvidia/cudnn/lib:$site/nvidia/cu13/lib exec env -u VIRTUAL_ENV -u CONDA_PREFIX \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "skip" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" != *"pip wheel"* ]]
+  [[ "$(check_field "$TEST_TMP/r.json" cublas message)" != *"pip wheel"* ]]
   # The same without the virtualenv active: nowhere to be found, as before.
-  run unshare -m --propagation private sh -c "$setup && $hide && exec env -u VIRTUAL_ENV \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+  run unshare -m --propagation private sh -c "$setup && $hide && exec env -u VIRTUAL_ENV -u CONDA_PREFIX \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
   [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "warn" ]
   [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "warn" ]
 }

@@ -72,16 +72,58 @@ TEST(PythonWheels, CondaPrefixAndRelativeVariablesIgnored) {
   EXPECT_TRUE(python_wheel_library_dirs(root.view({})).empty());
 }
 
-TEST(PythonWheels, PathsAreRecognizedAndExplained) {
-  const std::string p = "/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9";
-  EXPECT_TRUE(is_wheel_library_path(p));
-  EXPECT_TRUE(is_wheel_library_path("/usr/lib/python3/dist-packages/nvidia/cu13/lib/libcublas.so.13"));
-  EXPECT_FALSE(is_wheel_library_path("/usr/local/cuda/lib64/libcublas.so.13"));
-  EXPECT_FALSE(is_wheel_library_path("/venv/lib/python3.12/site-packages/torch/lib/libcudnn.so.9"));
-  const std::string note = wheel_library_note(p);
+TEST(PythonWheels, UnactivatedVirtualenvsOnPathCondaEnvsAndPyenvAreSearched) {
+  FakeRoot root;
+  root.write("/app/.venv/pyvenv.cfg", "home = /usr/bin");
+  root.write("/app/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13", "uv");
+  root.write("/opt/conda/envs/train/lib/python3.11/site-packages/nvidia/cudnn/lib/libcudnn.so.9", "conda env");
+  root.write("/home/u/.pyenv/versions/3.12.4/lib/python3.12/site-packages/nvidia/cublas/lib/libcublas.so.12", "pyenv");
+  root.write("/tools/bin/placeholder");  // on PATH, but no pyvenv.cfg: not an environment
+  root.write("/tools/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13", "not a venv");
+  const SystemView sys = root.view({{"PATH", "/app/.venv/bin:/tools/bin:/usr/bin"}, {"HOME", "/home/u"}});
+  EXPECT_EQ(find_wheel_library_file("libcublas.so.13", sys),
+            root.resolved("/app/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13"));
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", sys),
+            root.resolved("/opt/conda/envs/train/lib/python3.11/site-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+  EXPECT_EQ(find_wheel_library_file("libcublas.so.12", sys),
+            root.resolved("/home/u/.pyenv/versions/3.12.4/lib/python3.12/site-packages/nvidia/cublas/lib/libcublas.so.12"));
+  for (const auto& d : python_wheel_library_dirs(sys)) EXPECT_EQ(d.rfind("/tools/", 0), std::string::npos) << d;
+}
+
+TEST(PythonWheels, NewestPythonFirstAndTheCudaMajorsCudnnPreferred) {
+  FakeRoot root;
+  root.write("/usr/local/lib/python3.9/dist-packages/nvidia/cudnn/lib/libcudnn.so.9", "old python");
+  root.write("/usr/local/lib/python3.12/dist-packages/nvidia/cudnn/lib/libcudnn.so.9", "new python");
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", root.view({})),
+            root.resolved("/usr/local/lib/python3.12/dist-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+  // cuDNN's wheels for CUDA 12 and 13 both hold libcudnn.so.9: the installed distribution decides.
+  root.mkdir("/usr/local/lib/python3.12/dist-packages/nvidia_cudnn_cu12-9.10.2.21.dist-info");
+  root.mkdir("/usr/local/lib/python3.9/dist-packages/nvidia_cudnn_cu13-9.19.0.56.dist-info");
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", root.view({}), "nvidia_cudnn_cu13"),
+            root.resolved("/usr/local/lib/python3.9/dist-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", root.view({}), "nvidia_cudnn_cu12"),
+            root.resolved("/usr/local/lib/python3.12/dist-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+  // Neither installed as that distribution: the first found still serves.
+  EXPECT_EQ(find_wheel_library_file("libcudnn.so.9", root.view({}), "nvidia_cudnn_cu14"),
+            root.resolved("/usr/local/lib/python3.12/dist-packages/nvidia/cudnn/lib/libcudnn.so.9"));
+}
+
+TEST(PythonWheels, VersionFromTheDistInfoAndTheNote) {
+  FakeRoot root;
+  root.write("/venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13", "x");
+  root.mkdir("/venv/lib/python3.12/site-packages/nvidia_cublas-13.1.0.3.dist-info");
+  root.mkdir("/venv/lib/python3.12/site-packages/nvidia_cublasmp_cu13-0.6.0.dist-info");  // another project
+  const std::string lib = root.resolved("/venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13");
+  EXPECT_EQ(wheel_distribution_version(lib, "nvidia_cublas"), "13.1.0");
+  root.mkdir("/old/lib/python3.10/site-packages/nvidia_cublas_cu12-12.9.1.4.dist-info");
+  root.write("/old/lib/python3.10/site-packages/nvidia/cublas/lib/libcublas.so.12", "x");
+  EXPECT_EQ(wheel_distribution_version(root.resolved("/old/lib/python3.10/site-packages/nvidia/cublas/lib/libcublas.so.12"),
+                                       "nvidia_cublas"),
+            "12.9.1");
+  EXPECT_EQ(wheel_distribution_version("/usr/local/cuda/lib64/libcublas.so.13", "nvidia_cublas"), "");
+  const std::string note = wheel_library_note("/venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9");
   EXPECT_NE(note.find("pip wheel in /venv/lib/python3.12/site-packages/nvidia/cudnn/lib"), std::string::npos) << note;
   EXPECT_NE(note.find("LD_LIBRARY_PATH"), std::string::npos) << note;
-  EXPECT_EQ(wheel_library_note("/usr/local/cuda/lib64/libcublas.so.13"), "");
 }
 
 TEST(FindLibraryFile, LdLibraryPathWithSymlink) {
@@ -210,15 +252,11 @@ TEST(KernelModuleVersion, GarbageIsEmpty) {
 
 namespace gpuprobe {
 namespace {
-TEST(PrefetchSonames, FollowTheSelectedChecks) {
-  EXPECT_TRUE(prefetch_sonames(false, false).empty());
-  const auto blas = prefetch_sonames(true, false);
-  ASSERT_EQ(blas.size(), 1u);
-  EXPECT_EQ(blas[0].rfind("libcublas.so.", 0), 0u);
-  const auto dnn = prefetch_sonames(false, true);
-  ASSERT_FALSE(dnn.empty());
-  for (const auto& n : dnn) EXPECT_EQ(n.rfind("libcudnn", 0), 0u) << n;
-  EXPECT_EQ(prefetch_sonames(true, true).size(), blas.size() + dnn.size());
+TEST(PrefetchSonames, TheCudnnLibrariesLoadedOnlyForAConvolution) {
+  const auto dnn = cudnn_prefetch_sonames();
+  ASSERT_EQ(dnn.size(), 2u);
+  EXPECT_EQ(dnn[0].rfind("libcudnn_heuristic.so.", 0), 0u) << dnn[0];
+  EXPECT_EQ(dnn[1].rfind("libcudnn_engines_precompiled.so.", 0), 0u) << dnn[1];
 }
 }  // namespace
 }  // namespace gpuprobe

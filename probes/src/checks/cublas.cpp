@@ -93,25 +93,29 @@ CheckResult cublas(ProbeContext& ctx) {
     // Nothing to compute on: find the files instead of loading half a gigabyte of library; where
     // the loader would, else in a pip wheel (where cublas_lib() would load it from).
     const std::string lt_name = "libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR);
-    std::string path = find_library_file(soname, ctx.system()), lt;
+    std::string path = find_library_file(soname, ctx.system()), lt, version;
+    bool wheel = false;
     if (!path.empty()) {
       lt = find_library_file(lt_name, ctx.system());
+      version = version_from_library_path(path);
     } else if (!(path = find_wheel_library_file(soname, ctx.system())).empty()) {
+      wheel = true;
       lt = path.substr(0, path.rfind('/')) + "/" + lt_name;
       std::error_code ec;
       if (!std::filesystem::exists(lt, ec)) lt.clear();  // a resolved path, not one under the view's root
+      version = wheel_distribution_version(path, "nvidia_cublas");  // the file says the major only
+      if (version.empty()) version = version_from_library_path(path);
     }
     ctx.sink().with([&](Report& r) {
       r.software.libraries["cublas"] = path.empty() ? "missing: not found in the loader's paths nor in pip wheels" : path;
-      if (!path.empty()) r.software.cublas_version = version_from_library_path(path);
+      if (!version.empty()) r.software.cublas_version = version;
     });
     if (path.empty()) return missing(soname + " not found in the loader's paths nor in pip wheels");
     if (lt.empty()) return missing(lt_name + " (needed by " + path + ") not found");
-    const std::string note = wheel_library_note(path);
-    auto r = skip("cuBLAS " + version_from_library_path(path) + " present (" + (note.empty() ? path : note) +
+    auto r = skip("cuBLAS " + version + " present (" + (wheel ? wheel_library_note(path) : path) +
                       "); no GPU to compute on",
                   "no_gpu");
-    r.measured = version_from_library_path(path);
+    r.measured = version;
     return r;
   }
   const Cublas& cb = cublas_lib();
@@ -177,7 +181,7 @@ CheckResult cublas(ProbeContext& ctx) {
   char ok[160];
   std::snprintf(ok, sizeof ok, "cuBLAS %s: FP32 and %s %dx%dx%d GEMMs match the CPU reference on every GPU",
                 cb.probe.version.c_str(), ctx.gpus().front().cc_major >= 8 ? "BF16" : "FP16", m, n, k);
-  const std::string note = wheel_library_note(cb.probe.lib.path());
+  const std::string note = cb.probe.lib.from_wheel() ? wheel_library_note(cb.probe.lib.path()) : "";
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = cb.probe.version;
   r.details["gpus"] = per_gpu;

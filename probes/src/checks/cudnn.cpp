@@ -142,7 +142,7 @@ CheckResult cudnn(ProbeContext& ctx) {
     if (!std::filesystem::exists(shim_dir / engines, ec) && find_library_file(engines, ctx.system()).empty())
       return incomplete(engines + " (cuDNN's convolution kernels) not found next to " + dnn.probe.lib.path() +
                         " nor on the loader's paths");
-    const std::string note = wheel_library_note(dnn.probe.lib.path());
+    const std::string note = dnn.probe.lib.from_wheel() ? wheel_library_note(dnn.probe.lib.path()) : "";
     auto r = skip("cuDNN " + dnn.probe.version + " present (" + (note.empty() ? dnn.probe.lib.path() : note) +
                       "); no GPU to compute on",
                   "no_gpu");
@@ -180,7 +180,7 @@ CheckResult cudnn(ProbeContext& ctx) {
   char ok[200];
   std::snprintf(ok, sizeof ok, "cuDNN %s: conv %dx%dx%dx%d * %dx%dx3x3 (pad 1) matches the CPU reference on every GPU",
                 dnn.probe.version.c_str(), sh.n, sh.c, sh.h, sh.w, sh.k, sh.c);
-  const std::string note = wheel_library_note(dnn.probe.lib.path());
+  const std::string note = dnn.probe.lib.from_wheel() ? wheel_library_note(dnn.probe.lib.path()) : "";
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = dnn.probe.version;
   r.details["gpus"] = per_gpu;

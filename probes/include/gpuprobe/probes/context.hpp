@@ -137,8 +137,9 @@ class ProbeContext {
   std::thread prefetch_;
 };
 
-// The libraries start_prefetch() loads, for the checks selected.
-std::vector<std::string> prefetch_sonames(bool cublas, bool cudnn);
+// The cuDNN libraries start_prefetch() loads by name from the shim's folder, beyond cublas_lib() and
+// cudnn_lib() themselves: the ones cuDNN loads only when a convolution is planned.
+std::vector<std::string> cudnn_prefetch_sonames();
 
 // Parses the version from /proc/driver/nvidia/version ("... Kernel Module  580.65.06  ...").
 std::string parse_kernel_module_version(const std::string& text);
