@@ -32,7 +32,7 @@ cudaError_t tc_gemm(Half type, int m, int n, int k, const void* A, const void* B
 
 // Hopper tensor-core GEMM (wgmma.mma_async, matmul_wgmma.cu): the same operation and layout as
 // tc_gemm. Needs compute capability 9.0 exactly (other devices: cudaErrorInvalidDevice) and a
-// build that carries sm_90a code (CMake option GPUPROBE_WGMMA, on when CMAKE_CUDA_ARCHITECTURES
+// build that carries sm_90a code (CMake GPUPROBE_WGMMA: AUTO builds it when CMAKE_CUDA_ARCHITECTURES
 // names 90; without it, or when the driver cannot load that code: cudaErrorNoKernelImageForDevice).
 bool wgmma_gemm_built();  // this build has the sm_90a code
 bool wgmma_gemm_supported(int cc_major, int cc_minor);
