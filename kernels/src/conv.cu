@@ -344,8 +344,7 @@ cudaError_t launch_implicit_gemm(const ConvShape& sh, const float* x, const floa
   if (kdim > INT_MAX - 64) return cudaErrorInvalidValue;  // kk is an int
   g.Kdim = static_cast<int>(kdim);
 
-  const bool vec = sh.c % 4 == 0 && reinterpret_cast<std::uintptr_t>(x) % 16 == 0 &&
-                   reinterpret_cast<std::uintptr_t>(w) % 16 == 0;
+  const bool vec = sh.c % 4 == 0 && detail::aligned16(x) && detail::aligned16(w);
   const i64 sms = sm_count();
   auto cost = [&](int bm, int bn) {
     const i64 blocks = ((g.M + bm - 1) / bm) * ((sh.k + bn - 1) / bn);

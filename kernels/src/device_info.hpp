@@ -1,15 +1,20 @@
-// Facts about the current device the launchers size their grids by, asked once per device.
-// Host code, included by the .cu files of kernels/src.
+// Host helpers the launchers of kernels/src share: facts about the current device they size their
+// grids by (asked once per device), a per-device verdict cache, and the alignment test of their
+// vectorized paths. Host code, included by the .cu files of kernels/src.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
 namespace gpuprobe::kernels::detail {
+
+// Whether p may be read or written with 16-byte vector accesses (float4, uint4, cp.async 16).
+inline bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
 
 // Number of SMs of the current device; 128 when it cannot be asked (the launch then still works,
 // only sized less well).
@@ -27,8 +32,9 @@ inline int sm_count() {
 }
 
 // A launcher's verdict about each device ("can my kernel run here, and if not, why"), worked out
-// once per device: get() calls classify(device, &verdict) the first time a device asks (classify
-// queries the runtime and sets a non-zero verdict; its error is returned and nothing is cached).
+// once per device: the first time a device asks, get() reads its compute capability and calls
+// classify(device, cc_major, cc_minor, &verdict) (which may query the runtime further and sets a
+// non-zero verdict; an error of either is returned and nothing is cached).
 class DeviceVerdicts {
  public:
   template <class Classify>
@@ -40,8 +46,11 @@ class DeviceVerdicts {
       *verdict = verdicts_[dev];
       return cudaSuccess;
     }
-    int v = 0;
-    if (const cudaError_t e = classify(dev, &v); e != cudaSuccess) return e;
+    int major = 0, minor = 0, v = 0;
+    cudaError_t e;
+    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
+    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
+    if ((e = classify(dev, major, minor, &v)) != cudaSuccess) return e;
     if (dev >= 0) {
       if (static_cast<std::size_t>(dev) >= verdicts_.size()) verdicts_.resize(dev + 1, 0);
       verdicts_[dev] = v;

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "device_info.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
 
 namespace gpuprobe::kernels {
@@ -272,13 +273,12 @@ __global__ void __launch_bounds__(kWtThreads, 2)
 
 // ---- launcher ----------------------------------------------------------------------------------------
 
-bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
-
 // Columns of C one launch covers: gridDim.y <= 65535 column tiles.
 constexpr int kMaxGridY = 65535;
 
 // One launch over columns [0, n) of the (already offset) B and C.
 cudaError_t launch(Sgemm kind, int m, int n, int k, const float* A, const float* B, float* C, cudaStream_t stream) {
+  using detail::aligned16;
   const bool vec_a = aligned16(A) && m % 4 == 0;
   const bool vec_b = aligned16(B) && k % 4 == 0;
   const bool vec_c = aligned16(C) && m % 4 == 0;

@@ -45,13 +45,9 @@ __global__ void __launch_bounds__(tc::kThreads, 2)
   extern __shared__ __align__(128) unsigned char smem_raw[];
   const std::uint32_t smem = shared_address(smem_raw);
 
-  const int tiles_m = tc::ceil_div(m, tc::kBlockM);
-  const int tiles_n = tc::ceil_div(n, tc::kBlockN);
-  const tc::TileCoord tile = tc::block_tile(static_cast<int>(blockIdx.x), tiles_m, tiles_n);
-  const int m0 = tile.m * tc::kBlockM;
-  const int n0 = tile.n * tc::kBlockN;
-  const int rows_a = m - m0;  // rows of this block's A tile that exist (no overflow: m0 < m)
-  const int rows_b = n - n0;
+  const tc::BlockPlace place = tc::place_block(static_cast<int>(blockIdx.x), m, n, tc::kBlockM, tc::kBlockN);
+  const int m0 = place.m0, n0 = place.n0;
+  const int rows_a = place.rows, rows_b = place.cols;  // rows of this block's A and B tiles that exist
   const T* A_blk = A + static_cast<std::size_t>(m0) * k;
   const T* B_blk = B + static_cast<std::size_t>(n0) * k;
 
@@ -157,11 +153,8 @@ cudaError_t ptx_version(int* version) {
 }
 
 cudaError_t device_state(int* state) {
-  return g_device_state.get(state, [](int dev, int* s) {
-    int major = 0, minor = 0;
+  return g_device_state.get(state, [](int /*dev*/, int major, int minor, int* s) {
     cudaError_t e;
-    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
-    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
     *s = 1;
     if (!tc_gemm_supported(major, minor)) {
       *s = 2;
@@ -194,8 +187,6 @@ cudaError_t launch(int blocks, int m, int n, int k, const void* A, const void* B
   return cudaGetLastError();
 }
 
-bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
-
 }  // namespace
 
 bool tc_gemm_supported(int cc_major, int cc_minor) {
@@ -216,7 +207,7 @@ cudaError_t tc_gemm(Half type, int m, int n, int k, const void* A, const void* B
   if (state == 2) return cudaErrorInvalidDevice;
   if (state == 3) return cudaErrorNoKernelImageForDevice;
 
-  const bool fast = k % tc::kChunkElems == 0 && aligned16(A) && aligned16(B);
+  const bool fast = k % tc::kChunkElems == 0 && detail::aligned16(A) && detail::aligned16(B);
   const int nb = static_cast<int>(blocks);
   if (type == Half::bf16)
     return fast ? launch<__nv_bfloat16, true>(nb, m, n, k, A, B, C, stream)

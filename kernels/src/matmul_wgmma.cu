@@ -56,13 +56,9 @@ __global__ void __launch_bounds__(wg::kThreads, 1)
   extern __shared__ __align__(1024) unsigned char smem_raw[];
   const std::uint32_t smem = shared_address(smem_raw);
 
-  const int tiles_m = tc::ceil_div(m, wg::kBlockM);
-  const int tiles_n = tc::ceil_div(n, wg::kBlockN);
-  const tc::TileCoord tile = tc::block_tile(static_cast<int>(blockIdx.x), tiles_m, tiles_n);
-  const int m0 = tile.m * wg::kBlockM;
-  const int n0 = tile.n * wg::kBlockN;
-  const int rows_a = m - m0;  // tile rows that exist (m0 < m: no overflow)
-  const int rows_b = n - n0;
+  const tc::BlockPlace place = tc::place_block(static_cast<int>(blockIdx.x), m, n, wg::kBlockM, wg::kBlockN);
+  const int m0 = place.m0, n0 = place.n0;
+  const int rows_a = place.rows, rows_b = place.cols;  // rows of this block's A and B tiles that exist
   const T* A_blk = A + static_cast<std::size_t>(m0) * k;
   const T* B_blk = B + static_cast<std::size_t>(n0) * k;
 
@@ -166,11 +162,7 @@ constexpr bool kBuilt = false;
 detail::DeviceVerdicts g_device_state;
 
 cudaError_t device_state(int* state) {
-  return g_device_state.get(state, [](int dev, int* s) {
-    int major = 0, minor = 0;
-    cudaError_t e;
-    if ((e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess) return e;
-    if ((e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess) return e;
+  return g_device_state.get(state, [](int /*dev*/, int major, int minor, int* s) {
     *s = 1;
     if (!wgmma_gemm_supported(major, minor)) {
       *s = 2;
@@ -184,7 +176,7 @@ cudaError_t device_state(int* state) {
                              reinterpret_cast<const void*>(wgmma_gemm_kernel<__nv_bfloat16, false>)};
     for (const void* kernel : kernels) {
       cudaFuncAttributes attr{};
-      e = cudaFuncGetAttributes(&attr, kernel);
+      const cudaError_t e = cudaFuncGetAttributes(&attr, kernel);
       if (e == cudaErrorNoKernelImageForDevice || e == cudaErrorInvalidDeviceFunction) {
         (void)cudaGetLastError();
         *s = 3;
@@ -211,8 +203,6 @@ cudaError_t launch(int blocks, int m, int n, int k, const void* A, const void* B
   return cudaGetLastError();
 }
 
-bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
-
 }  // namespace
 
 bool wgmma_gemm_built() { return kBuilt; }
@@ -232,8 +222,8 @@ cudaError_t wgmma_gemm(Half type, int m, int n, int k, const void* A, const void
   if (state == 2) return cudaErrorInvalidDevice;
   if (state == 3 || !kBuilt) return cudaErrorNoKernelImageForDevice;
 
-  const bool fast = k % wg::kChunkElems == 0 && aligned16(A) && aligned16(B);
-  const bool vec_c = m % wg::kChunkElems == 0 && aligned16(C);
+  const bool fast = k % wg::kChunkElems == 0 && detail::aligned16(A) && detail::aligned16(B);
+  const bool vec_c = m % wg::kChunkElems == 0 && detail::aligned16(C);
   const int nb = static_cast<int>(blocks);
   if (type == Half::bf16)
     return fast ? launch<__nv_bfloat16, true>(nb, m, n, k, A, B, C, vec_c, stream)

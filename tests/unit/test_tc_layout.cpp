@@ -14,12 +14,14 @@
 // sequential), FP32 rounding inside the tensor cores, and performance.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstdint>
 #include <ostream>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "gpuprobe/kernels/detail/tc_layout.hpp"
@@ -241,6 +243,22 @@ TEST(TcLayout, BlockRasterizationIsABijection) {
         ++hits[t.m + t.n * tm];
       }
       for (int h : hits) EXPECT_EQ(h, 1) << tm << "x" << tn;
+    }
+}
+
+TEST(TcLayout, BlocksCoverCEachElementOnceForBothKernelsTileSizes) {
+  for (const auto& [bm, bn] : {std::pair{L::kBlockM, L::kBlockN}, std::pair{128, 256}})  // mma.sync, wgmma
+    for (const auto& [m, n] : {std::pair{1, 1}, std::pair{127, 129}, std::pair{1100, 300}, std::pair{2049, 513}}) {
+      const int blocks = L::ceil_div(m, bm) * L::ceil_div(n, bn);
+      std::vector<int> hits(static_cast<std::size_t>(m) * n, 0);
+      for (int pid = 0; pid < blocks; ++pid) {
+        const L::BlockPlace p = L::place_block(pid, m, n, bm, bn);
+        ASSERT_TRUE(p.m0 % bm == 0 && p.n0 % bn == 0 && p.rows == m - p.m0 && p.cols == n - p.n0 && p.rows > 0 &&
+                    p.cols > 0);
+        for (int j = p.n0; j < p.n0 + std::min(p.cols, bn); ++j)
+          for (int i = p.m0; i < p.m0 + std::min(p.rows, bm); ++i) ++hits[i + static_cast<std::size_t>(j) * m];
+      }
+      for (int h : hits) ASSERT_EQ(h, 1) << m << "x" << n << " in " << bm << "x" << bn << " tiles";
     }
 }
 

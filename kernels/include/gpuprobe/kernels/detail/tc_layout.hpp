@@ -149,4 +149,16 @@ GPUPROBE_HD TileCoord block_tile(int pid, int tiles_m, int tiles_n) {
   return TileCoord{first_m + local % rows, local / rows};
 }
 
+// Where block `pid` of a GEMM kernel with block_m x block_n tiles of an m x n C works (through
+// block_tile; the wgmma kernel's 128 x 256 tiles use it too): its tile's first row m0 and column
+// n0, and how many of the tile's rows and columns exist (m0 < m and n0 < n: no overflow).
+struct BlockPlace {
+  int m0, n0, rows, cols;
+};
+GPUPROBE_HD BlockPlace place_block(int pid, int m, int n, int block_m, int block_n) {
+  const TileCoord t = block_tile(pid, ceil_div(m, block_m), ceil_div(n, block_n));
+  const int m0 = t.m * block_m, n0 = t.n * block_n;
+  return BlockPlace{m0, n0, m - m0, n - n0};
+}
+
 }  // namespace gpuprobe::kernels::tc

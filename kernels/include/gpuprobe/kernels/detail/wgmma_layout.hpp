@@ -6,7 +6,7 @@
 //
 // ---- The tile hierarchy ------------------------------------------------------------------------
 //   grid      : one block per 128 x 256 tile of C (kBlockM x kBlockN), the 1-D block index mapped to
-//               (tile_m, tile_n) by tc::block_tile (groups of 8 tile rows share B columns in L2).
+//               (tile_m, tile_n) by tc::place_block (groups of 8 tile rows share B columns in L2).
 //   block     : 256 threads = 2 warpgroups (4 consecutive warps each). Warpgroup g computes rows
 //               64g .. 64g+63 of the block tile, all 256 columns: one wgmma.m64n256k16 per k16
 //               step, 128 fp32 accumulators per thread. All 256 threads also load.
@@ -51,7 +51,7 @@
 
 #include <cstdint>
 
-#include "gpuprobe/kernels/detail/tc_layout.hpp"  // tc::ceil_div, tc::block_tile
+#include "gpuprobe/kernels/detail/tc_layout.hpp"  // tc::ceil_div, tc::place_block
 #include "gpuprobe/kernels/random.hpp"            // GPUPROBE_HD
 
 namespace gpuprobe::kernels::wg {
