@@ -142,15 +142,33 @@ int python3_minor(const std::string& name) {
 // <site-packages> of a wheel library folder <site-packages>/nvidia/<package>/lib.
 std::string site_of(const std::string& wheel_dir) { return wheel_dir.substr(0, wheel_dir.rfind("/nvidia/")); }
 
-// Whether a site-packages folder (a real path) holds an installed distribution whose name starts
-// with `prefix` (pip's <name>-<version>.dist-info, the name normalized to lower case and '_').
-bool has_dist_info(const std::string& site, const std::string& prefix) {
+// The distributions installed in a site-packages folder (a real path), from pip's
+// <name>-<version>.dist-info folders (the name normalized to lower case and '_').
+struct Distribution {
+  std::string name, version;
+};
+std::vector<Distribution> installed_distributions(const std::string& site) {
+  static const std::string suffix = ".dist-info";
+  std::vector<Distribution> out;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(site, ec)) {
     const std::string n = e.path().filename().string();
-    if (n.rfind(prefix, 0) == 0 && n.size() > 10 && n.compare(n.size() - 10, 10, ".dist-info") == 0) return true;
+    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    const auto dash = n.find('-');
+    if (dash == std::string::npos) continue;
+    out.push_back({n.substr(0, dash), n.substr(dash + 1, n.size() - suffix.size() - dash - 1)});
   }
-  return false;
+  return out;
+}
+
+// "13.1.0.3" -> "13.1.0": at most major.minor.patch; "" when a component before that is not a number.
+std::string major_minor_patch(const std::string& v) {
+  int dots = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '.' && ++dots == 3) return v.substr(0, i);
+    if (v[i] != '.' && (v[i] < '0' || v[i] > '9')) return "";
+  }
+  return v;
 }
 
 }  // namespace
@@ -188,7 +206,11 @@ std::string find_wheel_library_file(const std::string& soname, const SystemView&
     const std::string candidate = sys.path(dir + "/" + soname);
     char resolved[PATH_MAX];
     if (!::realpath(candidate.c_str(), resolved)) continue;
-    if (prefer_distribution.empty() || has_dist_info(sys.path(site_of(dir)), prefer_distribution)) return resolved;
+    if (prefer_distribution.empty()) return resolved;
+    const auto installed = installed_distributions(sys.path(site_of(dir)));
+    if (std::any_of(installed.begin(), installed.end(),
+                    [&](const Distribution& d) { return d.name.rfind(prefer_distribution, 0) == 0; }))
+      return resolved;
     if (first.empty()) first = resolved;
   }
   return first;
@@ -197,26 +219,10 @@ std::string find_wheel_library_file(const std::string& soname, const SystemView&
 std::string wheel_distribution_version(const std::string& lib_path, const std::string& distribution) {
   const auto at = lib_path.rfind("/nvidia/");
   if (at == std::string::npos) return "";
-  std::error_code ec;
-  std::string best;
-  for (const auto& e : std::filesystem::directory_iterator(lib_path.substr(0, at), ec)) {
-    const std::string n = e.path().filename().string();
-    const std::string suffix = ".dist-info";
-    // <distribution>-<version>.dist-info, or <distribution>_cuNN-<version>.dist-info
-    if (n.rfind(distribution, 0) != 0 || n.size() <= suffix.size() ||
-        n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    const auto dash = n.find('-', distribution.size());
-    if (dash == std::string::npos) continue;
-    const std::string rest = n.substr(distribution.size(), dash - distribution.size());
-    if (!rest.empty() && rest.rfind("_cu", 0) != 0) continue;  // another distribution (nvidia_cublasmp...)
-    best = n.substr(dash + 1, n.size() - suffix.size() - dash - 1);
-  }
-  // Keep major.minor.patch, as version_from_library_path does.
-  int dots = 0;
-  for (std::size_t i = 0; i < best.size(); ++i)
-    if (best[i] == '.' && ++dots == 3) return best.substr(0, i);
-  return best;
+  // <distribution> or <distribution>_cuNN, not another project of that prefix (nvidia_cublasmp...).
+  for (const auto& d : installed_distributions(lib_path.substr(0, at)))
+    if (d.name == distribution || d.name.rfind(distribution + "_cu", 0) == 0) return major_minor_patch(d.version);
+  return "";
 }
 
 std::string wheel_library_note(const std::string& path) {
@@ -251,14 +257,7 @@ DynLib open_library(const std::vector<std::string>& sonames, const std::vector<s
 std::string version_from_library_path(const std::string& path) {
   const auto so = path.rfind(".so.");
   if (so == std::string::npos) return "";
-  std::string v = path.substr(so + 4);
-  // Keep at most major.minor.patch.
-  int dots = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i] == '.' && ++dots == 3) return v.substr(0, i);
-    if (v[i] != '.' && (v[i] < '0' || v[i] > '9')) return "";
-  }
-  return v;
+  return major_minor_patch(path.substr(so + 4));
 }
 
 }  // namespace gpuprobe
