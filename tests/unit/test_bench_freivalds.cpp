@@ -98,7 +98,9 @@ TEST(Freivalds, CatchesOnePlantedWrongElementOfEveryDtype) {
       ++planted;
       if (!r.ok) ++caught;
       EXPECT_FALSE(r.ok) << to_string(cs.d) << " trial " << trial << ": " << r.summary();
-      if (!r.ok) EXPECT_EQ(r.worst_row, at % m);
+      if (!r.ok) {
+        EXPECT_EQ(r.worst_row, at % m);
+      }
     }
   }
   EXPECT_EQ(caught, planted);

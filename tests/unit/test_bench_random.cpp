@@ -23,8 +23,12 @@ TEST(RandomInputs, ValuesAreExactInTheirTypeWithRandomSignsAndNoZeros) {
       negative += v < 0;
       distinct.insert(v);
       // The pattern is the value's encoding in the type (round trip through the host converters).
-      if (t == Elem::f16) ASSERT_EQ(gpuprobe::float_to_half(v), bits) << i;
-      if (t == Elem::bf16) ASSERT_EQ(gpuprobe::float_to_bf16(v), bits) << i;
+      if (t == Elem::f16) {
+        ASSERT_EQ(gpuprobe::float_to_half(v), bits) << i;
+      }
+      if (t == Elem::bf16) {
+        ASSERT_EQ(gpuprobe::float_to_bf16(v), bits) << i;
+      }
       if (t == Elem::e4m3) {
         ASSERT_LT(bits, 256u);
         // e4m3: 1.mmm x 2^(e-7); three mantissa bits.
