@@ -158,11 +158,21 @@ cmd_list() {
       printf 'INSTANCE\tTYPE\tSTATE\tUPTIME_H\tUSD_H\tCOST_USD\tEXPIRES_AT\tOWNER\tLOCAL\n'
       jq -r '.[] | [.id, .type, .state, (.uptime_h // "?"), (.usd_per_hour // "?"), (.cost_usd // "?"),
                     (.expires_at // "-"), (.owner // "-"), (.local_state // "-")] | @tsv' <<<"$rows"
-    } | column -t -s $'\t'
+    } | gpa_align_columns
     echo "$n instance(s) in $GPA_REGION; LOCAL '-' = not recorded on this machine (leaked?): gpuprobe-aws down --all ends them"
   fi
   if [[ $fail == 1 && $n != 0 ]]; then return 1; fi
   return 0
+}
+
+# Tab-separated rows on stdin as aligned columns, two spaces apart (column -t without util-linux's
+# column, which macOS and minimal Debian/Ubuntu lack).
+gpa_align_columns() {
+  awk -F'\t' '{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) }
+                 if (NF > nf) nf = NF }
+               END { for (r = 1; r <= NR; r++) { line = ""
+                       for (i = 1; i < nf; i++) line = line sprintf("%-" w[i] "s  ", cell[r, i])
+                       print line cell[r, nf] } }'
 }
 
 # Terminate + wait + delete SG/key for the loaded state (GPA_STATE, GPA_NAME).
