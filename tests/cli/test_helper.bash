@@ -56,6 +56,14 @@ require_no_nvml() {
   fi
 }
 
+# Skips the test when gpuprobe would take this machine for a container (/.dockerenv, /run/.containerenv,
+# a runtime in /proc/1/cgroup): the assertions are about a machine that is not one.
+require_not_container() {
+  local c
+  c="$("$GPUPROBE" check --only environment --json - 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["host"]["container"]["detected"])')"
+  [ "$c" = "False" ] || skip "this machine looks like a container to gpuprobe: the host wording cannot be observed here"
+}
+
 # Skips the test when this machine has an NVIDIA driver: the assertions are about its absence.
 require_no_driver() {
   if ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
