@@ -156,21 +156,26 @@ assert_kernel_module_missing() {
   [ "$status" -eq 3 ]
   [ "$(driver_field status)" = "fail" ]
   [ "$(driver_field reason)" = "kernel_module_missing" ]
-  [ -n "$(driver_field hint)" ]
+  hint="$(driver_field hint)"
+  [ -n "$hint" ]
+  [[ "$hint" != *"MIG"* ]]  # hidden or MIG GPUs are not the question without a kernel module
   [[ "$(report "r['verdict']")" == "NO GPU:"* ]]
+  # NVML's "Driver Not Loaded" is read the same way.
+  [ "$(nvml_field status)" = "fail" ]
+  [ "$(nvml_field reason)" = "kernel_module_missing" ]
 }
 
-@test "real 470, no /proc/driver/nvidia: driver check names kernel_module_missing, exit 3" {
+@test "real 470, no /proc/driver/nvidia: driver and nvml checks name kernel_module_missing, exit 3" {
   real_check 470 both
   assert_kernel_module_missing
 }
 
-@test "real 535, no /proc/driver/nvidia: driver check names kernel_module_missing, exit 3" {
+@test "real 535, no /proc/driver/nvidia: driver and nvml checks name kernel_module_missing, exit 3" {
   real_check 535 both
   assert_kernel_module_missing
 }
 
-@test "real 550, no /proc/driver/nvidia: driver check names kernel_module_missing, exit 3" {
+@test "real 550, no /proc/driver/nvidia: driver and nvml checks name kernel_module_missing, exit 3" {
   real_check 550 both
   assert_kernel_module_missing
 }
@@ -203,17 +208,17 @@ assert_compat_too_old() {
   assert_compat_too_old 550
 }
 
-@test "real 470, NVML not initialized: software.driver_version is read from libcuda's file name" {
+@test "real 470, NVML not initialized: software.driver_version is read from the library's file name" {
   real_check 470 both
   [ "$(report "r['software']['driver_version']")" = "$(real_driver_version 470)" ]
 }
 
-@test "real 535, NVML not initialized: software.driver_version is read from libcuda's file name" {
+@test "real 535, NVML not initialized: software.driver_version is read from the library's file name" {
   real_check 535 both
   [ "$(report "r['software']['driver_version']")" = "$(real_driver_version 535)" ]
 }
 
-@test "real 550, NVML not initialized: software.driver_version is read from libcuda's file name" {
+@test "real 550, NVML not initialized: software.driver_version is read from the library's file name" {
   real_check 550 both
   [ "$(report "r['software']['driver_version']")" = "$(real_driver_version 550)" ]
 }
@@ -224,27 +229,29 @@ assert_capabilities_no_compute() {
   [ "$(driver_field reason)" = "capabilities_no_compute" ]
   hint="$(driver_field hint)"
   [[ "$hint" == *"NVIDIA_DRIVER_CAPABILITIES"* && "$hint" == *"compute"* ]]
+  [[ "$(report "r['verdict']")" == "NO GPU:"* ]]
+  [ "$(report "r['software']['driver_version']")" = "$(real_driver_version "$1")" ]
 }
 
-@test "real 470 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3" {
+@test "real 470 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3, driver version from NVML's file name" {
   require_no_driver
   NVIDIA_DRIVER_CAPABILITIES=utility real_check 470 nvml
-  assert_capabilities_no_compute
+  assert_capabilities_no_compute 470
 }
 
-@test "real 535 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3" {
+@test "real 535 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3, driver version from NVML's file name" {
   require_no_driver
   NVIDIA_DRIVER_CAPABILITIES=utility real_check 535 nvml
-  assert_capabilities_no_compute
+  assert_capabilities_no_compute 535
 }
 
-@test "real 550 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3" {
+@test "real 550 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3, driver version from NVML's file name" {
   require_no_driver
   NVIDIA_DRIVER_CAPABILITIES=utility real_check 550 nvml
-  assert_capabilities_no_compute
+  assert_capabilities_no_compute 550
 }
 
-@test "real 535 with a kernel module (/proc/driver/nvidia/version) but no /dev/nvidia*: driver check names device_nodes_missing" {
+@test "real 535 with a kernel module (/proc/driver/nvidia/version) but no /dev/nvidia*: driver and nvml checks name device_nodes_missing, exit 3" {
   require_real_driver 535
   require_private_dev
   # A kernel module as a container sees the host's (/proc is shared), in this run's own mounts; as
@@ -261,4 +268,5 @@ assert_capabilities_no_compute() {
   [ "$(driver_field measured)" = "CUDA_ERROR_NO_DEVICE (100): no CUDA-capable device is detected" ]
   [ "$(driver_field reason)" = "device_nodes_missing" ]
   [ -n "$(driver_field hint)" ]
+  [ "$(nvml_field reason)" = "device_nodes_missing" ]
 }
