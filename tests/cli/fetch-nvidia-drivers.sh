@@ -58,7 +58,7 @@ if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then
   die "needs apt-get and dpkg (a Debian or Ubuntu machine)"
 fi
 [[ -r "$keyring" ]] ||
-  die "$keyring not found: Debian's archive keyring is needed to verify the non-free archive (on Debian: apt-get install debian-archive-keyring; on other systems this fetch is not supported)"
+  die "$keyring not found: Debian's archive keyring is needed to verify Debian's non-free archive: apt-get install debian-archive-keyring (Ubuntu has it in universe)"
 
 # The Debian mirror this machine already uses: the first non-security URI of its apt sources
 # (deb822 .sources files, then the one-line sources.list format).
