@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# gpuprobe check against NVIDIA's own user-space driver libraries: libcuda and NVML of the 470, 535
+# and 550 branches from Debian's non-free archive (tests/cli/fetch-nvidia-drivers.sh), on a machine
+# with no GPU and no NVIDIA kernel module. This is what a container sees whose image carries the
+# driver libraries while the host gives it no driver. The stand-ins (fake_libcuda.cpp,
+# fake_libnvml.cpp, in check.bats) stay for what no real library shows here: hangs, 802, 803, a
+# newer driver.
+#
+# Every run sits in a private /dev (in_private_dev): as root the real libraries create
+# /dev/nvidiactl when it is missing, which would change what later tests see. Without the fetched
+# libraries or without mount namespaces the tests skip, unless GPUPROBE_REQUIRE_REAL_DRIVERS=1 (CI)
+# makes that a failure.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+: "${NVIDIA_DRIVERS_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/gpuprobe/nvidia-drivers}"
+export NVIDIA_DRIVERS_DIR
+
+# cuDriverGetVersion of each branch: the CUDA version NVIDIA released it for (R470 11.4, R535 12.2,
+# R550 12.4).
+cuda_version_of() {
+  case "$1" in
+    470) echo 11040 ;;
+    535) echo 12020 ;;
+    550) echo 12040 ;;
+    *) echo "no CUDA version known for branch $1" >&2; return 1 ;;
+  esac
+}
+
+# real_check BRANCH [cuda|nvml|both]: gpuprobe check --json $TEST_TMP/r.json with the real
+# libraries of BRANCH, in a private /dev, under `run`.
+real_check() {
+  require_real_driver "$1"
+  require_private_dev
+  run with_real_driver "$@" in_private_dev "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  echo "$output"
+}
+
+# driver_field FIELD: one field of the driver check of $TEST_TMP/r.json (and so on).
+driver_field() { check_field "$TEST_TMP/r.json" driver "$1"; }
+nvml_field() { check_field "$TEST_TMP/r.json" nvml "$1"; }
+report() { json "$TEST_TMP/r.json" "$1"; }
+
+# What the real libcuda + NVML of every branch show today, with no kernel module and no GPU.
+assert_no_kernel_module_today() {
+  local branch="$1" dir="$NVIDIA_DRIVERS_DIR/$1"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"FAIL  driver"* ]]
+  [[ "$output" == *"NO GPU:"* ]]
+  [ "$(report "r['exit_code']")" = "3" ]
+  [[ "$(report "r['verdict']")" == "NO GPU:"* ]]
+  # libcuda loads; cuInit answers 100 with NVIDIA's own words.
+  [ "$(driver_field status)" = "fail" ]
+  [ "$(driver_field measured)" = "CUDA_ERROR_NO_DEVICE (100): no CUDA-capable device is detected" ]
+  [ "$(driver_field expected)" = "CUDA_SUCCESS" ]
+  # cuDriverGetVersion answers without a kernel module.
+  [ "$(report "r['software']['cuda_driver_version']")" = "$(cuda_version_of "$branch")" ]
+  # The libraries map names the real files.
+  [ "$(report "r['software']['libraries']['libcuda.so.1']")" = "$dir/cuda/libcuda.so.1" ]
+  [ "$(report "r['software']['libraries']['libnvidia-ml.so.1']")" = "$dir/nvml/libnvidia-ml.so.1" ]
+  # NVML loads and says why it cannot initialize.
+  [ "$(nvml_field status)" != "pass" ]
+  [ "$(nvml_field reason)" != "" ]
+  [ "$(nvml_field measured)" = "nvmlInit: Driver Not Loaded" ]
+  [[ "$(nvml_field message)" == *"Driver Not Loaded"* ]]
+  # Nothing that needs a GPU ran or passed.
+  for id in devices arch kernel memory transfer; do
+    [ "$(check_field "$TEST_TMP/r.json" "$id" status)" = "skip" ]
+  done
+  [ "$(report "r['gpus']")" = "[]" ]
+}
+
+@test "private /dev: as root the real libraries create /dev/nvidiactl inside it, the real /dev gains no nvidia node" {
+  require_real_driver 535
+  require_private_dev
+  [[ $(id -u) -eq 0 ]] || skip "not root: the libraries cannot create device nodes, nothing to contain"
+  before="$(nvidia_dev_nodes)"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  run with_real_driver 535 both in_private_dev sh -c '"$1" check --json "$2" >/dev/null; ls /dev' sh \
+    "$GPUPROBE" "$TEST_TMP/r.json"
+  [ "$status" -eq 0 ]
+  # The libraries did create the node (so the private /dev was needed) ...
+  [[ "$output" == *nvidiactl* ]]
+  [ "$(report "r['software']['cuda_driver_version']")" = "$(cuda_version_of 535)" ]
+  # ... and the real /dev is as it was.
+  [ "$(nvidia_dev_nodes)" = "$before" ]
+}
+
+@test "real 470 libcuda + NVML, no kernel module: driver fails (cuInit 100), exit 3, CUDA 11.4 reported, NVML 'Driver Not Loaded'" {
+  real_check 470 both
+  assert_no_kernel_module_today 470
+}
+
+@test "real 535 libcuda + NVML, no kernel module: driver fails (cuInit 100), exit 3, CUDA 12.2 reported, NVML 'Driver Not Loaded'" {
+  real_check 535 both
+  assert_no_kernel_module_today 535
+}
+
+@test "real 550 libcuda + NVML, no kernel module: driver fails (cuInit 100), exit 3, CUDA 12.4 reported, NVML 'Driver Not Loaded'" {
+  real_check 550 both
+  assert_no_kernel_module_today 550
+}
+
+# NVML without libcuda: an image run with NVIDIA_DRIVER_CAPABILITIES=utility (nvidia-smi works,
+# CUDA does not).
+assert_nvml_only_today() {
+  local dir="$NVIDIA_DRIVERS_DIR/$1"
+  [ "$status" -eq 3 ]
+  [ "$(report "r['exit_code']")" = "3" ]
+  [ "$(driver_field status)" = "fail" ]
+  [[ "$(driver_field measured)" == *"libcuda.so.1: cannot open shared object file"* ]]
+  [[ "$(report "r['software']['libraries']['libcuda.so.1']")" == "missing: "*"libcuda.so.1"* ]]
+  [ "$(report "r['software'].get('cuda_driver_version')")" = "null" ]
+  [ "$(report "r['software']['libraries']['libnvidia-ml.so.1']")" = "$dir/nvml/libnvidia-ml.so.1" ]
+  [ "$(nvml_field measured)" = "nvmlInit: Driver Not Loaded" ]
+  [[ "$(nvml_field message)" == *"Driver Not Loaded"* ]]
+  # The environment check names the capability that is missing, with the fix.
+  [ "$(check_field "$TEST_TMP/r.json" environment status)" = "warn" ]
+  [ "$(check_field "$TEST_TMP/r.json" environment reason)" = "env_driver_caps" ]
+  [[ "$(check_field "$TEST_TMP/r.json" environment message)" == *"NVIDIA_DRIVER_CAPABILITIES=utility lacks 'compute'"* ]]
+  [[ "$(check_field "$TEST_TMP/r.json" environment hint)" == *"NVIDIA_DRIVER_CAPABILITIES=compute,utility"* ]]
+}
+
+@test "real 470 NVML without libcuda (NVIDIA_DRIVER_CAPABILITIES=utility): driver fails, exit 3, NVML found and 'Driver Not Loaded'" {
+  require_no_driver
+  NVIDIA_DRIVER_CAPABILITIES=utility real_check 470 nvml
+  assert_nvml_only_today 470
+}
+
+@test "real 535 NVML without libcuda (NVIDIA_DRIVER_CAPABILITIES=utility): driver fails, exit 3, NVML found and 'Driver Not Loaded'" {
+  require_no_driver
+  NVIDIA_DRIVER_CAPABILITIES=utility real_check 535 nvml
+  assert_nvml_only_today 535
+}
+
+@test "real 550 NVML without libcuda (NVIDIA_DRIVER_CAPABILITIES=utility): driver fails, exit 3, NVML found and 'Driver Not Loaded'" {
+  require_no_driver
+  NVIDIA_DRIVER_CAPABILITIES=utility real_check 550 nvml
+  assert_nvml_only_today 550
+}
+
+# What the same runs must show once the diagnoses know these situations: the driver's CUDA
+# version judged against the runtime even though cuInit failed, the driver version read from the
+# library's file name, and the cause named (no kernel module, no device nodes, no 'compute'
+# capability) instead of "no GPU visible".
+
+# cuda_image_of BRANCH: the nvidia/cuda major.minor whose images that branch runs, e.g. 12.2.
+cuda_image_of() {
+  local v
+  v="$(cuda_version_of "$1")"
+  echo "$((v / 1000)).$((v % 1000 / 10))"
+}
+
+assert_kernel_module_missing() {
+  [ "$status" -eq 3 ]
+  [ "$(driver_field status)" = "fail" ]
+  [ "$(driver_field reason)" = "kernel_module_missing" ]
+  hint="$(driver_field hint)"
+  [ -n "$hint" ]
+  [[ "$hint" != *"MIG"* ]]  # hidden or MIG GPUs are not the question without a kernel module
+  [[ "$(report "r['verdict']")" == "NO GPU:"* ]]
+  # NVML's "Driver Not Loaded" is read the same way.
+  [ "$(nvml_field status)" = "fail" ]
+  [ "$(nvml_field reason)" = "kernel_module_missing" ]
+}
+
+@test "real 470, no /proc/driver/nvidia: driver and nvml checks name kernel_module_missing, exit 3" {
+  real_check 470 both
+  assert_kernel_module_missing
+}
+
+@test "real 535, no /proc/driver/nvidia: driver and nvml checks name kernel_module_missing, exit 3" {
+  real_check 535 both
+  assert_kernel_module_missing
+}
+
+@test "real 550, no /proc/driver/nvidia: driver and nvml checks name kernel_module_missing, exit 3" {
+  real_check 550 both
+  assert_kernel_module_missing
+}
+
+assert_compat_too_old() {
+  local v
+  v="$(cuda_version_of "$1")"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" compat status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" compat reason)" = "driver_too_old" ]
+  [ "$(check_field "$TEST_TMP/r.json" compat measured)" = "driver CUDA $(cuda_image_of "$1")" ]
+  hint="$(check_field "$TEST_TMP/r.json" compat hint)"
+  [[ "$hint" == *"branch 580"* ]]
+  [[ "$hint" == *"nvidia/cuda:$(cuda_image_of "$1")."* ]]
+  [ "$(report "r['software']['cuda_driver_version']")" = "$v" ]
+}
+
+@test "real 470 (CUDA 11.4) with a CUDA 13 binary: compat fails driver_too_old although cuInit failed, hint names branch 580 and an 11.4 image" {
+  real_check 470 both
+  assert_compat_too_old 470
+}
+
+@test "real 535 (CUDA 12.2) with a CUDA 13 binary: compat fails driver_too_old although cuInit failed, hint names branch 580 and a 12.2 image" {
+  real_check 535 both
+  assert_compat_too_old 535
+}
+
+@test "real 550 (CUDA 12.4) with a CUDA 13 binary: compat fails driver_too_old although cuInit failed, hint names branch 580 and a 12.4 image" {
+  real_check 550 both
+  assert_compat_too_old 550
+}
+
+@test "real 470, NVML not initialized: software.driver_version is read from the library's file name" {
+  real_check 470 both
+  [ "$(report "r['software']['driver_version']")" = "$(real_driver_version 470)" ]
+}
+
+@test "real 535, NVML not initialized: software.driver_version is read from the library's file name" {
+  real_check 535 both
+  [ "$(report "r['software']['driver_version']")" = "$(real_driver_version 535)" ]
+}
+
+@test "real 550, NVML not initialized: software.driver_version is read from the library's file name" {
+  real_check 550 both
+  [ "$(report "r['software']['driver_version']")" = "$(real_driver_version 550)" ]
+}
+
+assert_capabilities_no_compute() {
+  [ "$status" -eq 3 ]
+  [ "$(driver_field status)" = "fail" ]
+  [ "$(driver_field reason)" = "capabilities_no_compute" ]
+  hint="$(driver_field hint)"
+  [[ "$hint" == *"NVIDIA_DRIVER_CAPABILITIES"* && "$hint" == *"compute"* ]]
+  [[ "$(report "r['verdict']")" == "NO GPU:"* ]]
+  [ "$(report "r['software']['driver_version']")" = "$(real_driver_version "$1")" ]
+}
+
+@test "real 470 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3, driver version from NVML's file name" {
+  require_no_driver
+  NVIDIA_DRIVER_CAPABILITIES=utility real_check 470 nvml
+  assert_capabilities_no_compute 470
+}
+
+@test "real 535 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3, driver version from NVML's file name" {
+  require_no_driver
+  NVIDIA_DRIVER_CAPABILITIES=utility real_check 535 nvml
+  assert_capabilities_no_compute 535
+}
+
+@test "real 550 NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: driver check names capabilities_no_compute, exit 3, driver version from NVML's file name" {
+  require_no_driver
+  NVIDIA_DRIVER_CAPABILITIES=utility real_check 550 nvml
+  assert_capabilities_no_compute 550
+}
+
+@test "real 535 with a kernel module (/proc/driver/nvidia/version) but no /dev/nvidia*: driver and nvml checks name device_nodes_missing, exit 3" {
+  require_real_driver 535
+  require_private_dev
+  # A kernel module as a container sees the host's (/proc is shared), in this run's own mounts; as
+  # root, libcuda still creates /dev/nvidiactl in the private /dev while it fails.
+  version="$(real_driver_version 535)"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  run with_real_driver 535 both in_private_dev sh -c '
+    mount -t tmpfs gpuprobe-proc-driver /proc/driver && mkdir /proc/driver/nvidia &&
+    echo "NVRM version: NVIDIA UNIX x86_64 Kernel Module  $1  Release Build" >/proc/driver/nvidia/version &&
+    shift && exec "$@"' sh "$version" "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(report "r['software']['driver_version']")" = "$version" ]
+  [ "$(driver_field status)" = "fail" ]
+  [ "$(driver_field measured)" = "CUDA_ERROR_NO_DEVICE (100): no CUDA-capable device is detected" ]
+  [ "$(driver_field reason)" = "device_nodes_missing" ]
+  [ -n "$(driver_field hint)" ]
+  [ "$(nvml_field reason)" = "device_nodes_missing" ]
+}
