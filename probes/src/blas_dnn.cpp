@@ -138,6 +138,38 @@ const Cudnn& cudnn_lib() {
   return lib;
 }
 
+// ---- When a library is missing ----------------------------------------------------------------
+
+LibraryAdvice cublas_missing_advice(bool container) {
+  const std::string major = std::to_string(CUBLAS_VER_MAJOR);
+  const std::string soname = "libcublas.so." + major;
+  if (container)
+    return {"this image has no usable cuBLAS (" + soname + ")",
+            "use an nvidia/cuda:*-runtime-* or *-devel-* tag (the *-base-* images have no cuBLAS), or install "
+            "libcublas for CUDA " + major};
+  return {"this machine has no usable cuBLAS (" + soname + ")",
+          "install cuBLAS for CUDA " + major + " (NVIDIA's libcublas-" + major +
+              "-* package, or the CUDA toolkit); if it is installed elsewhere, add its folder to LD_LIBRARY_PATH"};
+}
+
+LibraryAdvice cudnn_missing_advice(bool container) {
+  const std::string major = std::to_string(CUDNN_MAJOR), cuda = std::to_string(CUDART_VERSION / 1000);
+  if (container)
+    return {"this image has no cuDNN: use an nvidia/cuda:*-cudnn-* tag",
+            "e.g. nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04, or install libcudnn" + major + " for your CUDA major"};
+  return {"this machine has no cuDNN (libcudnn.so." + major + ")",
+          "install cuDNN " + major + " for CUDA " + cuda + " (NVIDIA's libcudnn" + major + "-cuda-" + cuda +
+              " package, or its tarball's libraries into the CUDA toolkit); if it is installed elsewhere, add its "
+              "folder to LD_LIBRARY_PATH"};
+}
+
+LibraryAdvice cudnn_incomplete_advice(bool container, const std::string& why) {
+  const std::string major = std::to_string(CUDNN_MAJOR);
+  return {"cuDNN is found but unusable: " + why,
+          "install all of cuDNN " + major + " (libcudnn" + major + ": every libcudnn_*.so." + major +
+              " of one version, in one folder)" + (container ? ", or use an nvidia/cuda:*-cudnn-* image" : "")};
+}
+
 // ---- cuBLASLt rules ----------------------------------------------------------------------------
 
 std::string cublaslt_fp8_shape_problem(std::int64_t m, std::int64_t /*n*/, std::int64_t k) {

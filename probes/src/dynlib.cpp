@@ -40,6 +40,7 @@ void* DynLib::raw(const char* symbol) const {
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
@@ -72,6 +73,19 @@ void read_ld_conf(const SystemView& sys, const std::string& file, std::vector<st
   }
 }
 
+// The whole of a file (at most 64 MiB), sized by the file rather than by a fixed buffer.
+std::optional<std::string> read_whole_file(const std::string& host_path) {
+  std::ifstream in(host_path, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const std::streamoff size = in.tellg();
+  if (size < 0 || size > (std::streamoff{64} << 20)) return std::nullopt;
+  std::string out(static_cast<std::size_t>(size), '\0');
+  in.seekg(0);
+  in.read(out.data(), size);
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
 }  // namespace
 
 std::string find_library_file(const std::string& soname, const SystemView& sys) {
@@ -82,14 +96,28 @@ std::string find_library_file(const std::string& soname, const SystemView& sys) 
     while (std::getline(in, d, ':'))
       if (!d.empty()) dirs.push_back(d);
   }
+  const std::size_t conf_begin = dirs.size();
   read_ld_conf(sys, "/etc/ld.so.conf", dirs, 0);
+  const std::size_t conf_end = dirs.size();
   for (const char* d : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
                         "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"})
     dirs.push_back(d);
-  for (const auto& d : dirs) {
+  // The folders of ld.so.conf reach the loader only through its cache, which ldconfig writes: a
+  // library put there after ldconfig last ran is not found. The cache holds each library's path as
+  // a plain NUL-terminated string (both of glibc's formats): a file there counts when the cache
+  // names it. Without a cache (musl, a bare fake root) the folders count as they are.
+  const auto cache = read_whole_file(sys.path("/etc/ld.so.cache"));
+  const bool have_cache =
+      cache && (cache->rfind("ld.so-1.7.0", 0) == 0 || cache->rfind("glibc-ld.so.cache", 0) == 0);
+  for (std::size_t i = 0; i < dirs.size(); ++i) {
+    const std::string& d = dirs[i];
     const std::string candidate = sys.path(d + "/" + soname);
     char resolved[PATH_MAX];
-    if (::realpath(candidate.c_str(), resolved)) return resolved;
+    if (!::realpath(candidate.c_str(), resolved)) continue;
+    if (have_cache && i >= conf_begin && i < conf_end &&
+        cache->find(d + "/" + soname + std::string(1, '\0')) == std::string::npos)
+      continue;
+    return resolved;
   }
   return "";
 }
@@ -232,19 +260,124 @@ std::string wheel_library_note(const std::string& path) {
          "unless LD_LIBRARY_PATH names that folder";
 }
 
+// ---- CUDA toolkit folders ------------------------------------------------------------------------
+
+namespace {
+
+// The realpath of `abs` under the view's root; "" when it does not exist.
+std::string resolved(const SystemView& sys, const std::string& abs) {
+  char buf[PATH_MAX];
+  return ::realpath(sys.path(abs).c_str(), buf) ? std::string(buf) : std::string();
+}
+
+// "cuda-13.0" -> {13, 0}; "cuda-13" -> {13}; empty for any other name.
+std::vector<int> toolkit_folder_version(const std::string& name) {
+  if (name.rfind("cuda-", 0) != 0 || name.size() == 5) return {};
+  std::vector<int> v;
+  std::istringstream in(name.substr(5));
+  std::string part;
+  while (std::getline(in, part, '.')) {
+    if (part.empty() || part.size() > 4 || part.find_first_not_of("0123456789") != std::string::npos) return {};
+    v.push_back(std::stoi(part));
+  }
+  return v;
+}
+
+// Newest first; a bare major (cuda-13, the alternatives link to the newest 13.x) before its minors.
+bool newer_toolkit(const std::vector<int>& a, const std::vector<int>& b) {
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+    if (a[i] != b[i]) return a[i] > b[i];
+  return a.size() < b.size();
+}
+
+}  // namespace
+
+std::vector<std::string> cuda_toolkit_library_dirs(const SystemView& sys) {
+  std::vector<std::string> roots;
+  for (const char* var : {"CUDA_HOME", "CUDA_PATH"})
+    if (auto v = sys.getenv(var); v && !v->empty() && (*v)[0] == '/') roots.push_back(*v);
+  roots.push_back("/usr/local/cuda");
+  std::vector<std::pair<std::vector<int>, std::string>> versioned;
+  for (const auto& name : sys.list_dir("/usr/local"))
+    if (auto v = toolkit_folder_version(name); !v.empty()) versioned.emplace_back(std::move(v), name);
+  std::stable_sort(versioned.begin(), versioned.end(),
+                   [](const auto& a, const auto& b) { return newer_toolkit(a.first, b.first); });
+  for (const auto& [v, name] : versioned) roots.push_back("/usr/local/" + name);
+
+#if defined(__aarch64__)
+  const std::vector<std::string> subdirs = {"lib64", "lib", "targets/sbsa-linux/lib", "targets/aarch64-linux/lib"};
+#else
+  const std::vector<std::string> subdirs = {"lib64", "lib", "targets/x86_64-linux/lib"};
+#endif
+  std::vector<std::string> out, seen;
+  for (std::string root : roots) {
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    for (const auto& sub : subdirs) {
+      const std::string dir = root + "/" + sub;
+      const std::string real = resolved(sys, dir);
+      std::error_code ec;
+      if (real.empty() || !std::filesystem::is_directory(real, ec)) continue;
+      if (std::find(seen.begin(), seen.end(), real) != seen.end()) continue;
+      seen.push_back(real);
+      out.push_back(dir);
+    }
+  }
+  return out;
+}
+
+FoundLibrary find_toolkit_library_file(const std::string& soname, const SystemView& sys) {
+  for (const auto& dir : cuda_toolkit_library_dirs(sys))
+    if (std::string file = resolved(sys, dir + "/" + soname); !file.empty()) return {dir, file};
+  return {};
+}
+
+std::string toolkit_library_note(const std::string& dir, const SystemView& sys) {
+  // Listed in ld.so.conf but not found by the loader: its cache predates the library.
+  std::vector<std::string> conf;
+  read_ld_conf(sys, "/etc/ld.so.conf", conf, 0);
+  const std::string real = resolved(sys, dir);
+  const bool listed = !real.empty() && std::any_of(conf.begin(), conf.end(), [&](const std::string& d) {
+    return resolved(sys, d) == real;
+  });
+  if (listed)
+    return "in the CUDA toolkit folder " + dir +
+           ", listed in the loader's configuration (/etc/ld.so.conf) but not in its cache: run ldconfig, so that "
+           "other programs find it too";
+  return "in the CUDA toolkit folder " + dir +
+         ", not on the loader's paths: add it to LD_LIBRARY_PATH, or list it in a file in /etc/ld.so.conf.d and run "
+         "ldconfig, so that other programs find it too";
+}
+
+namespace {
+
+// `file` by path, after the `needs` beside it (kept loaded: never closed). Its error, if any, says
+// what is wrong with that copy.
+DynLib open_by_path(const std::string& file, const std::vector<std::string>& needs) {
+  const std::string dir = file.substr(0, file.rfind('/'));
+  for (const auto& dep : needs) (void)DynLib::open({dir + "/" + dep});
+  return DynLib::open({file});
+}
+
+}  // namespace
+
 DynLib open_library(const std::vector<std::string>& sonames, const std::vector<std::string>& needs,
                     const std::string& prefer_distribution) {
   if (sonames.empty()) return DynLib{};
-  // The exact name through the loader, then from a wheel, then any other name through the loader
-  // (an unversioned libcublas.so on the loader's path may be another major than the wheel's).
+  // The exact name through the loader, then from a toolkit folder or a wheel, then any other name
+  // through the loader (an unversioned libcublas.so on the loader's path may be another major).
   DynLib lib = DynLib::open({sonames.front()});
   if (lib.loaded()) return lib;
-  if (const std::string path = find_wheel_library_file(sonames.front(), SystemView::live(), prefer_distribution);
-      !path.empty()) {
-    const std::string dir = path.substr(0, path.rfind('/'));
-    for (const auto& dep : needs) (void)DynLib::open({dir + "/" + dep});  // kept loaded: never closed
-    DynLib wheel = DynLib::open({path});  // its error, if any, says what is wrong with the wheel's copy
-    wheel.from_wheel_ = true;
+  const SystemView sys = SystemView::live();
+  if (const FoundLibrary t = find_toolkit_library_file(sonames.front(), sys); !t.file.empty()) {
+    DynLib toolkit = open_by_path(t.file, needs);
+    toolkit.source_ = LibSource::cuda_toolkit;
+    toolkit.found_in_ = t.dir;
+    return toolkit;
+  }
+  if (const std::string path = find_wheel_library_file(sonames.front(), sys, prefer_distribution); !path.empty()) {
+    DynLib wheel = open_by_path(path, needs);
+    wheel.source_ = LibSource::pip_wheel;
+    wheel.found_in_ = path.substr(0, path.rfind('/'));
     return wheel;
   }
   if (sonames.size() > 1) {
@@ -252,6 +385,24 @@ DynLib open_library(const std::vector<std::string>& sonames, const std::vector<s
     if (other.loaded()) return other;
   }
   return lib;  // the loader's error for the exact name
+}
+
+const char* lib_source_name(LibSource s) {
+  switch (s) {
+    case LibSource::cuda_toolkit: return "cuda_toolkit";
+    case LibSource::pip_wheel: return "pip_wheel";
+    case LibSource::loader: break;
+  }
+  return "loader";
+}
+
+std::string library_source_note(const DynLib& lib, const SystemView& sys) {
+  switch (lib.source()) {
+    case LibSource::cuda_toolkit: return toolkit_library_note(lib.found_in(), sys);
+    case LibSource::pip_wheel: return wheel_library_note(lib.path());
+    case LibSource::loader: break;
+  }
+  return "";
 }
 
 std::string version_from_library_path(const std::string& path) {

@@ -30,8 +30,9 @@ void ProbeContext::start_prefetch() {
   const auto off = sys_.getenv("GPUPROBE_NO_PREFETCH");
   if ((!cublas && !cudnn) || prefetch_.joinable() || (off && !off->empty() && *off != "0")) return;
   prefetch_ = std::thread([cublas, cudnn] {
-    // Through the loaders the checks use (the loader's paths, else a pip wheel), so that what is
-    // loaded here is what they will use, never a stray copy of a sub-library from elsewhere.
+    // Through the loaders the checks use (the loader's paths, else a CUDA toolkit folder, else a pip
+    // wheel), so that what is loaded here is what they will use, never a stray copy of a
+    // sub-library from elsewhere.
     // Failures are the checks' to report.
     if (cublas) (void)cublas_lib();  // libcublas and libcublasLt
     if (cudnn) {

@@ -278,6 +278,79 @@ PY
   [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "warn" ]
 }
 
+@test "CUDA toolkit the loader does not know (no ld.so.conf.d entry): cuBLAS and cuDNN found in it, with the fix" {
+  require_no_driver
+  command -v unshare >/dev/null || skip "unshare not available"
+  ldconfig=""
+  for p in /sbin/ldconfig /usr/sbin/ldconfig; do [[ -x "$p" ]] && ldconfig="$p" && break; done
+  [[ -n "$ldconfig" && -f /etc/ld.so.cache ]] || skip "no ldconfig or /etc/ld.so.cache here"
+  "$GPUPROBE" check --only cublas,cudnn --json "$TEST_TMP/found.json" || true
+  cudnn="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cudnn','')")"
+  cublas="$(json "$TEST_TMP/found.json" "r['software']['libraries'].get('cublas','')")"
+  [[ "$cudnn" == /* && "$cublas" == /* ]] || skip "cuBLAS/cuDNN not installed here"
+  unshare -m --propagation private true 2>/dev/null || skip "no mount namespaces here"
+  db="$(realpath "$(dirname "$cublas")")" dc="$(realpath "$(dirname "$cudnn")")"
+  for d in "$db" "$dc"; do
+    [[ -e "$d/libc.so.6" ]] && skip "cuBLAS/cuDNN live in the loader's system folder $d: it cannot be taken off its paths"
+  done
+  # The loader's view of a machine whose toolkit has no /etc/ld.so.conf.d entry: the configured
+  # folders minus those holding cuBLAS and cuDNN, and a cache built from them alone (-X: no links
+  # changed in those folders). /etc/ld.so.conf.d hidden, so that gpuprobe reads the same list.
+  # Unlike hiding the folders, this keeps the toolkit's files where they are (/usr/local/cuda...).
+  cat /etc/ld.so.conf /etc/ld.so.conf.d/*.conf 2>/dev/null | sed 's/#.*//' | grep -v '^[[:space:]]*include' |
+    while read -r d; do [[ -z "$d" ]] || echo "$d"; done >"$TEST_TMP/ld.so.conf.all"
+  while read -r d; do
+    r="$(realpath -q "$d" || true)"
+    [[ "$r" == "$db" || "$r" == "$dc" ]] || echo "$d"
+  done <"$TEST_TMP/ld.so.conf.all" >"$TEST_TMP/ld.so.conf"
+  "$ldconfig" -X -C "$TEST_TMP/ld.so.cache" -f "$TEST_TMP/ld.so.conf" 2>/dev/null
+  mkdir -p "$TEST_TMP/empty"
+  loader="mount --bind $TEST_TMP/ld.so.cache /etc/ld.so.cache && mount --bind $TEST_TMP/ld.so.conf /etc/ld.so.conf && mount --bind $TEST_TMP/empty /etc/ld.so.conf.d"
+  clean="env -u LD_LIBRARY_PATH -u CUDA_HOME -u CUDA_PATH -u VIRTUAL_ENV -u CONDA_PREFIX"
+  fix="not on the loader's paths: add it to LD_LIBRARY_PATH, or list it in a file in /etc/ld.so.conf.d and run ldconfig, so that other programs find it too"
+
+  # A made-up toolkit named by $CUDA_HOME, holding the real files (bind mounts): found there first.
+  tk="$TEST_TMP/cuda-13.9"
+  mkdir -p "$tk/lib64" "$tk/lib"
+  place="mount --bind $db $tk/lib64"
+  [[ "$dc" != "$db" ]] && place="$place && mount --bind $dc $tk/lib"
+  run unshare -m --propagation private sh -c "$loader && $place && exec $clean CUDA_HOME=$tk \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+  [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "skip" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cublas message)" == "cuBLAS 1"*" present (in the CUDA toolkit folder $tk/lib64, $fix); no GPU to compute on" ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['cublas']")" == "$tk/lib64/libcublas.so."* ]]
+  [ "$(json "$TEST_TMP/r.json" "[c['details'] for c in r['checks'] if c['id'] == 'cublas'][0]['library_source']")" = "cuda_toolkit" ]
+  [ "$(json "$TEST_TMP/r.json" "[c['details'] for c in r['checks'] if c['id'] == 'cublas'][0]['library_folder']")" = "$tk/lib64" ]
+  [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "skip" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == "cuDNN 9."*" present (in the CUDA toolkit folder $tk/"*", $fix); no GPU to compute on" ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['cudnn']")" == "$tk/"*"/libcudnn.so.9"* ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['cudnn_version']")" == 9.* ]]
+
+  # The machine's own toolkit, when the files are in /usr/local/cuda (the case users meet): the whole
+  # check exits 3 (no driver), and the libraries are found there with the fix, in the table too.
+  expect=""
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/*-linux/lib; do
+    [[ -d "$d" && "$(realpath "$d")" == "$db" ]] && expect="$d" && break
+  done
+  if [[ -n "$expect" ]]; then
+    run unshare -m --propagation private sh -c "$loader && exec $clean \"$GPUPROBE\" check --json $TEST_TMP/r.json"
+    [ "$status" -eq 3 ]
+    [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "skip" ]
+    [[ "$(check_field "$TEST_TMP/r.json" cublas message)" == *"(in the CUDA toolkit folder $expect, $fix)"* ]]
+    [[ "$output" == *"in the CUDA toolkit folder $expect, not on the loader's paths"* ]]
+    if [[ "$dc" == "$db" ]]; then
+      [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "skip" ]
+      [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == "cuDNN 9."*"(in the CUDA toolkit folder $expect, $fix)"* ]]
+    fi
+  fi
+
+  # The folder still listed in /etc/ld.so.conf.d, but the loader's cache built without it (files
+  # copied in after ldconfig last ran): the fix is only to run ldconfig.
+  if [[ -n "$expect" ]] && ! cmp -s "$TEST_TMP/ld.so.conf.all" "$TEST_TMP/ld.so.conf"; then
+    run unshare -m --propagation private sh -c "mount --bind $TEST_TMP/ld.so.cache /etc/ld.so.cache && exec $clean \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+    [[ "$(check_field "$TEST_TMP/r.json" cublas message)" == *"(in the CUDA toolkit folder $expect, listed in the loader's configuration (/etc/ld.so.conf) but not in its cache: run ldconfig, so that other programs find it too)"* ]]
+  fi
+}
+
 @test "incomplete cuDNN (shim without its sub-libraries, or without the engines): warned, never a crash" {
   require_no_driver
   command -v unshare >/dev/null || skip "unshare not available"

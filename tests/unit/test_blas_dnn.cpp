@@ -281,5 +281,31 @@ TEST(ChooseConvAlgo, RulesDescribeThemselves) {
   EXPECT_FALSE(contains(ConvAlgoRules{}.describe(), "MiB"));
 }
 
+// ---- When a library is missing ----------------------------------------------------------------
+
+TEST(MissingLibraryAdvice, AnImageIsToldTheTagAMachineWhatToInstall) {
+  const std::string cublas = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
+  const LibraryAdvice image = cublas_missing_advice(true), machine = cublas_missing_advice(false);
+  EXPECT_EQ(image.message, "this image has no usable cuBLAS (" + cublas + ")");
+  EXPECT_TRUE(contains(image.hint, "nvidia/cuda:*-runtime-*")) << image.hint;
+  EXPECT_EQ(machine.message, "this machine has no usable cuBLAS (" + cublas + ")");
+  EXPECT_FALSE(contains(machine.hint, "nvidia/cuda:")) << machine.hint;
+  EXPECT_TRUE(contains(machine.hint, "libcublas-" + std::to_string(CUBLAS_VER_MAJOR) + "-")) << machine.hint;
+  EXPECT_TRUE(contains(machine.hint, "LD_LIBRARY_PATH")) << machine.hint;
+
+  const LibraryAdvice dnn_image = cudnn_missing_advice(true), dnn_machine = cudnn_missing_advice(false);
+  EXPECT_EQ(dnn_image.message, "this image has no cuDNN: use an nvidia/cuda:*-cudnn-* tag");
+  EXPECT_EQ(dnn_machine.message, "this machine has no cuDNN (libcudnn.so." + std::to_string(CUDNN_MAJOR) + ")");
+  EXPECT_FALSE(contains(dnn_machine.hint, "nvidia/cuda:")) << dnn_machine.hint;
+  EXPECT_TRUE(contains(dnn_machine.hint, "libcudnn" + std::to_string(CUDNN_MAJOR) + "-cuda-")) << dnn_machine.hint;
+
+  const LibraryAdvice inc_image = cudnn_incomplete_advice(true, "x"), inc_machine = cudnn_incomplete_advice(false, "x");
+  EXPECT_EQ(inc_image.message, "cuDNN is found but unusable: x");
+  EXPECT_EQ(inc_machine.message, inc_image.message);
+  EXPECT_TRUE(contains(inc_image.hint, "nvidia/cuda:*-cudnn-* image")) << inc_image.hint;
+  EXPECT_FALSE(contains(inc_machine.hint, "nvidia/cuda:")) << inc_machine.hint;
+  EXPECT_TRUE(contains(inc_machine.hint, "in one folder")) << inc_machine.hint;
+}
+
 }  // namespace
 }  // namespace gpuprobe

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/probes/dynlib.hpp"
@@ -164,6 +165,29 @@ TEST(FindLibraryFile, LdSoConfIncludeGlobIsFollowed) {
   EXPECT_EQ(find_library_file("libz.so.9", sys), root.resolved("/usr/local/lib/libz.so.9"));
 }
 
+TEST(FindLibraryFile, AnLdSoConfFolderCountsOnlyForWhatTheLoadersCacheNames) {
+  FakeRoot root;
+  root.write("/etc/ld.so.conf", "/usr/local/cuda-13.0/lib\n/opt/new\n");
+  root.write("/usr/local/cuda-13.0/lib/libcublas.so.13", "ELF");
+  root.write("/usr/local/cuda-13.0/lib/libcudnn.so.9", "ELF");  // copied in after ldconfig ran
+  root.write("/opt/new/libz.so.7", "ELF");
+  root.write("/usr/lib/x86_64-linux-gnu/libsys.so.1", "ELF");  // a system folder: no cache needed
+  // What ldconfig writes: a header, then the names and paths as NUL-terminated strings.
+  const std::string strings = std::string("libcublas.so.13") + '\0' + "/usr/local/cuda-13.0/lib/libcublas.so.13" + '\0';
+  root.write("/etc/ld.so.cache", std::string("glibc-ld.so.cache1.1") + std::string(28, '\1') + strings);
+  const SystemView sys = root.view();
+  EXPECT_EQ(find_library_file("libcublas.so.13", sys), root.resolved("/usr/local/cuda-13.0/lib/libcublas.so.13"));
+  EXPECT_EQ(find_library_file("libcudnn.so.9", sys), "") << "not in the cache: the loader does not find it";
+  EXPECT_EQ(find_library_file("libz.so.7", sys), "");
+  EXPECT_EQ(find_library_file("libsys.so.1", sys), root.resolved("/usr/lib/x86_64-linux-gnu/libsys.so.1"));
+  // LD_LIBRARY_PATH needs no cache.
+  EXPECT_EQ(find_library_file("libz.so.7", root.view({{"LD_LIBRARY_PATH", "/opt/new"}})),
+            root.resolved("/opt/new/libz.so.7"));
+  // A file that is not a loader cache is ignored: the configured folders count as they are.
+  root.write("/etc/ld.so.cache", "garbage");
+  EXPECT_EQ(find_library_file("libcudnn.so.9", sys), root.resolved("/usr/local/cuda-13.0/lib/libcudnn.so.9"));
+}
+
 TEST(FindLibraryFile, SystemFolders) {
   FakeRoot root;
   root.write("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1", "ELF");
@@ -186,6 +210,156 @@ TEST(FindLibraryFile, SelfIncludingConfDoesNotLoopForever) {
   root.write("/etc/ld.so.conf", "include /etc/ld.so.conf\n/opt/lib\n");
   root.write("/opt/lib/libq.so.1", "ELF");
   EXPECT_EQ(find_library_file("libq.so.1", root.view()), root.resolved("/opt/lib/libq.so.1"));
+}
+
+// ---- CUDA toolkit folders ------------------------------------------------------------------------
+
+#if defined(__aarch64__)
+constexpr const char* kTargetLib = "targets/sbsa-linux/lib";
+#else
+constexpr const char* kTargetLib = "targets/x86_64-linux/lib";
+#endif
+
+TEST(ToolkitFolders, VariablesThenUsrLocalCudaThenVersionsNewestFirst) {
+  FakeRoot root;
+  root.mkdir("/opt/tk/lib64");
+  root.mkdir("/opt/other/lib");
+  root.mkdir("/usr/local/cuda/lib64");
+  root.mkdir("/usr/local/cuda-12.9/lib64");
+  root.mkdir("/usr/local/cuda-12.10/lib64");  // numbers, not text: 12.10 is newer than 12.9
+  root.mkdir("/usr/local/cuda-13.0/" + std::string(kTargetLib));
+  root.mkdir("/usr/local/cuda-13.1/lib64");
+  root.mkdir("/usr/local/cuda-13/lib64");
+  root.mkdir("/usr/local/cuda-11.8");       // no library folder
+  root.mkdir("/usr/local/cuda-toolkit/lib64");  // not a versioned name
+  root.mkdir("/usr/local/cuda-13.x/lib64");
+  root.write("/usr/local/cuda-9.2", "a file, not a toolkit");
+  const SystemView sys = root.view({{"CUDA_HOME", "/opt/tk/"}, {"CUDA_PATH", "/opt/other"}});
+  EXPECT_EQ(cuda_toolkit_library_dirs(sys),
+            (std::vector<std::string>{"/opt/tk/lib64", "/opt/other/lib", "/usr/local/cuda/lib64",
+                                      "/usr/local/cuda-13/lib64", "/usr/local/cuda-13.1/lib64",
+                                      "/usr/local/cuda-13.0/" + std::string(kTargetLib),
+                                      "/usr/local/cuda-12.10/lib64", "/usr/local/cuda-12.9/lib64"}));
+  // Relative variables are ignored (the loader's search never depends on the working directory).
+  const auto dirs = cuda_toolkit_library_dirs(root.view({{"CUDA_HOME", "opt/tk"}}));
+  EXPECT_EQ(dirs.front(), "/usr/local/cuda/lib64");
+}
+
+TEST(ToolkitFolders, NoToolkitNoFolders) {
+  FakeRoot root;
+  root.mkdir("/usr/local/lib");
+  EXPECT_TRUE(cuda_toolkit_library_dirs(root.view({{"CUDA_HOME", "/nonexistent"}})).empty());
+  EXPECT_EQ(find_toolkit_library_file("libcublas.so.13", root.view()).file, "");
+  EXPECT_EQ(find_toolkit_library_file("libcublas.so.13", root.view()).dir, "");
+}
+
+TEST(ToolkitFolders, OneFolderReachedThroughSymlinksIsListedOnceUnderItsFirstName) {
+  // The runfile's and the packages' layout: cuda -> cuda-13.0, lib64 -> targets/<arch>/lib.
+  FakeRoot root;
+  const std::string real = "/usr/local/cuda-13.0/" + std::string(kTargetLib);
+  root.write(real + "/libcublas.so.13.1.0.3", "ELF");
+  root.symlink("libcublas.so.13.1.0.3", real + "/libcublas.so.13");
+  root.symlink(kTargetLib, "/usr/local/cuda-13.0/lib64");
+  root.symlink("cuda-13.0", "/usr/local/cuda");
+  root.symlink("cuda-13.0", "/usr/local/cuda-13");  // the packages' alternatives link
+  root.mkdir("/usr/local/cuda-12.8/lib64");
+  const SystemView sys = root.view();
+  EXPECT_EQ(cuda_toolkit_library_dirs(sys),
+            (std::vector<std::string>{"/usr/local/cuda/lib64", "/usr/local/cuda-12.8/lib64"}));
+  const FoundLibrary f = find_toolkit_library_file("libcublas.so.13", sys);
+  EXPECT_EQ(f.dir, "/usr/local/cuda/lib64");
+  EXPECT_EQ(f.file, root.resolved(real + "/libcublas.so.13.1.0.3"));
+  EXPECT_EQ(version_from_library_path(f.file), "13.1.0");
+  // $CUDA_HOME naming the same toolkit takes the first place, and the folder is still listed once.
+  EXPECT_EQ(cuda_toolkit_library_dirs(root.view({{"CUDA_HOME", "/usr/local/cuda-13.0"}})),
+            (std::vector<std::string>{"/usr/local/cuda-13.0/lib64", "/usr/local/cuda-12.8/lib64"}));
+}
+
+TEST(ToolkitFolders, FirstFolderHoldingTheLibraryWins) {
+  FakeRoot root;
+  root.mkdir("/usr/local/cuda/lib64");  // the default toolkit without cuDNN
+  root.write("/usr/local/cuda-13.0/lib64/libcudnn.so.9", "13.0");
+  root.write("/usr/local/cuda-12.9/lib64/libcudnn.so.9", "12.9");
+  root.write("/usr/local/cuda-12.9/lib64/libcublas.so.12", "12.9");
+  const SystemView sys = root.view();
+  EXPECT_EQ(find_toolkit_library_file("libcudnn.so.9", sys).dir, "/usr/local/cuda-13.0/lib64");
+  EXPECT_EQ(find_toolkit_library_file("libcublas.so.12", sys).dir, "/usr/local/cuda-12.9/lib64");
+  EXPECT_EQ(find_toolkit_library_file("libcublas.so.13", sys).file, "");
+  // A dangling link is no library.
+  root.symlink("libcublas.so.13.9", "/usr/local/cuda/lib64/libcublas.so.13");
+  EXPECT_EQ(find_toolkit_library_file("libcublas.so.13", sys).file, "");
+}
+
+TEST(ToolkitFolders, TheNoteSaysWhereAndTheFix) {
+  FakeRoot root;
+  root.mkdir("/usr/local/cuda-13.0/lib64");
+  root.symlink("cuda-13.0", "/usr/local/cuda");
+  root.write("/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+  root.write("/etc/ld.so.conf.d/libc.conf", "/usr/local/lib\n");
+  const std::string note = toolkit_library_note("/usr/local/cuda/lib64", root.view());
+  EXPECT_EQ(note,
+            "in the CUDA toolkit folder /usr/local/cuda/lib64, not on the loader's paths: add it to LD_LIBRARY_PATH, "
+            "or list it in a file in /etc/ld.so.conf.d and run ldconfig, so that other programs find it too");
+  // Listed (under another name of the same folder) but the loader did not find it: a stale cache.
+  root.write("/etc/ld.so.conf.d/cuda-13-0.conf", "/usr/local/cuda-13.0/lib64\n");
+  const std::string stale = toolkit_library_note("/usr/local/cuda/lib64", root.view());
+  EXPECT_NE(stale.find("in the CUDA toolkit folder /usr/local/cuda/lib64, listed in the loader's configuration"),
+            std::string::npos) << stale;
+  EXPECT_NE(stale.find("run ldconfig"), std::string::npos) << stale;
+  EXPECT_EQ(stale.find("LD_LIBRARY_PATH"), std::string::npos) << stale;
+}
+
+// Sets an environment variable for one test's lifetime.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = ::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(OpenLibrary, ALibraryOnlyInAToolkitFolderIsLoadedByPathAndSaysSo) {
+  // libm under a name the loader does not know, in a made-up toolkit named by $CUDA_HOME.
+  const DynLib libm = DynLib::open({"libm.so.6"});
+  ASSERT_TRUE(libm.loaded()) << libm.error();
+  FakeRoot tk;
+  tk.symlink(libm.path(), "/lib64/libgpuprobe-toolkit-test.so.1");
+  ScopedEnv home("CUDA_HOME", tk.dir());
+  const DynLib lib = open_library({"libgpuprobe-toolkit-test.so.1"});
+  ASSERT_TRUE(lib.loaded()) << lib.error();
+  EXPECT_EQ(lib.source(), LibSource::cuda_toolkit);
+  EXPECT_STREQ(lib_source_name(lib.source()), "cuda_toolkit");
+  EXPECT_FALSE(lib.from_wheel());
+  EXPECT_EQ(lib.found_in(), tk.dir() + "/lib64");
+  double (*cos_fn)(double) = nullptr;
+  ASSERT_TRUE(lib.bind(cos_fn, "cos"));
+  EXPECT_EQ(cos_fn(0.0), 1.0);
+  const std::string note = library_source_note(lib, SystemView::live());
+  EXPECT_NE(note.find("CUDA toolkit folder " + tk.dir() + "/lib64, not on the loader's paths"), std::string::npos)
+      << note;
+  // Found through the loader: no note, loader as the source.
+  const DynLib via_loader = open_library({"libm.so.6"});
+  EXPECT_EQ(via_loader.source(), LibSource::loader);
+  EXPECT_EQ(via_loader.found_in(), "");
+  EXPECT_EQ(library_source_note(via_loader, SystemView::live()), "");
+}
+
+TEST(OpenLibrary, FoundNowhereCarriesTheLoadersError) {
+  FakeRoot tk;
+  tk.mkdir("/lib64");
+  ScopedEnv home("CUDA_HOME", tk.dir());
+  const DynLib lib = open_library({"libgpuprobe-absent-everywhere.so.3"});
+  EXPECT_FALSE(lib.loaded());
+  EXPECT_EQ(lib.source(), LibSource::loader);
+  EXPECT_NE(lib.error().find("libgpuprobe-absent-everywhere.so.3"), std::string::npos) << lib.error();
 }
 
 TEST(DynLib, MissingLibraryNotLoaded) {

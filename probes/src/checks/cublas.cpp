@@ -15,6 +15,7 @@
 #include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/compat.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/report/catalog.hpp"
 
 namespace gpuprobe::checks {
@@ -82,40 +83,54 @@ CheckResult cublas(ProbeContext& ctx) {
   const bool required = ctx.options().require.count("cublas") > 0;
   const std::string soname = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
   auto missing = [&](const std::string& why) {
-    auto r = outcome(required ? Status::fail : Status::warn, "missing_library",
-                     "this image has no usable cuBLAS (" + soname + ")",
-                     "use an nvidia/cuda:*-runtime-* or *-devel-* tag (the *-base-* images have no cuBLAS), or install "
-                     "libcublas for CUDA " + std::to_string(CUBLAS_VER_MAJOR));
+    const LibraryAdvice a = cublas_missing_advice(detect_container(ctx.system()).detected);
+    auto r = outcome(required ? Status::fail : Status::warn, "missing_library", a.message, a.hint);
     r.measured = why;
     return r;
   };
   if (!ctx.gpus_usable()) {
-    // Nothing to compute on: find the files instead of loading half a gigabyte of library; where
-    // the loader would, else in a pip wheel (where cublas_lib() would load it from).
+    // Nothing to compute on: find the files instead of loading half a gigabyte of library, where
+    // cublas_lib() would load them from: through the loader, else in a CUDA toolkit folder the loader
+    // does not search, else in a pip wheel (libcublasLt from the same folder).
     const std::string lt_name = "libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR);
-    std::string path = find_library_file(soname, ctx.system()), lt, version;
-    bool wheel = false;
+    std::string path = find_library_file(soname, ctx.system()), lt, version, note;
+    LibSource source = LibSource::loader;
+    std::string folder;  // where it was found, when not through the loader
     if (!path.empty()) {
       lt = find_library_file(lt_name, ctx.system());
       version = version_from_library_path(path);
-    } else if (!(path = find_wheel_library_file(soname, ctx.system())).empty()) {
-      wheel = true;
-      lt = path.substr(0, path.rfind('/')) + "/" + lt_name;
-      std::error_code ec;
-      if (!std::filesystem::exists(lt, ec)) lt.clear();  // a resolved path, not one under the view's root
-      version = wheel_distribution_version(path, "nvidia_cublas");  // the file says the major only
-      if (version.empty()) version = version_from_library_path(path);
+    } else {
+      if (const FoundLibrary t = find_toolkit_library_file(soname, ctx.system()); !t.file.empty()) {
+        source = LibSource::cuda_toolkit;
+        path = t.file;
+        folder = t.dir;
+        note = toolkit_library_note(t.dir, ctx.system());
+        version = version_from_library_path(path);
+      } else if (!(path = find_wheel_library_file(soname, ctx.system())).empty()) {
+        source = LibSource::pip_wheel;
+        folder = path.substr(0, path.rfind('/'));
+        note = wheel_library_note(path);
+        version = wheel_distribution_version(path, "nvidia_cublas");  // the file says the major only
+        if (version.empty()) version = version_from_library_path(path);
+      }
+      if (!path.empty()) {
+        lt = path.substr(0, path.rfind('/')) + "/" + lt_name;
+        std::error_code ec;
+        if (!std::filesystem::exists(lt, ec)) lt.clear();  // a resolved path, not one under the view's root
+      }
     }
+    const std::string nowhere = "not found in the loader's paths, CUDA toolkit folders nor pip wheels";
     ctx.sink().with([&](Report& r) {
-      r.software.libraries["cublas"] = path.empty() ? "missing: not found in the loader's paths nor in pip wheels" : path;
+      r.software.libraries["cublas"] = path.empty() ? "missing: " + nowhere : path;
       if (!version.empty()) r.software.cublas_version = version;
     });
-    if (path.empty()) return missing(soname + " not found in the loader's paths nor in pip wheels");
+    if (path.empty()) return missing(soname + " " + nowhere);
     if (lt.empty()) return missing(lt_name + " (needed by " + path + ") not found");
-    auto r = skip("cuBLAS " + version + " present (" + (wheel ? wheel_library_note(path) : path) +
-                      "); no GPU to compute on",
+    auto r = skip("cuBLAS " + version + " present (" + (note.empty() ? path : note) + "); no GPU to compute on",
                   "no_gpu");
     r.measured = version;
+    r.details["library_source"] = lib_source_name(source);
+    if (!folder.empty()) r.details["library_folder"] = folder;
     return r;
   }
   const Cublas& cb = cublas_lib();
@@ -181,10 +196,12 @@ CheckResult cublas(ProbeContext& ctx) {
   char ok[160];
   std::snprintf(ok, sizeof ok, "cuBLAS %s: FP32 and %s %dx%dx%d GEMMs match the CPU reference on every GPU",
                 cb.probe.version.c_str(), ctx.gpus().front().cc_major >= 8 ? "BF16" : "FP16", m, n, k);
-  const std::string note = cb.probe.lib.from_wheel() ? wheel_library_note(cb.probe.lib.path()) : "";
+  const std::string note = library_source_note(cb.probe.lib, ctx.system());
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = cb.probe.version;
   r.details["gpus"] = per_gpu;
+  r.details["library_source"] = lib_source_name(cb.probe.lib.source());
+  if (!cb.probe.lib.found_in().empty()) r.details["library_folder"] = cb.probe.lib.found_in();
   return r;
 }
 

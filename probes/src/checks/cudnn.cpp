@@ -15,6 +15,7 @@
 #include "gpuprobe/probes/cuda_call.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/probes/host_info.hpp"
 
 namespace gpuprobe::checks {
 namespace {
@@ -107,20 +108,17 @@ std::string run_conv(const Cudnn& dnn, cudnnHandle_t h, const ConvShape& sh, Ver
 CheckResult cudnn(ProbeContext& ctx) {
   const bool required = ctx.options().require.count("cudnn") > 0;
   const std::string major = std::to_string(CUDNN_MAJOR);
+  const bool container = detect_container(ctx.system()).detected;
   auto missing = [&](const std::string& why) {
-    auto r = outcome(required ? Status::fail : Status::warn, "missing_library",
-                     "this image has no cuDNN: use an nvidia/cuda:*-cudnn-* tag",
-                     "e.g. nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04, or install libcudnn" + major +
-                         " for your CUDA major");
+    const LibraryAdvice a = cudnn_missing_advice(container);
+    auto r = outcome(required ? Status::fail : Status::warn, "missing_library", a.message, a.hint);
     r.measured = why;
     return r;
   };
   // Found, but its sub-libraries (or the engines) do not load or do not match: another message.
   auto incomplete = [&](const std::string& why) {
-    auto r = outcome(required ? Status::fail : Status::warn, "missing_library", "cuDNN is found but unusable: " + why,
-                     "install all of cuDNN " + major + " (libcudnn" + major +
-                         ": every libcudnn_*.so." + major + " of one version, in one folder), or use an "
-                         "nvidia/cuda:*-cudnn-* image");
+    const LibraryAdvice a = cudnn_incomplete_advice(container, why);
+    auto r = outcome(required ? Status::fail : Status::warn, "missing_library", a.message, a.hint);
     r.measured = why;
     return r;
   };
@@ -142,11 +140,13 @@ CheckResult cudnn(ProbeContext& ctx) {
     if (!std::filesystem::exists(shim_dir / engines, ec) && find_library_file(engines, ctx.system()).empty())
       return incomplete(engines + " (cuDNN's convolution kernels) not found next to " + dnn.probe.lib.path() +
                         " nor on the loader's paths");
-    const std::string note = dnn.probe.lib.from_wheel() ? wheel_library_note(dnn.probe.lib.path()) : "";
+    const std::string note = library_source_note(dnn.probe.lib, ctx.system());
     auto r = skip("cuDNN " + dnn.probe.version + " present (" + (note.empty() ? dnn.probe.lib.path() : note) +
                       "); no GPU to compute on",
                   "no_gpu");
     r.measured = dnn.probe.version;
+    r.details["library_source"] = lib_source_name(dnn.probe.lib.source());
+    if (!dnn.probe.lib.found_in().empty()) r.details["library_folder"] = dnn.probe.lib.found_in();
     return r;
   }
   ConvShape sh;
@@ -180,10 +180,12 @@ CheckResult cudnn(ProbeContext& ctx) {
   char ok[200];
   std::snprintf(ok, sizeof ok, "cuDNN %s: conv %dx%dx%dx%d * %dx%dx3x3 (pad 1) matches the CPU reference on every GPU",
                 dnn.probe.version.c_str(), sh.n, sh.c, sh.h, sh.w, sh.k, sh.c);
-  const std::string note = dnn.probe.lib.from_wheel() ? wheel_library_note(dnn.probe.lib.path()) : "";
+  const std::string note = library_source_note(dnn.probe.lib, ctx.system());
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = dnn.probe.version;
   r.details["gpus"] = per_gpu;
+  r.details["library_source"] = lib_source_name(dnn.probe.lib.source());
+  if (!dnn.probe.lib.found_in().empty()) r.details["library_folder"] = dnn.probe.lib.found_in();
   return r;
 }
 

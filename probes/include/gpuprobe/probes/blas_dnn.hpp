@@ -126,6 +126,17 @@ using CudnnTensorDesc = LibObject<cudnnTensorDescriptor_t, cudnnStatus_t>;
 using CudnnFilterDesc = LibObject<cudnnFilterDescriptor_t, cudnnStatus_t>;
 using CudnnConvDesc = LibObject<cudnnConvolutionDescriptor_t, cudnnStatus_t>;
 
+// ---- When a library is missing ----------------------------------------------------------------
+// What the cublas and cudnn checks say when the library is not found, or found but unusable: the
+// message and the fix, for a container image (use an image tag that has it) or a machine (install
+// it; container = detect_container(...).detected).
+struct LibraryAdvice {
+  std::string message, hint;
+};
+LibraryAdvice cublas_missing_advice(bool container);                         // not found or not loadable
+LibraryAdvice cudnn_missing_advice(bool container);                          // not found
+LibraryAdvice cudnn_incomplete_advice(bool container, const std::string& why);  // found, unusable
+
 // ---- cuBLAS / cuBLASLt rules -------------------------------------------------------------------
 // cuBLAS math mode of gpuprobe's GEMMs with a 16-bit output: split-K partial sums are reduced in the
 // compute type (FP32), not rounded to the output type first — the rounding model of the Freivalds

@@ -8,6 +8,11 @@
 
 namespace gpuprobe {
 
+// Where open_library found a library: through the loader (its cache, LD_LIBRARY_PATH, the system
+// folders), or by path in a CUDA toolkit folder or a pip wheel that the loader does not search.
+enum class LibSource { loader, cuda_toolkit, pip_wheel };
+const char* lib_source_name(LibSource s);  // "loader", "cuda_toolkit", "pip_wheel": for reports
+
 class DynLib {
  public:
   DynLib() = default;
@@ -18,7 +23,11 @@ class DynLib {
   const std::string& soname() const { return soname_; }  // the name that loaded
   const std::string& path() const { return path_; }      // the file it resolved to
   const std::string& error() const { return error_; }    // dlerror of the last name tried
-  bool from_wheel() const { return from_wheel_; }        // open_library found it in a pip wheel
+  LibSource source() const { return source_; }
+  bool from_wheel() const { return source_ == LibSource::pip_wheel; }  // open_library found it in a pip wheel
+  // The folder open_library found it in when not through the loader, as it was searched (e.g.
+  // /usr/local/cuda/lib64, while path() is the file it resolves to); "" through the loader.
+  const std::string& found_in() const { return found_in_; }
 
   void* raw(const char* symbol) const;
   template <class F>
@@ -29,8 +38,8 @@ class DynLib {
 
  private:
   void* handle_ = nullptr;
-  std::string soname_, path_, error_;
-  bool from_wheel_ = false;
+  std::string soname_, path_, error_, found_in_;
+  LibSource source_ = LibSource::loader;
   friend DynLib open_library(const std::vector<std::string>&, const std::vector<std::string>&, const std::string&);
 };
 
@@ -41,7 +50,8 @@ class DynLib {
 namespace gpuprobe {
 
 // Finds a library file the way the dynamic loader would, without loading it: LD_LIBRARY_PATH, the
-// folders of /etc/ld.so.conf (and its includes), then the system folders. Returns the resolved
+// folders of /etc/ld.so.conf (and its includes; when /etc/ld.so.cache exists, only files that cache
+// names, as for the loader), then the system folders. Returns the resolved
 // path (symlinks followed), or "" when absent. Cheap: used when loading would cost time for nothing
 // (no GPU to compute on, and libcublasLt alone is half a gigabyte).
 std::string find_library_file(const std::string& soname, const SystemView& sys);
@@ -73,12 +83,40 @@ std::string wheel_distribution_version(const std::string& lib_path, const std::s
 // What a report says about a library loaded from a wheel: where, and that only Python code finds it.
 std::string wheel_library_note(const std::string& path);
 
-// sonames[0] through the loader's paths; else sonames[0] from a pip wheel of the live system
-// (find_wheel_library_file with `prefer_distribution`), after loading `needs` (sonames it links
-// against, e.g. libcublasLt for libcublas) from the same folder, so that no other copy on the
-// loader's paths is taken for them; else the other sonames through the loader. from_wheel() says
-// whether the wheel's copy is the one loaded. A library found nowhere carries the loader's error
-// for sonames[0].
+// ---- CUDA toolkit folders ------------------------------------------------------------------------
+// A toolkit installed by NVIDIA's packages gets an /etc/ld.so.conf.d entry; one installed by hand,
+// copied in or mounted from elsewhere often does not, and the loader then does not find the cuBLAS
+// (and cuDNN, when its tarball went into the toolkit) that sits in it. /usr/lib/<multiarch> is not
+// searched here: the loader searches it by itself (Debian's and Ubuntu's system folders), so a
+// library there that the loader does not load fails for another reason, which its error says.
+
+// The library folders of the CUDA toolkits of this machine that exist, in this order: $CUDA_HOME,
+// $CUDA_PATH (absolute paths only), /usr/local/cuda, then /usr/local/cuda-<version> newest first
+// (cuda-13 before cuda-13.1 before cuda-13.0 before cuda-12.9); in each lib64, lib and
+// targets/<arch>-linux/lib (x86_64-linux; sbsa-linux and aarch64-linux on Arm). A folder that is
+// another one already listed (symlinks followed: /usr/local/cuda -> cuda-13.0, lib64 -> lib) is
+// listed once, under its first name.
+std::vector<std::string> cuda_toolkit_library_dirs(const SystemView& sys);
+struct FoundLibrary {
+  std::string dir;   // the folder it was found in, as searched ("/usr/local/cuda/lib64")
+  std::string file;  // the file, resolved (symlinks followed); "" when not found
+};
+// The first of those folders holding `soname`.
+FoundLibrary find_toolkit_library_file(const std::string& soname, const SystemView& sys);
+// What a report says about a library loaded from toolkit folder `dir`: that other programs do not
+// find it, and the fix (LD_LIBRARY_PATH or /etc/ld.so.conf.d, then ldconfig; only ldconfig when the
+// folder is already listed in the loader's configuration and its cache is stale).
+std::string toolkit_library_note(const std::string& dir, const SystemView& sys);
+// The note for a library open_library loaded: toolkit_library_note, wheel_library_note, or "" when
+// the loader found it.
+std::string library_source_note(const DynLib& lib, const SystemView& sys);
+
+// sonames[0] through the loader's paths; else sonames[0] from a CUDA toolkit folder of the live
+// system (find_toolkit_library_file); else from a pip wheel (find_wheel_library_file with
+// `prefer_distribution`); else the other sonames through the loader. A copy found by path is loaded
+// after `needs` (sonames it links against, e.g. libcublasLt for libcublas) from its folder, so that
+// no other copy on the loader's paths is taken for them. source() and found_in() say where the
+// loaded copy came from. A library found nowhere carries the loader's error for sonames[0].
 DynLib open_library(const std::vector<std::string>& sonames, const std::vector<std::string>& needs = {},
                     const std::string& prefer_distribution = "");
 
