@@ -245,7 +245,7 @@ PY
   setup="mount --bind \"$(dirname "$cudnn")\" \"$site/nvidia/cudnn/lib\" && mount --bind \"$(dirname "$cublas")\" \"$site/nvidia/cu13/lib\""
   hide="for d in $(dirname "$cudnn") $(dirname "$cublas"); do mount -t tmpfs none \"\$d\"; done"
   run unshare -m --propagation private sh -c "$setup && $hide && VIRTUAL_ENV=$TEST_TMP/venv exec \"$GPUPROBE\" check --only cublas,cudnn --require cublas,cudnn --json $TEST_TMP/r.json"
-  [ "$status" -eq 1 ]  # --only: no check ran (both skip: no GPU to compute on)
+  [ "$status" -eq 3 ]  # --only: both skip for want of a GPU: no GPU
   [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "skip" ]
   [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"cuDNN 9."*"from a pip wheel in $site/nvidia/"*"LD_LIBRARY_PATH"* ]]
   [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['cudnn']")" == "$site/nvidia/"*"/lib/libcudnn.so.9"* ]]
