@@ -45,10 +45,12 @@ inline CheckResult skip_no_gpu(ProbeContext& ctx) {
   const DriverState& d = ctx.driver();
   const std::string see = " (the driver check says why)";
   if (!d.lib_loaded) return skip("no usable CUDA driver: libcuda.so.1 does not load" + see, "no_gpu");
-  if (d.is_stub) return skip("no usable CUDA driver: the toolkit's link stub loaded instead of libcuda" + see, "no_gpu");
-  if (!d.ok())
-    return skip("no usable CUDA driver: cuInit returned " + d.init_name + " (" + std::to_string(d.init_code) + ")" + see,
-                "no_gpu");
+  if (d.is_stub)
+    return skip("no usable CUDA driver: the toolkit's link stub loaded instead of libcuda" + see, "no_gpu");
+  if (!d.ok()) {
+    const std::string err = d.init_name + " (" + std::to_string(d.init_code) + ")";
+    return skip("no usable CUDA driver: cuInit returned " + err + see, "no_gpu");
+  }
   return skip("no usable GPU (see the devices check)", "no_gpu");
 }
 

@@ -161,7 +161,8 @@ TEST(NoGpuBehindDriver, ModuleAndNodesPresentMeansTheGpusAreHidden) {
   EXPECT_TRUE(contains(f.hint, "MIG")) << f.hint;
   const Finding cvd = diagnose_no_gpu_behind_driver(root.view({{"CUDA_VISIBLE_DEVICES", "7"}}), kSymptom, "", false);
   EXPECT_TRUE(contains(cvd.hint, "CUDA_VISIBLE_DEVICES='7' may hide every GPU")) << cvd.hint;
-  const Finding none = diagnose_no_gpu_behind_driver(root.view({{"NVIDIA_VISIBLE_DEVICES", "none"}}), kSymptom, "", false);
+  const Finding none =
+      diagnose_no_gpu_behind_driver(root.view({{"NVIDIA_VISIBLE_DEVICES", "none"}}), kSymptom, "", false);
   EXPECT_TRUE(contains(none.hint, "NVIDIA_VISIBLE_DEVICES=none")) << none.hint;
 }
 

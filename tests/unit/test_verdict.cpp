@@ -147,11 +147,11 @@ TEST(Verdict, CountsInLine) {
 
 TEST(Verdict, ChecksSkippedForWantOfAGpuAreNoGpuNotNothingRan) {
   // gpuprobe check --only cublas,cudnn on a machine without a GPU.
-  const auto v = compute_verdict({check("cublas", Status::skip, "no_gpu", "cuBLAS 13.1.0 present; no GPU to compute on"),
-                                  check("cudnn", Status::skip, "no_gpu", "cuDNN 9.19.0 present; no GPU to compute on")},
+  const auto v = compute_verdict({check("cublas", Status::skip, "no_gpu", "cuBLAS 13.1.0 present; no GPU"),
+                                  check("cudnn", Status::skip, "no_gpu", "cuDNN 9.19.0 present; no GPU")},
                                  false);
   EXPECT_EQ(v.exit_code, kExitNoGpu);
-  EXPECT_EQ(v.line, "NO GPU: cublas: cuBLAS 13.1.0 present; no GPU to compute on (0 passed, 0 warned, 0 failed, 2 skipped)");
+  EXPECT_EQ(v.line, "NO GPU: cublas: cuBLAS 13.1.0 present; no GPU (0 passed, 0 warned, 0 failed, 2 skipped)");
 }
 
 TEST(Verdict, ANoGpuSkipBesideChecksThatPassedIsStillNoGpu) {
