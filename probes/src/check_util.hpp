@@ -38,10 +38,19 @@ inline CheckResult skip(std::string message, std::string reason = "") {
   return outcome(Status::skip, std::move(reason), std::move(message), "");
 }
 
-// The skip every GPU check returns when the driver or runtime is not usable; the driver/devices
-// checks carry the diagnosis.
+// The skip every GPU check returns when the driver or runtime is not usable: what is missing in a
+// few words; the driver/devices checks carry the diagnosis. Its reason, no_gpu, makes a run whose
+// selected checks all skipped for it end with exit 3 (no GPU), not "no check ran".
 inline CheckResult skip_no_gpu(ProbeContext& ctx) {
-  if (!ctx.driver().ok()) return skip("no usable CUDA driver (see the driver check)", "no_gpu");
+  const DriverState& d = ctx.driver();
+  const std::string see = " (the driver check says why)";
+  if (!d.lib_loaded) return skip("no usable CUDA driver: libcuda.so.1 does not load" + see, "no_gpu");
+  if (d.is_stub)
+    return skip("no usable CUDA driver: the toolkit's link stub loaded instead of libcuda" + see, "no_gpu");
+  if (!d.ok()) {
+    const std::string err = d.init_name + " (" + std::to_string(d.init_code) + ")";
+    return skip("no usable CUDA driver: cuInit returned " + err + see, "no_gpu");
+  }
   return skip("no usable GPU (see the devices check)", "no_gpu");
 }
 

@@ -48,7 +48,7 @@ std::string image_version_for_driver(int driver_cuda) {
 
 CompatAssessment assess_driver_runtime(int driver_cuda, int runtime_cuda, const std::string& driver_version) {
   CompatAssessment a;
-  const std::string drv = "driver " + (driver_version.empty() ? std::string("?") : driver_version) +
+  const std::string drv = (driver_version.empty() ? std::string("the driver") : "driver " + driver_version) +
                           " supports CUDA " + format_cuda_version(driver_cuda);
   const std::string rt = "this binary uses CUDA runtime " + format_cuda_version(runtime_cuda);
   const int drv_major = driver_cuda / 1000, rt_major = runtime_cuda / 1000;
@@ -70,7 +70,8 @@ CompatAssessment assess_driver_runtime(int driver_cuda, int runtime_cuda, const 
   }
   a.status = Status::fail;
   a.reason = "driver_too_old";
-  a.message = drv + ", too old for " + rt + " (CUDA reports this as error 35, 'driver version is insufficient')";
+  a.message = drv + ", too old for this binary's CUDA runtime " + format_cuda_version(runtime_cuda) +
+              " (CUDA reports this as error 35, 'driver version is insufficient')";
   std::ostringstream hint;
   const auto branch = min_driver_branch_for_major(rt_major);
   hint << "upgrade the host driver to ";

@@ -6,7 +6,8 @@
 namespace gpuprobe {
 
 bool is_no_gpu_reason(const std::string& reason) {
-  return reason == "no_driver" || reason == "no_device" || reason == "driver_stub";
+  return reason == "no_driver" || reason == "no_device" || reason == "driver_stub" ||
+         reason == "kernel_module_missing" || reason == "device_nodes_missing" || reason == "capabilities_no_compute";
 }
 
 namespace {
@@ -24,6 +25,7 @@ Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict) {
   Verdict v;
   std::vector<const CheckResult*> failed, warned, hung;
   const CheckResult* no_gpu = nullptr;
+  const CheckResult* skipped_no_gpu = nullptr;  // a check that could not run for want of a GPU
   for (const auto& c : checks) {
     switch (c.status) {
       case Status::pass: ++v.passed; break;
@@ -33,6 +35,7 @@ Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict) {
     }
     if (c.reason == "timeout") hung.push_back(&c);
     if (c.status == Status::fail && !no_gpu && is_no_gpu_reason(c.reason)) no_gpu = &c;
+    if (c.status == Status::skip && !skipped_no_gpu && c.reason == kNoGpuSkipReason) skipped_no_gpu = &c;
   }
   std::ostringstream counts;
   counts << v.passed << " passed, " << v.warned << " warned, " << v.failed << " failed, " << v.skipped
@@ -47,6 +50,11 @@ Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict) {
   } else if (!failed.empty()) {
     v.exit_code = kExitCheckFailed;
     line << "FAIL: " << join_ids(failed) << " (" << counts.str() << ")";
+  } else if (skipped_no_gpu) {
+    // Checks were asked for (--only cublas, --skip driver...) that need a GPU, and there is none:
+    // the run says so, as it would had the driver check run.
+    v.exit_code = kExitNoGpu;
+    line << "NO GPU: " << skipped_no_gpu->id << ": " << skipped_no_gpu->message << " (" << counts.str() << ")";
   } else if (strict && !warned.empty()) {
     v.exit_code = kExitCheckFailed;
     line << "FAIL (--strict): warnings in " << join_ids(warned) << " (" << counts.str() << ")";

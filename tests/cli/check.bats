@@ -112,10 +112,45 @@ PY
 }
 
 @test "driver loads but sees no GPU: no_device, exit 3, hint about visibility" {
-  NVIDIA_VISIBLE_DEVICES=none run with_fake_driver nodevice "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  # NVML initializes (stand-in): the kernel side works, so the GPUs are hidden, not missing.
+  NVIDIA_VISIBLE_DEVICES=none run with_fake_driver_and_nvml nodevice nofabric "$GPUPROBE" check --json "$TEST_TMP/r.json"
   [ "$status" -eq 3 ]
   [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "no_device" ]
   [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"NVIDIA_VISIBLE_DEVICES=none"* ]]
+}
+
+@test "driver loads but sees no GPU, no kernel module here: kernel_module_missing, exit 3" {
+  require_no_nvml
+  [[ -e /proc/driver/nvidia ]] && skip "this machine has the NVIDIA kernel module"
+  run with_fake_driver nodevice "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "kernel_module_missing" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver message)" == *"loads but sees no GPU: "*"no /proc/driver/nvidia"* ]]
+  # The driver's CUDA version is known: compat judges it all the same (12.4 < this binary's 13.x).
+  [ "$(check_field "$TEST_TMP/r.json" compat reason)" = "driver_too_old" ]
+  [[ "$(check_field "$TEST_TMP/r.json" compat message)" == *"no GPU to confirm it on"* ]]
+  [[ "$(json "$TEST_TMP/r.json" "r['verdict']")" == "NO GPU: "*"loads but sees no GPU"* ]]
+}
+
+@test "driver new enough but no GPU: compat passes and says there is no GPU to confirm it on" {
+  FAKE_CUDA_VERSION=14000 run with_fake_driver nodevice "$GPUPROBE" check --only driver,compat --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" compat status)" = "pass" ]
+  [[ "$(check_field "$TEST_TMP/r.json" compat message)" == *"supports CUDA 14.0; this binary uses CUDA runtime "*"; no GPU to confirm it on"* ]]
+}
+
+@test "NVML without libcuda, NVIDIA_DRIVER_CAPABILITIES=utility: capabilities_no_compute, exit 3" {
+  require_no_driver
+  NVIDIA_DRIVER_CAPABILITIES=utility LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "capabilities_no_compute" ]
+  [ "$(check_field "$TEST_TMP/r.json" driver message)" = "nvidia-smi's library (NVML) is mounted but libcuda.so.1 is not: NVIDIA_DRIVER_CAPABILITIES=utility leaves out compute" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"NVIDIA_DRIVER_CAPABILITIES=compute,utility"* ]]
+  # Without the variable: the driver is only partly here, and the NVML library is named.
+  LD_LIBRARY_PATH="$FAKE_NVML_DIR" run "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "no_driver" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver message)" == *"libcuda.so.1 is missing while libnvidia-ml.so.1 ($FAKE_NVML_DIR/libnvidia-ml.so.1"*") loads"* ]]
 }
 
 @test "the toolkit's link stub is recognised, not mistaken for a driver" {
@@ -259,7 +294,7 @@ PY
   setup="mount --bind \"$(dirname "$cudnn")\" \"$site/nvidia/cudnn/lib\" && mount --bind \"$(dirname "$cublas")\" \"$site/nvidia/cu13/lib\""
   hide="for d in $(dirname "$cudnn") $(dirname "$cublas"); do mount -t tmpfs none \"\$d\"; done"
   run unshare -m --propagation private sh -c "$setup && $hide && VIRTUAL_ENV=$TEST_TMP/venv exec \"$GPUPROBE\" check --only cublas,cudnn --require cublas,cudnn --json $TEST_TMP/r.json"
-  [ "$status" -eq 1 ]  # --only: no check ran (both skip: no GPU to compute on)
+  [ "$status" -eq 3 ]  # --only: both skip for want of a GPU: no GPU
   [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "skip" ]
   [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"cuDNN 9."*"from a pip wheel in $site/nvidia/"*"LD_LIBRARY_PATH"* ]]
   [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries']['cudnn']")" == "$site/nvidia/"*"/lib/libcudnn.so.9"* ]]

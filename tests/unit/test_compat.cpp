@@ -35,12 +35,28 @@ TEST(AssessDriverRuntime, OlderMajorFails) {
   EXPECT_TRUE(contains(a.hint, "12.4.1")) << a.hint;
 }
 
+TEST(AssessDriverRuntime, RealDriversOfDebianAgainstCuda13) {
+  // What NVIDIA's libcuda of each branch answers to cuDriverGetVersion.
+  const auto a535 = assess_driver_runtime(12020, 13000, "535.261.03");
+  EXPECT_EQ(a535.reason, "driver_too_old");
+  EXPECT_EQ(a535.message, "driver 535.261.03 supports CUDA 12.2, too old for this binary's CUDA runtime 13.0 (CUDA "
+                          "reports this as error 35, 'driver version is insufficient')");
+  EXPECT_TRUE(contains(a535.hint, "branch 580 or newer")) << a535.hint;
+  EXPECT_TRUE(contains(a535.hint, "nvidia/cuda:12.2.2-")) << a535.hint;
+  const auto a470 = assess_driver_runtime(11040, 13000, "470.256.02");
+  EXPECT_EQ(a470.reason, "driver_too_old");
+  EXPECT_TRUE(contains(a470.hint, "nvidia/cuda:11.4.3-")) << a470.hint;
+  const auto a580 = assess_driver_runtime(13000, 13000, "580.65.06");
+  EXPECT_EQ(a580.status, Status::pass);
+  EXPECT_EQ(a580.message, "driver 580.65.06 supports CUDA 13.0; this binary uses CUDA runtime 13.0");
+}
+
 TEST(AssessDriverRuntime, UnknownMajorHintNamesCudaVersion) {
   const auto a = assess_driver_runtime(13000, 14000, "");
   EXPECT_EQ(a.status, Status::fail);
   EXPECT_EQ(a.reason, "driver_too_old");
   EXPECT_TRUE(contains(a.hint, "14.0")) << a.hint;
-  EXPECT_TRUE(contains(a.message, "driver ?")) << a.message;
+  EXPECT_EQ(a.message.rfind("the driver supports CUDA 13.0, too old", 0), 0u) << a.message;
 }
 
 TEST(AssessDriverRuntime, OlderMinorWarns) {

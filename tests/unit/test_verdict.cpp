@@ -68,7 +68,8 @@ TEST(Verdict, SeveralFailuresAllNamed) {
 }
 
 TEST(Verdict, NoDriverWinsOverOtherFailures) {
-  for (const char* reason : {"no_driver", "no_device", "driver_stub"}) {
+  for (const char* reason : {"no_driver", "no_device", "driver_stub", "kernel_module_missing", "device_nodes_missing",
+                             "capabilities_no_compute"}) {
     SCOPED_TRACE(reason);
     const auto v = compute_verdict({check("memory", Status::fail, "memory_mismatch"),
                                     check("driver", Status::fail, reason, "no NVIDIA driver in this container"),
@@ -79,6 +80,16 @@ TEST(Verdict, NoDriverWinsOverOtherFailures) {
     EXPECT_EQ(v.failed, 2);
     EXPECT_EQ(v.skipped, 1);
   }
+}
+
+TEST(Verdict, ADriverTooOldWithoutAGpuIsStillNoGpu) {
+  // NVIDIA's 535 libcuda without a kernel module: cuDriverGetVersion answers, so compat judges it.
+  const auto v = compute_verdict({check("driver", Status::fail, "kernel_module_missing",
+                                        "driver library 535.261.03 (CUDA 12.2) loads but sees no GPU: ..."),
+                                  check("compat", Status::fail, "driver_too_old")},
+                                 false);
+  EXPECT_EQ(v.exit_code, kExitNoGpu);
+  EXPECT_EQ(v.line.rfind("NO GPU: driver library 535.261.03", 0), 0u) << v.line;
 }
 
 TEST(Verdict, NoGpuReasonOnAWarningDoesNotCount) {
@@ -134,10 +145,47 @@ TEST(Verdict, CountsInLine) {
   EXPECT_TRUE(contains(v.line, "2 passed, 1 warned, 0 failed, 3 skipped")) << v.line;
 }
 
+TEST(Verdict, ChecksSkippedForWantOfAGpuAreNoGpuNotNothingRan) {
+  // gpuprobe check --only cublas,cudnn on a machine without a GPU.
+  const auto v = compute_verdict({check("cublas", Status::skip, "no_gpu", "cuBLAS 13.1.0 present; no GPU"),
+                                  check("cudnn", Status::skip, "no_gpu", "cuDNN 9.19.0 present; no GPU")},
+                                 false);
+  EXPECT_EQ(v.exit_code, kExitNoGpu);
+  EXPECT_EQ(v.line, "NO GPU: cublas: cuBLAS 13.1.0 present; no GPU (0 passed, 0 warned, 0 failed, 2 skipped)");
+}
+
+TEST(Verdict, ANoGpuSkipBesideChecksThatPassedIsStillNoGpu) {
+  const auto v = compute_verdict({check("environment", Status::pass),
+                                  check("kernel", Status::skip, "no_gpu", "no usable CUDA driver")},
+                                 true);
+  EXPECT_EQ(v.exit_code, kExitNoGpu);
+  EXPECT_TRUE(contains(v.line, "NO GPU: kernel: no usable CUDA driver")) << v.line;
+}
+
+TEST(Verdict, AFailureOtherThanNoGpuWinsOverANoGpuSkip) {
+  const auto v = compute_verdict({check("environment", Status::fail, "shm_small", "/dev/shm is 64 MiB"),
+                                  check("kernel", Status::skip, "no_gpu", "no usable CUDA driver")},
+                                 false);
+  EXPECT_EQ(v.exit_code, kExitCheckFailed);
+  EXPECT_EQ(v.line.rfind("FAIL: environment", 0), 0u) << v.line;
+}
+
+TEST(Verdict, SkippedForOtherReasonsIsStillNothingRan) {
+  const auto v = compute_verdict({check("kernel", Status::skip, "context_lost", "every GPU's context lost"),
+                                  check("memory", Status::skip)},
+                                 false);
+  EXPECT_EQ(v.exit_code, kExitCheckFailed);
+  EXPECT_TRUE(contains(v.line, "no check ran")) << v.line;
+}
+
 TEST(Verdict, NoGpuReasons) {
   EXPECT_TRUE(is_no_gpu_reason("no_driver"));
   EXPECT_TRUE(is_no_gpu_reason("no_device"));
   EXPECT_TRUE(is_no_gpu_reason("driver_stub"));
+  EXPECT_TRUE(is_no_gpu_reason("kernel_module_missing"));
+  EXPECT_TRUE(is_no_gpu_reason("device_nodes_missing"));
+  EXPECT_TRUE(is_no_gpu_reason("capabilities_no_compute"));
+  EXPECT_FALSE(is_no_gpu_reason("no_gpu"));  // a skip's reason, not a failure's
   EXPECT_FALSE(is_no_gpu_reason("driver_too_old"));
   EXPECT_FALSE(is_no_gpu_reason(""));
 }

@@ -9,9 +9,14 @@ namespace gpuprobe::checks {
 
 CheckResult compat(ProbeContext& ctx) {
   const DriverState& d = ctx.driver();
-  if (!d.ok()) return skip_no_gpu(ctx);
+  // Judged whenever the driver's CUDA version is known, GPU or not: a driver too old for this
+  // binary is worth knowing before the GPU is fixed.
+  if (!d.version_known()) return skip_no_gpu(ctx);
   const RuntimeState& rt = ctx.runtime();
-  const CompatAssessment a = assess_driver_runtime(d.cuda_version, rt.runtime_version, d.kernel_module);
+  // The library's own version: the CUDA version judged is its answer.
+  const std::string version =
+      !d.lib_version.empty() ? d.lib_version : ctx.driver_version() ? ctx.driver_version()->version : d.version();
+  const CompatAssessment a = assess_driver_runtime(d.cuda_version, rt.runtime_version, version);
   CheckResult r = outcome(a.status, a.reason, a.message, a.hint);
   r.measured = "driver CUDA " + format_cuda_version(d.cuda_version);
   r.expected = ">= runtime CUDA " + format_cuda_version(rt.runtime_version);
@@ -19,8 +24,12 @@ CheckResult compat(ProbeContext& ctx) {
   if (rt.attempted && rt.code == 35 && r.status != Status::fail) {
     r.status = Status::fail;
     r.reason = "driver_too_old";
-    r.message = "the CUDA runtime rejects driver " + d.kernel_module + " (error 35): " + a.message;
+    r.message = "the CUDA runtime rejects driver " + version + " (error 35): " + a.message;
   }
+  if (!d.ok())
+    r.message += "; no GPU to confirm it on (see the driver check)";
+  else if (!rt.ok())
+    r.message += "; no GPU to confirm it on (see the devices check)";
   return r;
 }
 

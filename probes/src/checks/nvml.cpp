@@ -4,11 +4,14 @@
 // what could not be. When CUDA sees no GPU, NVML is asked why (MIG, NVSwitch fabric, lost GPU).
 #include "check_util.hpp"
 #include "checks.hpp"
+#include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/probes/nvml_read.hpp"
 
 namespace gpuprobe::checks {
 
 namespace {
+
+constexpr int kNvmlErrorDriverNotLoaded = 9;  // NVML_ERROR_DRIVER_NOT_LOADED: "Driver Not Loaded"
 
 nlohmann::json opt_json(const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
@@ -30,33 +33,59 @@ nlohmann::json survey_json(const std::vector<NvmlGpuSurvey>& survey) {
 CheckResult nvml(ProbeContext& ctx) {
   const bool required = ctx.options().require.count("nvml") > 0;
   const NvmlLib& n = nvml_lib();
+  const SystemView& sys = ctx.system();
+  const bool container = detect_container(sys).detected;
+  const std::string here = container ? "in this container" : "on this machine";
   ctx.sink().with([&](Report& r) {
     r.software.libraries["libnvidia-ml.so.1"] = n.lib.loaded() ? n.lib.path() : "missing: " + n.missing;
   });
   if (!n.lib.loaded()) {
     if (!ctx.driver().lib_loaded && !required)
-      return skip("no NVML (libnvidia-ml.so.1) and no driver in this container", "no_gpu");
+      return skip("no NVML (libnvidia-ml.so.1) and no driver " + here, "no_gpu");
     auto r = outcome(required ? Status::fail : Status::warn, "missing_library",
-                     "NVML (libnvidia-ml.so.1) is not in this container: no health, clock or PCIe readings",
-                     "NVIDIA_DRIVER_CAPABILITIES must include 'utility' (nvidia/cuda images set compute,utility); "
-                     "with docker use --gpus all, not a device mount");
+                     "NVML (libnvidia-ml.so.1) is not " + here + ": no health, clock or PCIe readings",
+                     container ? "NVIDIA_DRIVER_CAPABILITIES must include 'utility' (nvidia/cuda images set "
+                                 "compute,utility); with docker use --gpus all, not a device mount"
+                               : "install NVML with the driver (Debian: libnvidia-ml1, Ubuntu: "
+                                 "libnvidia-compute-<branch>); it must be the same version as libcuda.so.1");
     r.measured = n.missing;
     return r;
   }
   if (!n.missing.empty() || n.init_result != kNvmlSuccess) {
+    // The library's own file name is the driver version left to report without an initialized NVML.
+    const std::string file_version = driver_version_from_library_file(n.lib.path());
+    ctx.note_driver_version(file_version, DriverVersionSource::nvml_file_name);
     const std::string why = !n.missing.empty() ? n.missing : "nvmlInit: " + n.error_string(n.init_result);
-    auto r = outcome(ctx.driver().ok() || required ? Status::fail : Status::skip, "nvml_init",
-                     "NVML loads but does not initialize: " + why,
-                     "the driver libraries in the container may not match the host kernel module; check nvidia-smi");
+    CheckResult r;
+    if (n.missing.empty() && n.init_result == kNvmlErrorDriverNotLoaded && !ctx.driver().ok()) {
+      // No kernel module or no device nodes behind the library: the same words as the driver check.
+      const std::string lib = "NVML " + (file_version.empty() ? n.lib.path() : file_version);
+      const Finding f = diagnose_no_gpu_behind_driver(
+          sys, lib + " loads but nvmlInit says " + n.error_string(n.init_result), file_version, false);
+      r = outcome(f.status, f.reason, f.message, f.hint);
+    } else {
+      r = outcome(ctx.driver().ok() || required ? Status::fail : Status::skip, "nvml_init",
+                  "NVML loads but does not initialize: " + why,
+                  container ? "the driver libraries in the container may not match the host kernel module; check "
+                              "nvidia-smi on the host, and start the container with --gpus all rather than mounting "
+                              "driver libraries by hand"
+                            : "NVML may not match the kernel module (a driver upgraded without a reboot, or a "
+                              "second driver installation): check nvidia-smi; reboot after a driver upgrade");
+    }
     r.measured = why;
+    r.details["library"] = n.lib.path();
+    if (const auto& v = ctx.driver_version()) {
+      r.details["driver_version"] = v->version;
+      r.details["driver_version_source"] = to_string(v->source);
+    }
     return r;
   }
   // NVML calls stay outside the report lock: the watchdog needs that lock if one of them hangs.
   char drv[96] = {}, ver[96] = {};
   const bool have_drv = n.nvmlSystemGetDriverVersion && n.nvmlSystemGetDriverVersion(drv, sizeof drv) == kNvmlSuccess;
   const bool have_ver = n.nvmlSystemGetNVMLVersion && n.nvmlSystemGetNVMLVersion(ver, sizeof ver) == kNvmlSuccess;
+  if (have_drv) ctx.note_driver_version(drv, DriverVersionSource::nvml);
   ctx.sink().with([&](Report& r) {
-    if (have_drv) r.software.driver_version = std::string(drv);
     if (have_ver) r.software.nvml_version = std::string(ver);
   });
   // Every GPU of the machine, CUDA_VISIBLE_DEVICES or not: reported, never used as "GPUs checked".

@@ -55,7 +55,26 @@ struct DriverState {
   std::string init_name, init_text;
   int cuda_version = 0;         // cuDriverGetVersion
   std::string kernel_module;    // from /proc/driver/nvidia/version, e.g. "580.65.06"
+  std::string lib_version;      // from the loaded library's real file name (libcuda.so.535.261.03), "" when none
   bool ok() const { return lib_loaded && !is_stub && init_code == 0; }
+  // The library loaded, is not the stub, and cuDriverGetVersion answered: the driver's CUDA version
+  // is known, GPU or no GPU.
+  bool version_known() const { return lib_loaded && !is_stub && cuda_version > 0; }
+  // The driver's version as best known without NVML: the kernel module's, else the library's.
+  const std::string& version() const { return kernel_module.empty() ? lib_version : kernel_module; }
+  // The version of the library that answered (cuDriverGetVersion is its answer, not the kernel
+  // module's): its file name's, else the kernel module's.
+  const std::string& library_version() const { return lib_version.empty() ? kernel_module : lib_version; }
+};
+
+// Where a driver version was read, best first: NVML asks the running driver; /proc/driver/nvidia/version
+// names the loaded kernel module; the real file names of libcuda.so.1 and libnvidia-ml.so.1 name the
+// user-space libraries (all there is without a kernel module).
+enum class DriverVersionSource { nvml, kernel_module, libcuda_file_name, nvml_file_name };
+const char* to_string(DriverVersionSource s);  // "nvml", "kernel_module", "libcuda_file_name", "nvml_file_name"
+struct DriverVersion {
+  std::string version;
+  DriverVersionSource source = DriverVersionSource::nvml;
 };
 
 struct RuntimeState {
@@ -122,6 +141,11 @@ class ProbeContext {
   void note_lost_contexts(const std::string& check);
   const LostContext* lost_context(int gpu) const;  // nullptr: not lost
 
+  // software.driver_version, from the best source seen so far: a later check may know a better
+  // one (NVML) than an earlier one (a library's file name), never the reverse.
+  void note_driver_version(const std::string& version, DriverVersionSource from);
+  const std::optional<DriverVersion>& driver_version() const { return driver_version_; }
+
  private:
   ProbeOptions opts_;
   SystemView sys_;
@@ -134,6 +158,7 @@ class ProbeContext {
   void enumerate_gpus();
   std::optional<std::vector<GpuProblem>> gpu_problems_;  // set once enumerated
   std::map<int, LostContext> lost_;
+  std::optional<DriverVersion> driver_version_;
   std::thread prefetch_;
 };
 
@@ -143,5 +168,46 @@ std::vector<std::string> cudnn_prefetch_sonames();
 
 // Parses the version from /proc/driver/nvidia/version ("... Kernel Module  580.65.06  ...").
 std::string parse_kernel_module_version(const std::string& text);
+
+// The driver version a driver library's file name carries, symlinks followed: ".../libcuda.so.1"
+// (a link to libcuda.so.535.261.03) -> "535.261.03"; the same for libnvidia-ml.so.1. "" when the
+// real name carries none (the toolkit's stub, WSL's libcuda.so.1, a copy renamed).
+std::string driver_version_from_library_file(const std::string& path);
+
+// ---- why the driver stack reaches no GPU ---------------------------------------------------------
+// What the machine shows of the NVIDIA kernel driver.
+struct KernelDriverView {
+  bool module_loaded = false;             // /proc/driver/nvidia exists
+  std::string module_version;             // from /proc/driver/nvidia/version
+  std::vector<std::string> device_nodes;  // /dev/nvidia*
+  bool in_container = false;              // detect_container
+  bool has_control_node() const;          // /dev/nvidiactl
+  bool has_gpu_node() const;              // /dev/nvidia0, /dev/nvidia1, ...
+  // Module, control node and at least one GPU node: what a driver library needs to reach a GPU.
+  bool complete() const { return module_loaded && has_control_node() && has_gpu_node(); }
+};
+KernelDriverView read_kernel_driver_view(const SystemView& sys);
+
+// A driver library loads but reaches no GPU (cuInit 100 CUDA_ERROR_NO_DEVICE, nvmlInit 9
+// NVML_ERROR_DRIVER_NOT_LOADED). Says which part is missing: the kernel module
+// (kernel_module_missing: on the host, even from inside a container), its device nodes
+// (device_nodes_missing: not passed into the container, or not created on the host), else the GPUs
+// are hidden (no_device: NVIDIA_VISIBLE_DEVICES, CUDA_VISIBLE_DEVICES, MIG). `symptom` opens the
+// message ("driver library 535.261.03 (CUDA 12.2) loads but sees no GPU"); `libs_version` is the
+// user-space libraries' version, "" when unknown; `kernel_side_works`: NVML initialized, which
+// proves module and nodes whatever this view of /proc and /dev shows. The driver and the nvml
+// checks both explain through this, in the same words.
+Finding diagnose_no_gpu_behind_driver(const SystemView& sys, const std::string& symptom,
+                                      const std::string& libs_version, bool kernel_side_works);
+
+// Whether NVIDIA_DRIVER_CAPABILITIES lets the NVIDIA Container Toolkit mount libcuda.so.1
+// ("compute"): unset or empty means the toolkit's default, utility and compute; "all" is everything.
+bool capabilities_include_compute(const std::optional<std::string>& caps);
+
+// libcuda.so.1 does not load. `nvml_path`: the libnvidia-ml.so.1 that does load ("" when none),
+// `nvml_version` the driver version it carries ("" when unknown). capabilities_no_compute when
+// NVIDIA_DRIVER_CAPABILITIES leaves out compute while other driver parts are here, else no_driver,
+// worded for what is here (NVML alone, device nodes alone, nothing) and for a container or not.
+Finding diagnose_missing_libcuda(const SystemView& sys, const std::string& nvml_path, const std::string& nvml_version);
 
 }  // namespace gpuprobe

@@ -17,8 +17,11 @@ enum ExitCode : int {
   kExitInternal = 5,     // gpuprobe itself failed (e.g. cannot write the report file)
 };
 
-// Reasons that mean "there is no usable GPU here", which map to kExitNoGpu.
+// Reasons of a failed check that mean "there is no usable GPU here", which map to kExitNoGpu.
 bool is_no_gpu_reason(const std::string& reason);
+// The reason of a check skipped because there is no GPU to run it on. Without a failure, such a
+// skip maps to kExitNoGpu too: the checks asked for could not run for want of a GPU.
+inline constexpr const char* kNoGpuSkipReason = "no_gpu";
 
 struct Verdict {
   int exit_code = kExitOk;
