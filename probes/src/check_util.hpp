@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gpuprobe/probes/context.hpp"
+#include "gpuprobe/probes/dynlib.hpp"
 #include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/report/report.hpp"
 
@@ -79,5 +80,15 @@ inline std::optional<CheckResult> skip_if_every_context_lost(ProbeContext& ctx) 
 // Turns findings into one result: the worst status, the worst finding's reason and hint, and every
 // message joined.
 CheckResult from_findings(const std::vector<Finding>& fs, const std::string& ok_message);
+
+// A library that came from a CUDA toolkit folder the loader does not search:
+// gpuprobe loads it by path, programs linked against it do not start. A warning, not a pass.
+inline void warn_if_off_loader_path(std::vector<Finding>& fs, const std::string& what, const std::string& soname,
+                                    const DynLib& lib, const SystemView& sys) {
+  if (lib.source() != LibSource::cuda_toolkit) return;
+  fs.push_back({Status::warn, "not_on_loader_path", what + " is " + toolkit_library_note(lib.found_in(), sys),
+                "until then, programs linked against it stop at start with \"" + soname +
+                    ": cannot open shared object file\"; gpuprobe loaded it by path"});
+}
 
 }  // namespace gpuprobe::checks

@@ -196,6 +196,7 @@ CheckResult cublas(ProbeContext& ctx) {
   char ok[160];
   std::snprintf(ok, sizeof ok, "cuBLAS %s: FP32 and %s %dx%dx%d GEMMs match the CPU reference on every GPU",
                 cb.probe.version.c_str(), ctx.gpus().front().cc_major >= 8 ? "BF16" : "FP16", m, n, k);
+  warn_if_off_loader_path(fs, "cuBLAS " + cb.probe.version, soname, cb.probe.lib, ctx.system());
   const std::string note = library_source_note(cb.probe.lib, ctx.system());
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = cb.probe.version;

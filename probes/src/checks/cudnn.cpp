@@ -180,6 +180,7 @@ CheckResult cudnn(ProbeContext& ctx) {
   char ok[200];
   std::snprintf(ok, sizeof ok, "cuDNN %s: conv %dx%dx%dx%d * %dx%dx3x3 (pad 1) matches the CPU reference on every GPU",
                 dnn.probe.version.c_str(), sh.n, sh.c, sh.h, sh.w, sh.k, sh.c);
+  warn_if_off_loader_path(fs, "cuDNN " + dnn.probe.version, "libcudnn.so.9", dnn.probe.lib, ctx.system());
   const std::string note = library_source_note(dnn.probe.lib, ctx.system());
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = dnn.probe.version;
