@@ -51,7 +51,7 @@ with_fake_driver_and_nvml() {
 
 # Skips the test when this machine has NVML: the assertions are about what is known without it.
 require_no_nvml() {
-  if ldconfig -p 2>/dev/null | grep -q 'libnvidia-ml\.so\.1 '; then
+  if "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q 'libnvidia-ml\.so\.1 '; then
     skip "this machine has libnvidia-ml.so.1: the no-NVML path cannot be observed here"
   fi
 }
@@ -66,7 +66,7 @@ require_not_container() {
 
 # Skips the test when this machine has an NVIDIA driver: the assertions are about its absence.
 require_no_driver() {
-  if ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
+  if "$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
     skip "this machine has libcuda.so.1: the no-driver path cannot be observed here"
   fi
 }
