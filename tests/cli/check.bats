@@ -249,7 +249,7 @@ PY
   [ "$(json "$TEST_TMP/r.json" "r['software']['cuda_driver_version']")" = "12040" ]
 }
 
-@test "image without cuBLAS and cuDNN: warned with the image tag to use; --require makes it a failure" {
+@test "image or machine without cuBLAS and cuDNN: warned with the image tag or package to use; --require makes it a failure" {
   require_no_driver
   command -v unshare >/dev/null || skip "unshare not available"
   "$GPUPROBE" check --only cublas,cudnn --json "$TEST_TMP/found.json" || true
@@ -259,11 +259,20 @@ PY
   dirs="$(dirname "$cudnn") $(dirname "$cublas")"
   hide="for d in $dirs; do mount -t tmpfs none \"\$d\"; done"
   unshare -m --propagation private true 2>/dev/null || skip "no mount namespaces here"
-  run unshare -m --propagation private sh -c "$hide && exec \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+  # In a container (container=docker: what Podman, nspawn and LXC set) the fix is an image tag.
+  run unshare -m --propagation private sh -c "$hide && exec env container=docker \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
   [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "warn" ]
-  [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"no cuDNN: use an nvidia/cuda:*-cudnn-* tag"* ]]
+  [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"this image has no cuDNN: use an nvidia/cuda:*-cudnn-* tag"* ]]
   [ "$(check_field "$TEST_TMP/r.json" cublas status)" = "warn" ]
   [ "$(check_field "$TEST_TMP/r.json" cublas reason)" = "missing_library" ]
+  [[ "$(check_field "$TEST_TMP/r.json" cublas message)" == *"this image has no usable cuBLAS"* ]]
+  # Outside one, NVIDIA's packages.
+  if [ "$(json "$TEST_TMP/found.json" "r['host']['container']['detected']")" = "false" ]; then
+    run unshare -m --propagation private sh -c "$hide && exec \"$GPUPROBE\" check --only cublas,cudnn --json $TEST_TMP/r.json"
+    [[ "$(check_field "$TEST_TMP/r.json" cudnn message)" == *"this machine has no cuDNN"* ]]
+    [[ "$(check_field "$TEST_TMP/r.json" cudnn hint)" == *"libcudnn9-cuda-13"* ]]
+    [[ "$(check_field "$TEST_TMP/r.json" cublas message)" == *"this machine has no usable cuBLAS"* ]]
+  fi
   run unshare -m --propagation private sh -c "$hide && exec \"$GPUPROBE\" check --only cublas,cudnn --require cudnn,cublas --json $TEST_TMP/r.json"
   [ "$status" -eq 1 ]
   [ "$(check_field "$TEST_TMP/r.json" cudnn status)" = "fail" ]
