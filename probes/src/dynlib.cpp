@@ -331,6 +331,14 @@ FoundLibrary find_toolkit_library_file(const std::string& soname, const SystemVi
   return {};
 }
 
+FoundLibrary find_library_off_loader_path(const std::string& soname, const SystemView& sys,
+                                          const std::string& prefer_distribution) {
+  if (FoundLibrary t = find_toolkit_library_file(soname, sys); !t.file.empty()) return t;
+  if (std::string path = find_wheel_library_file(soname, sys, prefer_distribution); !path.empty())
+    return {path.substr(0, path.rfind('/')), path, LibSource::pip_wheel};
+  return {};
+}
+
 std::string toolkit_library_note(const std::string& dir, const SystemView& sys) {
   // Listed in ld.so.conf but not found by the loader: its cache predates the library.
   std::vector<std::string> conf;
@@ -367,18 +375,12 @@ DynLib open_library(const std::vector<std::string>& sonames, const std::vector<s
   // through the loader (an unversioned libcublas.so on the loader's path may be another major).
   DynLib lib = DynLib::open({sonames.front()});
   if (lib.loaded()) return lib;
-  const SystemView sys = SystemView::live();
-  if (const FoundLibrary t = find_toolkit_library_file(sonames.front(), sys); !t.file.empty()) {
-    DynLib toolkit = open_by_path(t.file, needs);
-    toolkit.source_ = LibSource::cuda_toolkit;
-    toolkit.found_in_ = t.dir;
-    return toolkit;
-  }
-  if (const std::string path = find_wheel_library_file(sonames.front(), sys, prefer_distribution); !path.empty()) {
-    DynLib wheel = open_by_path(path, needs);
-    wheel.source_ = LibSource::pip_wheel;
-    wheel.found_in_ = path.substr(0, path.rfind('/'));
-    return wheel;
+  if (const FoundLibrary f = find_library_off_loader_path(sonames.front(), SystemView::live(), prefer_distribution);
+      !f.file.empty()) {
+    DynLib found = open_by_path(f.file, needs);
+    found.source_ = f.source;
+    found.found_in_ = f.dir;
+    return found;
   }
   if (sonames.size() > 1) {
     DynLib other = DynLib::open(std::vector<std::string>(sonames.begin() + 1, sonames.end()));
@@ -396,13 +398,18 @@ const char* lib_source_name(LibSource s) {
   return "loader";
 }
 
-std::string library_source_note(const DynLib& lib, const SystemView& sys) {
-  switch (lib.source()) {
-    case LibSource::cuda_toolkit: return toolkit_library_note(lib.found_in(), sys);
-    case LibSource::pip_wheel: return wheel_library_note(lib.path());
+std::string library_source_note(LibSource source, const std::string& dir, const std::string& file,
+                                const SystemView& sys) {
+  switch (source) {
+    case LibSource::cuda_toolkit: return toolkit_library_note(dir, sys);
+    case LibSource::pip_wheel: return wheel_library_note(file);
     case LibSource::loader: break;
   }
   return "";
+}
+
+std::string library_source_note(const DynLib& lib, const SystemView& sys) {
+  return library_source_note(lib.source(), lib.found_in(), lib.path(), sys);
 }
 
 std::string version_from_library_path(const std::string& path) {

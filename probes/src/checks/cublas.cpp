@@ -94,30 +94,19 @@ CheckResult cublas(ProbeContext& ctx) {
     // does not search, else in a pip wheel (libcublasLt from the same folder).
     const std::string lt_name = "libcublasLt.so." + std::to_string(CUBLAS_VER_MAJOR);
     std::string path = find_library_file(soname, ctx.system()), lt, version, note;
-    LibSource source = LibSource::loader;
-    std::string folder;  // where it was found, when not through the loader
+    FoundLibrary off{"", "", LibSource::loader};  // where it was found when not through the loader
     if (!path.empty()) {
       lt = find_library_file(lt_name, ctx.system());
       version = version_from_library_path(path);
-    } else {
-      if (const FoundLibrary t = find_toolkit_library_file(soname, ctx.system()); !t.file.empty()) {
-        source = LibSource::cuda_toolkit;
-        path = t.file;
-        folder = t.dir;
-        note = toolkit_library_note(t.dir, ctx.system());
-        version = version_from_library_path(path);
-      } else if (!(path = find_wheel_library_file(soname, ctx.system())).empty()) {
-        source = LibSource::pip_wheel;
-        folder = path.substr(0, path.rfind('/'));
-        note = wheel_library_note(path);
-        version = wheel_distribution_version(path, "nvidia_cublas");  // the file says the major only
-        if (version.empty()) version = version_from_library_path(path);
-      }
-      if (!path.empty()) {
-        lt = path.substr(0, path.rfind('/')) + "/" + lt_name;
-        std::error_code ec;
-        if (!std::filesystem::exists(lt, ec)) lt.clear();  // a resolved path, not one under the view's root
-      }
+    } else if (off = find_library_off_loader_path(soname, ctx.system()); !off.file.empty()) {
+      path = off.file;
+      note = library_source_note(off.source, off.dir, off.file, ctx.system());
+      // A wheel's file says the major only; its dist-info says the rest.
+      if (off.source == LibSource::pip_wheel) version = wheel_distribution_version(path, "nvidia_cublas");
+      if (version.empty()) version = version_from_library_path(path);
+      lt = path.substr(0, path.rfind('/')) + "/" + lt_name;
+      std::error_code ec;
+      if (!std::filesystem::exists(lt, ec)) lt.clear();  // a resolved path, not one under the view's root
     }
     const std::string nowhere = "not found in the loader's paths, CUDA toolkit folders nor pip wheels";
     ctx.sink().with([&](Report& r) {
@@ -129,8 +118,7 @@ CheckResult cublas(ProbeContext& ctx) {
     auto r = skip("cuBLAS " + version + " present (" + (note.empty() ? path : note) + "); no GPU to compute on",
                   "no_gpu");
     r.measured = version;
-    r.details["library_source"] = lib_source_name(source);
-    if (!folder.empty()) r.details["library_folder"] = folder;
+    record_library_source(r, off.source, off.dir);
     return r;
   }
   const Cublas& cb = cublas_lib();
@@ -201,8 +189,7 @@ CheckResult cublas(ProbeContext& ctx) {
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = cb.probe.version;
   r.details["gpus"] = per_gpu;
-  r.details["library_source"] = lib_source_name(cb.probe.lib.source());
-  if (!cb.probe.lib.found_in().empty()) r.details["library_folder"] = cb.probe.lib.found_in();
+  record_library_source(r, cb.probe.lib.source(), cb.probe.lib.found_in());
   return r;
 }
 

@@ -100,6 +100,7 @@ std::vector<std::string> cuda_toolkit_library_dirs(const SystemView& sys);
 struct FoundLibrary {
   std::string dir;   // the folder it was found in, as searched ("/usr/local/cuda/lib64")
   std::string file;  // the file, resolved (symlinks followed); "" when not found
+  LibSource source = LibSource::cuda_toolkit;
 };
 // The first of those folders holding `soname`.
 FoundLibrary find_toolkit_library_file(const std::string& soname, const SystemView& sys);
@@ -107,13 +108,19 @@ FoundLibrary find_toolkit_library_file(const std::string& soname, const SystemVi
 // find it, and the fix (LD_LIBRARY_PATH or /etc/ld.so.conf.d, then ldconfig; only ldconfig when the
 // folder is already listed in the loader's configuration and its cache is stale).
 std::string toolkit_library_note(const std::string& dir, const SystemView& sys);
-// The note for a library open_library loaded: toolkit_library_note, wheel_library_note, or "" when
-// the loader found it.
-std::string library_source_note(const DynLib& lib, const SystemView& sys);
+// Where open_library looks when the loader does not find `soname`, in its order: a CUDA toolkit
+// folder (find_toolkit_library_file), else a pip wheel (find_wheel_library_file with
+// `prefer_distribution`). `file` is "" when neither holds it.
+FoundLibrary find_library_off_loader_path(const std::string& soname, const SystemView& sys,
+                                          const std::string& prefer_distribution = "");
+// The note for a library found off the loader's path: toolkit_library_note, wheel_library_note, or
+// "" for the loader's own (`dir` and `file` as in FoundLibrary).
+std::string library_source_note(LibSource source, const std::string& dir, const std::string& file,
+                                const SystemView& sys);
+std::string library_source_note(const DynLib& lib, const SystemView& sys);  // of what open_library loaded
 
-// sonames[0] through the loader's paths; else sonames[0] from a CUDA toolkit folder of the live
-// system (find_toolkit_library_file); else from a pip wheel (find_wheel_library_file with
-// `prefer_distribution`); else the other sonames through the loader. A copy found by path is loaded
+// sonames[0] through the loader's paths; else sonames[0] where find_library_off_loader_path finds
+// it on the live system; else the other sonames through the loader. A copy found by path is loaded
 // after `needs` (sonames it links against, e.g. libcublasLt for libcublas) from its folder, so that
 // no other copy on the loader's paths is taken for them. source() and found_in() say where the
 // loaded copy came from. A library found nowhere carries the loader's error for sonames[0].
