@@ -81,6 +81,22 @@ inline std::optional<CheckResult> skip_if_every_context_lost(ProbeContext& ctx) 
 // message joined.
 CheckResult from_findings(const std::vector<Finding>& fs, const std::string& ok_message);
 
+// Where the cublas/cudnn check's library came from: details.library_source, and
+// details.library_folder when not through the loader.
+inline void record_library_source(CheckResult& r, LibSource source, const std::string& folder) {
+  r.details["library_source"] = lib_source_name(source);
+  if (!folder.empty()) r.details["library_folder"] = folder;
+}
+
+// The driver version reported and where it was read (details.driver_version, driver_version_source),
+// for the driver and nvml checks.
+inline void record_driver_version(CheckResult& r, const ProbeContext& ctx) {
+  if (const auto& v = ctx.driver_version()) {
+    r.details["driver_version"] = v->version;
+    r.details["driver_version_source"] = to_string(v->source);
+  }
+}
+
 // A library that came from a CUDA toolkit folder the loader does not search:
 // gpuprobe loads it by path, programs linked against it do not start. A warning, not a pass.
 inline void warn_if_off_loader_path(std::vector<Finding>& fs, const std::string& what, const std::string& soname,

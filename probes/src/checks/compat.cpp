@@ -15,7 +15,7 @@ CheckResult compat(ProbeContext& ctx) {
   const RuntimeState& rt = ctx.runtime();
   // The library's own version: the CUDA version judged is its answer.
   const std::string version =
-      !d.lib_version.empty() ? d.lib_version : ctx.driver_version() ? ctx.driver_version()->version : d.version();
+      !d.lib_version.empty() || !ctx.driver_version() ? d.lib_version : ctx.driver_version()->version;
   const CompatAssessment a = assess_driver_runtime(d.cuda_version, rt.runtime_version, version);
   CheckResult r = outcome(a.status, a.reason, a.message, a.hint);
   r.measured = "driver CUDA " + format_cuda_version(d.cuda_version);

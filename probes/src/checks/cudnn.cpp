@@ -145,8 +145,7 @@ CheckResult cudnn(ProbeContext& ctx) {
                       "); no GPU to compute on",
                   "no_gpu");
     r.measured = dnn.probe.version;
-    r.details["library_source"] = lib_source_name(dnn.probe.lib.source());
-    if (!dnn.probe.lib.found_in().empty()) r.details["library_folder"] = dnn.probe.lib.found_in();
+    record_library_source(r, dnn.probe.lib.source(), dnn.probe.lib.found_in());
     return r;
   }
   ConvShape sh;
@@ -185,8 +184,7 @@ CheckResult cudnn(ProbeContext& ctx) {
   CheckResult r = from_findings(fs, note.empty() ? std::string(ok) : std::string(ok) + " (" + note + ")");
   r.measured = dnn.probe.version;
   r.details["gpus"] = per_gpu;
-  r.details["library_source"] = lib_source_name(dnn.probe.lib.source());
-  if (!dnn.probe.lib.found_in().empty()) r.details["library_folder"] = dnn.probe.lib.found_in();
+  record_library_source(r, dnn.probe.lib.source(), dnn.probe.lib.found_in());
   return r;
 }
 

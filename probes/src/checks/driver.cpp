@@ -137,10 +137,7 @@ CheckResult driver(ProbeContext& ctx) {
     msg += ", CUDA " + format_cuda_version(d.cuda_version);
     return pass(msg, d.version().empty() ? std::to_string(d.cuda_version) : d.version());
   }();
-  if (const auto& v = ctx.driver_version()) {
-    r.details["driver_version"] = v->version;
-    r.details["driver_version_source"] = to_string(v->source);
-  }
+  record_driver_version(r, ctx);
   return r;
 }
 

@@ -11,8 +11,6 @@ namespace gpuprobe::checks {
 
 namespace {
 
-constexpr int kNvmlErrorDriverNotLoaded = 9;  // NVML_ERROR_DRIVER_NOT_LOADED: "Driver Not Loaded"
-
 nlohmann::json opt_json(const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 nlohmann::json survey_json(const std::vector<NvmlGpuSurvey>& survey) {
@@ -74,10 +72,7 @@ CheckResult nvml(ProbeContext& ctx) {
     }
     r.measured = why;
     r.details["library"] = n.lib.path();
-    if (const auto& v = ctx.driver_version()) {
-      r.details["driver_version"] = v->version;
-      r.details["driver_version_source"] = to_string(v->source);
-    }
+    record_driver_version(r, ctx);
     return r;
   }
   // NVML calls stay outside the report lock: the watchdog needs that lock if one of them hangs.

@@ -34,6 +34,7 @@ inline constexpr int kNvmlErrorInvalidArgument = 2;
 inline constexpr int kNvmlErrorNotSupported = 3;
 inline constexpr int kNvmlErrorNoPermission = 4;
 inline constexpr int kNvmlErrorNotFound = 6;
+inline constexpr int kNvmlErrorDriverNotLoaded = 9;     // no kernel module behind the library
 inline constexpr int kNvmlErrorInsufficientPower = 8;    // external power cables not properly attached
 inline constexpr int kNvmlErrorIrqIssue = 11;            // the kernel detected an interrupt problem with the GPU
 inline constexpr int kNvmlErrorFunctionNotFound = 13;    // this NVML lacks the entry point
