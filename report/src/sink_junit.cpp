@@ -1,0 +1,18 @@
+// junit: JUnit XML of a run for CI systems, one testcase per check and per benchmark (render_junit).
+#include "gpuprobe/report/render.hpp"
+#include "gpuprobe/report/sink.hpp"
+
+namespace gpuprobe {
+
+namespace {
+
+class JunitSink final : public Sink {
+ public:
+  std::string render_run(const Report& r) const override { return render_junit(r); }
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_junit_sink() { return std::make_unique<JunitSink>(); }
+
+}  // namespace gpuprobe

@@ -1,0 +1,25 @@
+// markdown: a comparison's verdict and tables (`compare`), or N reports side by side (`report`),
+// for a pull-request comment or $GITHUB_STEP_SUMMARY.
+#include "gpuprobe/report/compare_render.hpp"
+#include "gpuprobe/report/report_doc.hpp"
+#include "gpuprobe/report/sink.hpp"
+
+namespace gpuprobe {
+
+namespace {
+
+class MarkdownSink final : public Sink {
+ public:
+  std::string render_comparison(const ComparisonDoc& d) const override {
+    return render_compare_markdown(d.comparison, d.outcome);
+  }
+  std::string render_report_set(const ReportSetDoc& d) const override {
+    return render_reports_markdown(d.reports, d.comparison);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_markdown_sink() { return std::make_unique<MarkdownSink>(); }
+
+}  // namespace gpuprobe

@@ -1,0 +1,23 @@
+// text: the terminal's tables, of a comparison (`compare`) and of the catalog (`instances`).
+#include "gpuprobe/report/compare_render.hpp"
+#include "gpuprobe/report/sink.hpp"
+
+namespace gpuprobe {
+
+namespace {
+
+class TextSink final : public Sink {
+ public:
+  std::string render_comparison(const ComparisonDoc& d) const override {
+    return render_compare_text(d.comparison, d.outcome);
+  }
+  std::string render_catalog(const CatalogDoc& d) const override {
+    return render_instances_text(d.catalog, d.cuda_major, d.cuda_version);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_text_sink() { return std::make_unique<TextSink>(); }
+
+}  // namespace gpuprobe
