@@ -2,7 +2,6 @@
 // hand-written kernels of kernels/, every result verified, % of peak (docs/bench.md). The driver,
 // compat, devices, nvml and environment checks run first and go into the same report.
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -17,7 +16,8 @@
 #include "gpuprobe/probes/runner.hpp"
 #include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/verdict.hpp"
-#include "new_report.hpp"
+#include "outputs.hpp"
+#include "run_context.hpp"
 
 namespace gpuprobe::cli {
 
@@ -25,8 +25,7 @@ struct BenchOptions {
   std::string suite = "standard";
   std::string filter;
   std::string sizes;
-  std::string json_path;
-  std::string junit_path;
+  OutputOptions outputs;
   std::string label;
   int device = 0;
   double timeout_scale = 1.0;
@@ -57,6 +56,58 @@ int list_benchmarks(const std::vector<bench::BenchSpec>& specs) {
   return kExitOk;
 }
 
+// The benchmarks on `gpu` after the pre-checks passed: each under the watchdog (a GPU that hangs
+// inside one ends the run with exit 4 and a report of the benchmarks done so far), a progress line
+// on a terminal, the table, and the verdict of the benchmarks.
+int measure(RunContext& run, const BenchOptions& o, bench::Suite suite, const std::vector<bench::BenchSpec>& specs,
+            const GpuInfo& gpu) {
+  bench::Collector collected;
+  bench::RunPlan plan;
+  Watchdog dog([&](const CheckResult& hung) {
+    run.clear_progress();
+    run.check_row(hung);
+    run.end_after_hang(hung, [&](Report& rep) {
+      rep.benchmarks = collected.entries(plan);
+      return RunOutcome{kExitHung, hung.title + " hung: " + compute_verdict(rep.checks, false).line};
+    });
+  });
+  const auto bound = std::chrono::milliseconds(static_cast<long long>(kBenchmarkBound.count() * o.timeout_scale));
+  plan.specs = specs;
+  plan.factory = bench::make_gpu_factory(gpu);
+  plan.measure = bench::measure_options_for(suite);
+  const auto sampler = bench::make_nvml_clock_sampler(gpu);
+  plan.clocks = sampler.get();
+  plan.peaks = bench::peaks_of(gpu);
+  plan.pcie_gbps = bench::pcie_peak_of(gpu);
+  const auto t0 = std::chrono::steady_clock::now();
+  plan.on_start = [&](std::size_t i, std::size_t n, const bench::BenchSpec& s) {
+    dog.arm({"benchmark", "benchmark " + s.gb_name(), bound, nullptr});
+    if (!run.shows_progress()) return;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::optional<double> eta;
+    if (i > 1) eta = elapsed / static_cast<double>(i - 1) * static_cast<double>(n - i + 1);
+    run.progress(bench::progress_line(i, n, s.gb_name(), elapsed, eta));
+  };
+  plan.on_end = [&] { dog.disarm(); };
+  run.show("\nbenchmarks on GPU " + std::to_string(gpu.index) + ": " + gpu.name + " (cc " + std::to_string(gpu.cc_major) +
+           "." + std::to_string(gpu.cc_minor) + ", " + std::to_string(gpu.sm_count) + " SMs), suite " + o.suite + ", " +
+           std::to_string(specs.size()) + " selected; peaks: " + plan.peaks.model + "\n");
+
+  bench::register_benchmarks(plan, collected);
+  bench::RecordingReporter recorder;
+  bench::run_registered(recorder);
+  dog.disarm();
+  run.clear_progress();
+  auto entries = collected.entries(plan);
+  run.show("\n" + render_benchmark_table(entries, run.style()));
+  const Verdict v = benchmarks_verdict(entries);
+  return run.finish([&](Report& rep) {
+    rep.benchmarks = std::move(entries);
+    bench::record_libraries(specs, rep.software);
+    return RunOutcome{v.exit_code, v.line};
+  });
+}
+
 }  // namespace
 
 int run_bench(const BenchOptions& o) {
@@ -69,8 +120,9 @@ int run_bench(const BenchOptions& o) {
     return kExitUsage;
   }
   if (o.list) return list_benchmarks(specs);
-  if (o.json_path == "-" && o.junit_path == "-") {
-    std::fprintf(stderr, "gpuprobe bench: --json - and --junit - cannot both write to stdout\n");
+  SinkMultiplex outputs = open_outputs(o.outputs, kRunDocument);
+  if (const std::string err = outputs_usage_error(outputs); !err.empty()) {
+    std::fprintf(stderr, "gpuprobe bench: %s\n", err.c_str());
     return kExitUsage;
   }
   try {
@@ -85,112 +137,34 @@ int run_bench(const BenchOptions& o) {
                  o.suite.c_str(), o.filter.c_str());
     return kExitUsage;
   }
-  // With the JSON (or JUnit) on stdout, everything for people goes to stderr.
-  FILE* out = o.json_path == "-" || o.junit_path == "-" ? stderr : stdout;
-  TableStyle style;
-  style.color = want_color(fileno(out));
 
   const SystemView sys = SystemView::live();
-  ReportSink sink(new_report("bench", collect_host_info(sys), o.label));
+  // The summary under the tables: the verdict line.
+  RunContext run("bench", new_report("bench", collect_host_info(sys), o.label), std::move(outputs), o.quiet,
+                 [](const Report& r, const TableStyle&) { return r.verdict + "\n"; });
   ProbeOptions popts;
   popts.only = kPreChecks;
   popts.timeout_scale = o.timeout_scale;
-  ProbeContext ctx(popts, sys, sink);
-  auto finish = [&](Report& rep, int code, const std::string& line) {
-    rep.exit_code = code;
-    rep.verdict = line;
-    int rc = code;
-    if (const std::string err = write_report_files(rep, o.json_path, o.junit_path); !err.empty()) {
-      std::fprintf(stderr, "gpuprobe bench: %s\n", err.c_str());
-      rc = kExitInternal;
-    }
-    std::fprintf(o.quiet ? stderr : out, "%s\n", line.c_str());
-    std::fflush(nullptr);
-    return rc;
-  };
-
-  RunnerHooks hooks;
-  hooks.on_result = [&](const CheckResult& r) {
-    sink.with([&](Report& rep) { rep.checks.push_back(r); });
-    if (!o.quiet) std::fputs(render_check_row(r, style).c_str(), out);
-  };
-  hooks.on_timeout = [&](const CheckResult& r) {
-    // The stuck call cannot be cancelled: write the report so far, naming the check, and end.
-    if (!o.quiet) std::fputs(render_check_row(r, style).c_str(), out);
-    end_after_hang(sink, r, [&](Report& rep) {
-      return finish(rep, kExitHung, compute_verdict(rep.checks, false).line + " — nothing to benchmark");
-    });
-  };
-  run_checks(select_checks(runnable_checks(ctx), popts.only, {}), hooks);
-
-  if (!ctx.gpus_usable()) {
-    return sink.with([&](Report& rep) {
+  ProbeContext ctx(popts, sys, run.report());
+  // Without a usable GPU there is nothing to benchmark: the pre-checks' verdict, with exit 3 where it
+  // would say 0 or 1 (`hung`: exit 4, a pre-check hung).
+  const auto nothing_to_benchmark = [](bool hung) {
+    return [hung](Report& rep) {
       const Verdict v = compute_verdict(rep.checks, false);
-      const int code = v.exit_code == kExitOk || v.exit_code == kExitCheckFailed ? kExitNoGpu : v.exit_code;
-      return finish(rep, code, v.line + " — nothing to benchmark");
-    });
-  }
-  const auto gpus = ctx.gpus();
-  const GpuInfo* gpu = nullptr;
-  for (const auto& g : gpus)
-    if (g.index == o.device) gpu = &g;
-  if (!gpu) {
-    std::fprintf(stderr, "gpuprobe bench: --device %d: this machine has %zu GPU(s) (0..%zu)\n", o.device, gpus.size(),
-                 gpus.size() - 1);
-    return kExitUsage;
-  }
-
-  bench::Collector collected;
-  bench::RunPlan plan;
-  // A GPU that hangs inside a benchmark must not hang the run: the watchdog writes the report with
-  // the benchmarks done so far and the pre-checks, and ends the process with exit 4.
-  const bool live = !o.quiet && isatty(STDERR_FILENO) == 1;
-  Watchdog dog([&](const CheckResult& hung) {
-    if (live) std::fputs("\r\033[K", stderr);
-    if (!o.quiet) std::fputs(render_check_row(hung, style).c_str(), out);
-    end_after_hang(sink, hung, [&](Report& rep) {
-      rep.benchmarks = collected.entries(plan);
-      return finish(rep, kExitHung, hung.title + " hung: " + compute_verdict(rep.checks, false).line);
-    });
-  });
-  const auto bound = std::chrono::milliseconds(static_cast<long long>(kBenchmarkBound.count() * o.timeout_scale));
-  plan.specs = specs;
-  plan.factory = bench::make_gpu_factory(*gpu);
-  plan.measure = bench::measure_options_for(suite);
-  const auto sampler = bench::make_nvml_clock_sampler(*gpu);
-  plan.clocks = sampler.get();
-  plan.peaks = bench::peaks_of(*gpu);
-  plan.pcie_gbps = bench::pcie_peak_of(*gpu);
-  const auto t0 = std::chrono::steady_clock::now();
-  plan.on_start = [&](std::size_t i, std::size_t n, const bench::BenchSpec& s) {
-    dog.arm({"benchmark", "benchmark " + s.gb_name(), bound, nullptr});
-    if (!live) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::optional<double> eta;
-    if (i > 1) eta = elapsed / static_cast<double>(i - 1) * static_cast<double>(n - i + 1);
-    std::fprintf(stderr, "\r\033[K%s", bench::progress_line(i, n, s.gb_name(), elapsed, eta).c_str());
-    std::fflush(stderr);
+      int code = v.exit_code == kExitOk || v.exit_code == kExitCheckFailed ? kExitNoGpu : v.exit_code;
+      if (hung) code = kExitHung;
+      return RunOutcome{code, v.line + " — nothing to benchmark"};
+    };
   };
-  plan.on_end = [&] { dog.disarm(); };
-  if (!o.quiet)
-    std::fprintf(out, "\nbenchmarks on GPU %d: %s (cc %d.%d, %d SMs), suite %s, %zu selected; peaks: %s\n", gpu->index,
-                 gpu->name.c_str(), gpu->cc_major, gpu->cc_minor, gpu->sm_count, o.suite.c_str(), specs.size(),
-                 plan.peaks.model.c_str());
-  std::fflush(out);
+  run_checks(select_checks(runnable_checks(ctx), popts.only, {}), run.hooks(nothing_to_benchmark(true)));
+  if (!ctx.gpus_usable()) return run.finish(nothing_to_benchmark(false));
 
-  bench::register_benchmarks(plan, collected);
-  bench::RecordingReporter recorder;
-  bench::run_registered(recorder);
-  dog.disarm();
-  if (live) std::fputs("\r\033[K", stderr);
-  nlohmann::json entries = collected.entries(plan);
-  if (!o.quiet) std::fputs(("\n" + render_benchmark_table(entries, style)).c_str(), out);
-  const Verdict v = benchmarks_verdict(entries);
-  return sink.with([&](Report& rep) {
-    rep.benchmarks = entries;
-    bench::record_libraries(specs, rep.software);
-    return finish(rep, v.exit_code, v.line);
-  });
+  const auto gpus = ctx.gpus();
+  for (const auto& g : gpus)
+    if (g.index == o.device) return measure(run, o, suite, specs, g);
+  std::fprintf(stderr, "gpuprobe bench: --device %d: this machine has %zu GPU(s) (0..%zu)\n", o.device, gpus.size(),
+               gpus.size() - 1);
+  return kExitUsage;
 }
 
 void setup_bench(CLI::App& app) {
@@ -213,10 +187,7 @@ void setup_bench(CLI::App& app) {
             }
           },
           "N,N,...", "sizes"));
-  sub->add_option("--json", o->json_path, "Write the JSON report to FILE ('-' for stdout; the table then goes to stderr)")
-      ->type_name("FILE");
-  sub->add_option("--junit", o->junit_path, "Write JUnit XML to FILE: the pre-checks, then one testcase per benchmark")
-      ->type_name("FILE");
+  add_output_options(*sub, kRunDocument, o->outputs, "; the tables then go to stderr");
   sub->add_option("--label", o->label, "Label of this machine in comparisons (default: EC2 instance type, else hostname)");
   sub->add_option("--device", o->device, "Index of the GPU to measure (default 0)")->check(CLI::Range(0, 1023));
   sub->add_option("--timeout-scale", o->timeout_scale, "Multiply the time bounds of the pre-checks and of each benchmark (5 min) (default 1)")

@@ -1,28 +1,25 @@
 // gpuprobe check: does the GPU stack of this container work? Runs the checks of probes/ in order,
-// each under a watchdog, streams a table, writes JSON / JUnit, and exits with a code CI can act on.
+// each under a watchdog, streams a table, writes the report (--json, --junit, …), and exits with a
+// code CI can act on.
 #include <CLI/CLI.hpp>
-#include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 #include <memory>
-#include <mutex>
 
 #include "cli.hpp"
-#include "new_report.hpp"
-#include "gpuprobe/build_info.hpp"
 #include "gpuprobe/probes/check_table.hpp"
 #include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/probes/options.hpp"
 #include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/verdict.hpp"
+#include "outputs.hpp"
+#include "run_context.hpp"
 
 namespace gpuprobe::cli {
 
 struct CheckOptions {
-  std::string json_path;
-  std::string junit_path;
+  OutputOptions outputs;
   std::string label;
   int expect_gpus = -1;
   std::string min_cc, min_memory, require;
@@ -77,62 +74,6 @@ ProbeOptions to_probe_options(const CheckOptions& o) {
   return p;
 }
 
-// Everything the run prints and writes; shared by the normal end and the watchdog's end.
-class Output {
- public:
-  explicit Output(const CheckOptions& o) : o_(o) {
-    // With the JSON on stdout, the human table goes to stderr so the JSON stays parseable.
-    const int fd = o.json_path == "-" ? STDERR_FILENO : STDOUT_FILENO;
-    stream_ = o.json_path == "-" ? stderr : stdout;
-    style_.color = want_color(fd);
-    live_ = isatty(fd) == 1;
-  }
-
-  void start(const RunnableCheck& c) {
-    if (o_.quiet || !live_) return;
-    std::lock_guard<std::mutex> lk(m_);
-    std::fprintf(stream_, "....  %-12s running: %s", c.id.c_str(), c.title.c_str());
-    std::fflush(stream_);
-  }
-
-  void row(const CheckResult& r) {
-    if (o_.quiet) return;
-    std::lock_guard<std::mutex> lk(m_);
-    if (live_) std::fputs("\r\033[K", stream_);
-    std::fputs(render_check_row(r, style_).c_str(), stream_);
-    std::fflush(stream_);
-  }
-
-  // Final verdict, summary and files. Returns the exit code.
-  int finish(Report& r, bool strict) {
-    const Verdict v = compute_verdict(r.checks, strict);
-    r.exit_code = v.exit_code;
-    r.verdict = v.line;
-    int rc = v.exit_code;
-    const std::string err = write_report_files(r, o_.json_path, o_.junit_path);
-    if (!err.empty()) rc = kExitInternal;
-    std::lock_guard<std::mutex> lk(m_);
-    if (!o_.quiet) {
-      std::fputs("\n", stream_);
-      std::fputs(render_header(r, style_).c_str(), stream_);
-      std::fputs(render_verdict(r, style_).c_str(), stream_);
-    } else {
-      std::fprintf(stderr, "%s\n", r.verdict.c_str());
-    }
-    if (!err.empty()) std::fprintf(stderr, "gpuprobe: %s\n", err.c_str());
-    std::fflush(stream_);
-    std::fflush(stderr);
-    return rc;
-  }
-
- private:
-  const CheckOptions& o_;
-  FILE* stream_;
-  TableStyle style_;
-  bool live_ = false;
-  std::mutex m_;
-};
-
 }  // namespace
 
 int run_check(const CheckOptions& o) {
@@ -141,39 +82,31 @@ int run_check(const CheckOptions& o) {
       std::printf("%-12s %6.0f s  %s\n", c.id, c.time_bound_ms * o.timeout_scale / 1000.0, c.title);
     return kExitOk;
   }
-  if (o.json_path == "-" && o.junit_path == "-") {
-    std::fprintf(stderr, "gpuprobe check: --json - and --junit - cannot both write to stdout\n");
+  SinkMultiplex outputs = open_outputs(o.outputs, kRunDocument);
+  if (const std::string err = outputs_usage_error(outputs); !err.empty()) {
+    std::fprintf(stderr, "gpuprobe check: %s\n", err.c_str());
     return kExitUsage;
   }
   const ProbeOptions popts = to_probe_options(o);  // validated at parse time: cannot throw here
   const SystemView sys = SystemView::live();
-  ReportSink sink(new_report("check", collect_host_info(sys), o.label));
-  ProbeContext ctx(popts, sys, sink);
+  // The summary under the table: host, GPUs and software, then the verdict with its exit code.
+  RunContext run("check", new_report("check", collect_host_info(sys), o.label), std::move(outputs), o.quiet,
+                 [](const Report& r, const TableStyle& s) { return "\n" + render_header(r, s) + render_verdict(r, s); });
+  ProbeContext ctx(popts, sys, run.report());
   const auto checks = select_checks(runnable_checks(ctx), popts.only, popts.skip);
-  Output out(o);
-
-  RunnerHooks hooks;
-  hooks.on_start = [&](const RunnableCheck& c) { out.start(c); };
-  hooks.on_result = [&](const CheckResult& r) {
-    sink.with([&](Report& rep) { rep.checks.push_back(r); });
-    out.row(r);
+  const RunContext::Decide verdict = [&](Report& rep) {
+    const Verdict v = compute_verdict(rep.checks, o.strict);
+    return RunOutcome{v.exit_code, v.line};
   };
-  hooks.on_timeout = [&](const CheckResult& r) {
-    // The stuck call cannot be cancelled: write what we have, naming the check that hung, and end.
-    out.row(r);
-    end_after_hang(sink, r, [&](Report& rep) { return out.finish(rep, o.strict); });
-  };
-  run_checks(checks, hooks);
-  return sink.with([&](Report& rep) { return out.finish(rep, o.strict); });
+  run_checks(checks, run.hooks(verdict));
+  return run.finish(verdict);
 }
 
 void setup_check(CLI::App& app) {
   auto o = std::make_shared<CheckOptions>();
   auto* sub = app.add_subcommand("check", "Verify the GPU stack: driver, runtime, devices, memory, transfers, "
                                           "NVML health, cuBLAS and cuDNN (default of the Docker image)");
-  sub->add_option("--json", o->json_path, "Write the JSON report to FILE ('-' for stdout; the table then goes to stderr)")
-      ->type_name("FILE");
-  sub->add_option("--junit", o->junit_path, "Write JUnit XML, one testcase per check, to FILE")->type_name("FILE");
+  add_output_options(*sub, kRunDocument, o->outputs, "; the table then goes to stderr");
   sub->add_option("--label", o->label, "Label of this machine in comparisons (default: EC2 instance type, else hostname)");
   sub->add_option("--expect-gpus", o->expect_gpus, "Fail unless at least N GPUs are visible (warn if more)")
       ->check(CLI::Range(0, 1024))

@@ -10,6 +10,7 @@
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/io.hpp"
 #include "gpuprobe/report/verdict.hpp"
+#include "outputs.hpp"
 
 namespace gpuprobe::cli {
 
@@ -18,15 +19,38 @@ struct CompareCliOptions {
   std::string tolerance = "5%";
   bool fail_on_regression = false;
   bool strict = false;
-  std::string format = "text";
-  std::string output = "-";
+  OutputOptions outputs;
+  std::string format;  // --format F -o FILE: the same as --F FILE
+  std::string output;
   std::vector<std::string> labels;
   std::string prices;
 };
 
+namespace {
+
+// The outputs asked for: --text/--json/--markdown FILE, and --format F -o FILE (either may be left
+// out: text, stdout); text on stdout when none is named. "" or the usage error.
+std::string compare_outputs(const CompareCliOptions& o, SinkMultiplex& outputs) {
+  outputs = open_outputs(o.outputs, kComparisonDocument);
+  if (!o.format.empty() || !o.output.empty()) {
+    const std::string format = o.format.empty() ? "text" : o.format;
+    if (output_given(o.outputs, format)) return "--format " + format + " and --" + format + " both name a " + format + " output";
+    outputs.add(*find_format(format), o.output.empty() ? "-" : o.output);
+  }
+  if (outputs.empty()) outputs.add(*find_format("text"), "-");
+  return outputs_usage_error(outputs);
+}
+
+}  // namespace
+
 int run_compare(const CompareCliOptions& o) {
   if (o.files.size() < 2) {
     std::fprintf(stderr, "gpuprobe compare: give at least two reports (the first is the base)\n");
+    return kExitUsage;
+  }
+  SinkMultiplex outputs;
+  if (const std::string err = compare_outputs(o, outputs); !err.empty()) {
+    std::fprintf(stderr, "gpuprobe compare: %s\n", err.c_str());
     return kExitUsage;
   }
   CompareOptions opts;
@@ -44,16 +68,10 @@ int run_compare(const CompareCliOptions& o) {
     return kExitUsage;
   }
   const CompareOutcome outcome = compare_outcome(c, opts);
-  std::string text;
-  if (o.format == "markdown") text = render_compare_markdown(c, outcome);
-  else if (o.format == "json") text = comparison_to_json(c, outcome).dump(2) + "\n";
-  else text = render_compare_text(c, outcome);
-  if (const std::string err = write_output(o.output, text); !err.empty()) {
-    std::fprintf(stderr, "gpuprobe compare: %s\n", err.c_str());
-    return kExitInternal;
-  }
-  // The verdict also goes to stderr when the result went elsewhere, so a CI log shows it.
-  if (o.output != "-" || o.format != "text")
+  if (!write_outputs(outputs, ComparisonDoc{c, outcome}, "compare")) return kExitInternal;
+  // The verdict also goes to stderr unless the text went to stdout, so a CI log shows it.
+  const auto out = outputs.to_stdout();
+  if (out.empty() || out[0]->format->name != "text")
     std::fprintf(stderr, "%s [exit %d]\n", printable(outcome.line, false).c_str(), outcome.exit_code);
   return outcome.exit_code;
 }
@@ -79,9 +97,13 @@ void setup_compare(CLI::App& app) {
       ->type_name("TOL");
   sub->add_flag("--fail-on-regression", o->fail_on_regression, "Exit 1 when a benchmark is slower than the base beyond the tolerance");
   sub->add_flag("--strict", o->strict, "Warning-level environment differences fail too (exit 1)");
-  sub->add_option("--format", o->format, "Output: text (default), markdown, json")
-      ->check(CLI::IsMember({"text", "markdown", "json"}));
-  sub->add_option("-o,--output", o->output, "Write the result to FILE instead of stdout")->type_name("FILE");
+  add_output_options(*sub, kComparisonDocument, o->outputs, "; without any, text goes to stdout");
+  std::vector<std::string> names;
+  for (const Format* f : formats_for(kComparisonDocument)) names.emplace_back(f->name);
+  sub->add_option("--format", o->format, "With -o: the format of that one output (--FORMAT FILE says the same)")
+      ->check(CLI::IsMember(names));
+  sub->add_option("-o,--output", o->output, "With --format: write that output to FILE (default stdout, format text)")
+      ->type_name("FILE");
   sub->add_option("--label", o->labels, "Labels of the reports in order, comma-separated (default: the report's label)")
       ->delimiter(',')
       ->allow_extra_args(false);

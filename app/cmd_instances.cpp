@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <iostream>
 #include <memory>
 
 #include "cli.hpp"
@@ -11,11 +10,12 @@
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/io.hpp"
 #include "gpuprobe/report/verdict.hpp"
+#include "outputs.hpp"
 
 namespace gpuprobe::cli {
 
 struct InstancesOptions {
-  bool json = false;
+  OutputOptions outputs;
   std::string prices;
 };
 
@@ -27,21 +27,21 @@ int run_instances(const InstancesOptions& o) {
     std::fprintf(stderr, "gpuprobe instances: %s\n", printable(e.what(), false).c_str());
     return kExitUsage;
   }
-  const std::string cuda = build::cuda_toolkit_version;
-  const int major = cuda_major_of(cuda);
-  const std::string text = o.json ? instances_to_json(c, major, cuda).dump(2) + "\n" : render_instances_text(c, major, cuda);
-  if (const std::string err = write_output("-", text); !err.empty()) {
+  SinkMultiplex outputs = open_outputs(o.outputs, kCatalogDocument);
+  if (outputs.empty()) outputs.add(*find_format("text"), "-");
+  if (const std::string err = outputs_usage_error(outputs); !err.empty()) {
     std::fprintf(stderr, "gpuprobe instances: %s\n", err.c_str());
-    return kExitInternal;
+    return kExitUsage;
   }
-  return kExitOk;
+  const std::string cuda = build::cuda_toolkit_version;
+  return write_outputs(outputs, CatalogDoc{c, cuda_major_of(cuda), cuda}, "instances") ? kExitOk : kExitInternal;
 }
 
 void setup_instances(CLI::App& app) {
   auto o = std::make_shared<InstancesOptions>();
   auto* sub = app.add_subcommand("instances", "List AWS GPU instance types: GPUs, memory, compute capability, "
                                               "support by this build's CUDA, on-demand price");
-  sub->add_flag("--json", o->json, "Print as JSON");
+  add_output_options(*sub, kCatalogDocument, o->outputs, "; without any, text goes to stdout", true);
   sub->add_option("--prices", o->prices,
                   "JSON price table replacing the built-in one: {\"region\", \"date\", \"source\", \"prices\": {TYPE: $/h}}")
       ->type_name("FILE");

@@ -8,21 +8,26 @@
 #include "cli.hpp"
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/io.hpp"
-#include "gpuprobe/report/report_doc.hpp"
 #include "gpuprobe/report/verdict.hpp"
+#include "outputs.hpp"
 
 namespace gpuprobe::cli {
 
 struct ReportCliOptions {
   std::vector<std::string> files;
-  std::string html, markdown;
+  OutputOptions outputs;
   std::vector<std::string> labels;
   std::string prices;
 };
 
 int run_report(const ReportCliOptions& o) {
-  if (o.html.empty() && o.markdown.empty()) {
-    std::fprintf(stderr, "gpuprobe report: give --html FILE and/or --markdown FILE ('-' for stdout)\n");
+  const SinkMultiplex outputs = open_outputs(o.outputs, kReportSetDocument);
+  if (outputs.empty()) {
+    std::fprintf(stderr, "gpuprobe report: give %s ('-' for stdout)\n", output_options_text(kReportSetDocument).c_str());
+    return kExitUsage;
+  }
+  if (const std::string err = outputs_usage_error(outputs); !err.empty()) {
+    std::fprintf(stderr, "gpuprobe report: %s\n", err.c_str());
     return kExitUsage;
   }
   std::vector<Report> reports;
@@ -36,26 +41,14 @@ int run_report(const ReportCliOptions& o) {
     std::fprintf(stderr, "gpuprobe report: %s\n", printable(e.what(), false).c_str());
     return kExitUsage;
   }
-  int rc = kExitOk;
-  auto write = [&](const std::string& path, const std::string& text) {
-    if (path.empty()) return;
-    if (const std::string err = write_output(path, text); !err.empty()) {
-      std::fprintf(stderr, "gpuprobe report: %s\n", err.c_str());
-      rc = kExitInternal;
-    }
-  };
-  write(o.html, render_reports_html(reports, c));
-  write(o.markdown, render_reports_markdown(reports, c));
-  return rc;
+  return write_outputs(outputs, ReportSetDoc{reports, c}, "report") ? kExitOk : kExitInternal;
 }
 
 void setup_report(CLI::App& app) {
   auto o = std::make_shared<ReportCliOptions>();
   auto* sub = app.add_subcommand("report", "Render reports as one self-contained HTML page (charts) and/or Markdown");
   sub->add_option("reports", o->files, "Report files (gpuprobe.report/1), one or more")->required()->type_name("FILE");
-  sub->add_option("--html", o->html, "Write the HTML page to FILE ('-' for stdout)")->type_name("FILE");
-  sub->add_option("--markdown", o->markdown, "Write Markdown to FILE ('-' for stdout; e.g. $GITHUB_STEP_SUMMARY)")
-      ->type_name("FILE");
+  add_output_options(*sub, kReportSetDocument, o->outputs);
   sub->add_option("--label", o->labels, "Labels of the reports in order, comma-separated")->delimiter(',')
       ->allow_extra_args(false);
   sub->add_option("--prices", o->prices, "Price table replacing the built-in one (see gpuprobe instances)")->type_name("FILE");

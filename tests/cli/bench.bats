@@ -55,6 +55,8 @@ bats_require_minimum_version 1.5.0
   run "$GPUPROBE" bench --json - --junit -
   [ "$status" -eq 2 ]
   [[ "$output" == *"cannot both write to stdout"* ]]
+  run "$GPUPROBE" bench --markdown "$TEST_TMP/b.md"
+  [ "$status" -eq 2 ]
 }
 
 @test "Google Benchmark flags go after --; unknown ones are a usage error before anything runs" {

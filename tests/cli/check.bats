@@ -57,6 +57,36 @@ bats_require_minimum_version 1.5.0
   [[ "$stderr" == *"FAIL  driver"* ]]
 }
 
+@test "outputs: --json and --junit at once; --junit - puts JUnit alone on stdout and the table on stderr" {
+  require_no_driver
+  run --separate-stderr "$GPUPROBE" check --only environment --json "$TEST_TMP/r.json" --junit -
+  [ "$status" -eq 0 ]
+  echo "$output" | python3 -c 'import sys, xml.etree.ElementTree as ET; ET.fromstring(sys.stdin.read())'
+  [[ "$stderr" == *"PASS  environment"* ]]
+  [ "$(json "$TEST_TMP/r.json" "[c['id'] for c in r['checks']]")" = '["environment"]' ]
+}
+
+@test "outputs: two on stdout, the same format twice, an unknown format → exit 2; unwritable → exit 5, the others written" {
+  run "$GPUPROBE" check --only environment --json - --junit -
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"gpuprobe check: --json - and --junit - cannot both write to stdout"* ]]
+  run "$GPUPROBE" check --only environment --json "$TEST_TMP/a.json" --json "$TEST_TMP/b.json"
+  [ "$status" -eq 2 ]
+  run "$GPUPROBE" check --only environment --html "$TEST_TMP/a.html"
+  [ "$status" -eq 2 ]
+  run "$GPUPROBE" check --only environment --json /nonexistent/dir/r.json --junit "$TEST_TMP/j.xml"
+  [ "$status" -eq 5 ]
+  [[ "$output" == *"gpuprobe check: cannot write /nonexistent/dir/r.json"* ]]
+  grep -q '<testcase' "$TEST_TMP/j.xml"
+}
+
+@test "--help offers an option per output format of a run report" {
+  run "$GPUPROBE" check --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--json FILE"*"--junit FILE"* ]]
+  [[ "$output" != *"--html"* ]]
+}
+
 @test "--junit writes one testcase per check with the failure" {
   require_no_driver
   run "$GPUPROBE" check --junit "$TEST_TMP/j.xml"

@@ -60,6 +60,37 @@ PY
   [[ "$output" == *"DIFFERENT (strict)"* ]]
 }
 
+@test "outputs: --text/--markdown/--json FILE write what the old --format F -o FILE wrote, all at once" {
+  "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" > "$TEST_TMP/old.txt"
+  "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" --format markdown -o "$TEST_TMP/old.md" 2>/dev/null
+  "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" --format json > "$TEST_TMP/old.json" 2>/dev/null
+  run --separate-stderr "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" \
+      --text "$TEST_TMP/c.txt" --markdown "$TEST_TMP/c.md" --json "$TEST_TMP/c.json"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [[ "$stderr" == "REGRESSION: 1 benchmark slower than the base beyond 5%"*"[exit 0]" ]]
+  cmp "$TEST_TMP/old.txt" "$TEST_TMP/c.txt"
+  cmp "$TEST_TMP/old.md" "$TEST_TMP/c.md"
+  cmp "$TEST_TMP/old.json" "$TEST_TMP/c.json"
+  run --separate-stderr "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" --markdown -
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$TEST_TMP/old.md")" ]
+  # -o alone: text to FILE; --format alone: that format to stdout.
+  "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" -o "$TEST_TMP/o.txt" 2>/dev/null
+  cmp "$TEST_TMP/old.txt" "$TEST_TMP/o.txt"
+}
+
+@test "outputs: two on stdout, --format F with --F, an output compare cannot write → exit 2" {
+  run "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" --text - --json -
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--text - and --json - cannot both write to stdout"* ]]
+  run "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" --format json --json "$TEST_TMP/c.json"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--format json and --json both name a json output"* ]]
+  run "$GPUPROBE" compare "$DATA/base.json" "$DATA/new.json" --junit "$TEST_TMP/c.xml"
+  [ "$status" -eq 2 ]
+}
+
 @test "reports without benchmarks (this machine's own check reports): environment only, exit 0" {
   "$GPUPROBE" check --only environment --json "$TEST_TMP/a.json" >/dev/null
   "$GPUPROBE" check --only environment --json "$TEST_TMP/b.json" --label other >/dev/null

@@ -57,3 +57,20 @@ JSON
   [ "$(json "$TEST_TMP/c.json" "r['benchmarks'][0]['cells'][0]['perf_per_dollar']")" = "31.0" ]
   [ "$(json "$TEST_TMP/c.json" "r['benchmarks'][0]['cells'][1]['perf_per_dollar']")" = "100.0" ]
 }
+
+@test "outputs: --json without FILE prints JSON (as --json -); --json FILE and --text FILE write the same bytes" {
+  "$GPUPROBE" instances > "$TEST_TMP/old.txt"
+  "$GPUPROBE" instances --json > "$TEST_TMP/old.json"
+  "$GPUPROBE" instances --json - > "$TEST_TMP/dash.json"
+  run "$GPUPROBE" instances --json "$TEST_TMP/i.json" --text "$TEST_TMP/i.txt"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  cmp "$TEST_TMP/old.json" "$TEST_TMP/dash.json"
+  cmp "$TEST_TMP/old.json" "$TEST_TMP/i.json"
+  cmp "$TEST_TMP/old.txt" "$TEST_TMP/i.txt"
+  run "$GPUPROBE" instances --json --prices "$BATS_TEST_DIRNAME/../data/reports/base.json"
+  [ "$status" -eq 2 ]
+  run "$GPUPROBE" instances --json /nonexistent/dir/i.json
+  [ "$status" -eq 5 ]
+  [[ "$output" == *"gpuprobe instances: cannot write /nonexistent/dir/i.json"* ]]
+}

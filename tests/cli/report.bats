@@ -71,6 +71,19 @@ PY
   [ "$status" -eq 5 ]
 }
 
+@test "outputs: --html and --markdown at once or alone give the same bytes; both on stdout → exit 2" {
+  "$GPUPROBE" report "$DATA/local.json" "$DATA/remote.json" --html "$TEST_TMP/a.html" --markdown "$TEST_TMP/a.md"
+  "$GPUPROBE" report "$DATA/local.json" "$DATA/remote.json" --markdown "$TEST_TMP/b.md"
+  "$GPUPROBE" report "$DATA/local.json" "$DATA/remote.json" --html - > "$TEST_TMP/b.html"
+  cmp "$TEST_TMP/a.html" "$TEST_TMP/b.html"
+  cmp "$TEST_TMP/a.md" "$TEST_TMP/b.md"
+  run "$GPUPROBE" report "$DATA/local.json" --html - --markdown -
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--html - and --markdown - cannot both write to stdout"* ]]
+  run "$GPUPROBE" report "$DATA/local.json" --junit "$TEST_TMP/r.xml"
+  [ "$status" -eq 2 ]
+}
+
 @test "headless Chromium renders the charts (DOM and pixels); screenshot kept as an artifact" {
   local chromium
   if ! chromium=$(find_chromium); then
