@@ -33,6 +33,11 @@ check_field() {
   json "$1" "[c for c in r['checks'] if c['id'] == '$2'][0]['$3']"
 }
 
+# check_count: how many checks `gpuprobe check` runs (one line each in `check --list`).
+check_count() {
+  "$GPUPROBE" check --list | wc -l | tr -d ' '
+}
+
 # Runs gpuprobe with the stand-in libcuda.so.1 first on the loader path.
 with_fake_driver() {
   local mode="$1"
