@@ -4,17 +4,13 @@
 
 namespace gpuprobe {
 
-namespace {
-
-class HtmlSink final : public Sink {
- public:
-  std::string render_report_set(const ReportSetDoc& d) const override {
-    return render_reports_html(d.reports, d.comparison);
-  }
-};
-
-}  // namespace
-
-std::unique_ptr<Sink> make_html_sink() { return std::make_unique<HtmlSink>(); }
+std::unique_ptr<Sink> make_html_sink() {
+  struct HtmlSink final : Sink {
+    std::string render_report_set(const ReportSetDoc& d) const override {
+      return render_reports_html(d.reports, d.comparison);
+    }
+  };
+  return std::make_unique<HtmlSink>();
+}
 
 }  // namespace gpuprobe

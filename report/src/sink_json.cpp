@@ -9,19 +9,19 @@ namespace {
 
 std::string dump(const nlohmann::json& j) { return j.dump(2) + "\n"; }
 
-class JsonSink final : public Sink {
- public:
-  std::string render_run(const Report& r) const override { return dump(to_json(r)); }
-  std::string render_comparison(const ComparisonDoc& d) const override {
-    return dump(comparison_to_json(d.comparison, d.outcome));
-  }
-  std::string render_catalog(const CatalogDoc& d) const override {
-    return dump(instances_to_json(d.catalog, d.cuda_major, d.cuda_version));
-  }
-};
-
 }  // namespace
 
-std::unique_ptr<Sink> make_json_sink() { return std::make_unique<JsonSink>(); }
+std::unique_ptr<Sink> make_json_sink() {
+  struct JsonSink final : Sink {
+    std::string render_run(const Report& r) const override { return dump(to_json(r)); }
+    std::string render_comparison(const ComparisonDoc& d) const override {
+      return dump(comparison_to_json(d.comparison, d.outcome));
+    }
+    std::string render_catalog(const CatalogDoc& d) const override {
+      return dump(instances_to_json(d.catalog, d.cuda_major, d.cuda_version));
+    }
+  };
+  return std::make_unique<JsonSink>();
+}
 
 }  // namespace gpuprobe

@@ -4,15 +4,11 @@
 
 namespace gpuprobe {
 
-namespace {
-
-class JunitSink final : public Sink {
- public:
-  std::string render_run(const Report& r) const override { return render_junit(r); }
-};
-
-}  // namespace
-
-std::unique_ptr<Sink> make_junit_sink() { return std::make_unique<JunitSink>(); }
+std::unique_ptr<Sink> make_junit_sink() {
+  struct JunitSink final : Sink {
+    std::string render_run(const Report& r) const override { return render_junit(r); }
+  };
+  return std::make_unique<JunitSink>();
+}
 
 }  // namespace gpuprobe

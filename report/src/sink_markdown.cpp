@@ -6,20 +6,16 @@
 
 namespace gpuprobe {
 
-namespace {
-
-class MarkdownSink final : public Sink {
- public:
-  std::string render_comparison(const ComparisonDoc& d) const override {
-    return render_compare_markdown(d.comparison, d.outcome);
-  }
-  std::string render_report_set(const ReportSetDoc& d) const override {
-    return render_reports_markdown(d.reports, d.comparison);
-  }
-};
-
-}  // namespace
-
-std::unique_ptr<Sink> make_markdown_sink() { return std::make_unique<MarkdownSink>(); }
+std::unique_ptr<Sink> make_markdown_sink() {
+  struct MarkdownSink final : Sink {
+    std::string render_comparison(const ComparisonDoc& d) const override {
+      return render_compare_markdown(d.comparison, d.outcome);
+    }
+    std::string render_report_set(const ReportSetDoc& d) const override {
+      return render_reports_markdown(d.reports, d.comparison);
+    }
+  };
+  return std::make_unique<MarkdownSink>();
+}
 
 }  // namespace gpuprobe

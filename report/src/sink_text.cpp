@@ -4,20 +4,16 @@
 
 namespace gpuprobe {
 
-namespace {
-
-class TextSink final : public Sink {
- public:
-  std::string render_comparison(const ComparisonDoc& d) const override {
-    return render_compare_text(d.comparison, d.outcome);
-  }
-  std::string render_catalog(const CatalogDoc& d) const override {
-    return render_instances_text(d.catalog, d.cuda_major, d.cuda_version);
-  }
-};
-
-}  // namespace
-
-std::unique_ptr<Sink> make_text_sink() { return std::make_unique<TextSink>(); }
+std::unique_ptr<Sink> make_text_sink() {
+  struct TextSink final : Sink {
+    std::string render_comparison(const ComparisonDoc& d) const override {
+      return render_compare_text(d.comparison, d.outcome);
+    }
+    std::string render_catalog(const CatalogDoc& d) const override {
+      return render_instances_text(d.catalog, d.cuda_major, d.cuda_version);
+    }
+  };
+  return std::make_unique<TextSink>();
+}
 
 }  // namespace gpuprobe
