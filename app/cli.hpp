@@ -1,5 +1,7 @@
 // The gpuprobe command line: one subcommand per file (cmd_*.cpp), each with an options struct,
-// setup_x(CLI::App&) and run_x(opts). Exit codes: gpuprobe/report/verdict.hpp, docs/exit-codes.md.
+// setup_x(CLI::App&) and run_x(opts). Output options (--json FILE, …): outputs.hpp; what check and
+// bench share from the first check to the exit code: run_context.hpp. Exit codes:
+// gpuprobe/report/verdict.hpp, docs/exit-codes.md.
 #pragma once
 
 namespace CLI {

@@ -1,7 +1,7 @@
 // The output options of every subcommand that writes a document (check, bench, compare, report,
 // instances): `--FORMAT FILE` for each format of the registry (gpuprobe/report/sink.hpp) that
 // renders the subcommand's document, as many formats at once as wanted, FILE "-" for stdout (one
-// output at most). docs/cli.md describes the convention.
+// output at most). docs/outputs.md describes the convention.
 #pragma once
 
 #include <cstdio>
