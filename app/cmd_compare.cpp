@@ -97,12 +97,12 @@ void setup_compare(CLI::App& app) {
       ->type_name("TOL");
   sub->add_flag("--fail-on-regression", o->fail_on_regression, "Exit 1 when a benchmark is slower than the base beyond the tolerance");
   sub->add_flag("--strict", o->strict, "Warning-level environment differences fail too (exit 1)");
-  add_output_options(*sub, kComparisonDocument, o->outputs, "; without any, text goes to stdout");
+  add_output_options(*sub, kComparisonDocument, o->outputs, "; text to stdout when no output is named");
   std::vector<std::string> names;
   for (const Format* f : formats_for(kComparisonDocument)) names.emplace_back(f->name);
-  sub->add_option("--format", o->format, "With -o: the format of that one output (--FORMAT FILE says the same)")
+  sub->add_option("--format", o->format, "--format F -o FILE is --F FILE; --format F alone writes F to stdout")
       ->check(CLI::IsMember(names));
-  sub->add_option("-o,--output", o->output, "With --format: write that output to FILE (default stdout, format text)")
+  sub->add_option("-o,--output", o->output, "-o FILE alone writes text to FILE (see --format)")
       ->type_name("FILE");
   sub->add_option("--label", o->labels, "Labels of the reports in order, comma-separated (default: the report's label)")
       ->delimiter(',')

@@ -41,7 +41,7 @@ void setup_instances(CLI::App& app) {
   auto o = std::make_shared<InstancesOptions>();
   auto* sub = app.add_subcommand("instances", "List AWS GPU instance types: GPUs, memory, compute capability, "
                                               "support by this build's CUDA, on-demand price");
-  add_output_options(*sub, kCatalogDocument, o->outputs, "; without any, text goes to stdout", true);
+  add_output_options(*sub, kCatalogDocument, o->outputs, "; text to stdout when no output is named", true);
   sub->add_option("--prices", o->prices,
                   "JSON price table replacing the built-in one: {\"region\", \"date\", \"source\", \"prices\": {TYPE: $/h}}")
       ->type_name("FILE");

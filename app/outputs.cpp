@@ -9,8 +9,8 @@ void add_output_options(CLI::App& sub, Document doc, OutputOptions& o, const std
   o.bare_is_stdout = bare_is_stdout;
   for (const Format* f : formats_for(doc)) {
     const std::string name(f->name);
-    std::string help = "Write " + std::string(f->description) + " to FILE ('-' for stdout" + stdout_note + ")";
-    if (bare_is_stdout) help += "; without FILE, to stdout";
+    const std::string help = "Write " + std::string(f->description) + " to FILE ('-'" +
+                             (bare_is_stdout ? " or no FILE" : "") + ": stdout" + stdout_note + ")";
     CLI::Option* opt = sub.add_option("--" + name, o.paths[name], help)->type_name("FILE");
     if (bare_is_stdout) opt->expected(0, 1);
     o.options[name] = opt;

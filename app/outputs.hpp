@@ -25,7 +25,7 @@ struct OutputOptions {
 };
 
 // Adds --NAME FILE to `sub` for every format that renders `doc`, in the registry's order.
-// `stdout_note` is appended to each option's help after "'-' for stdout". With bare_is_stdout the
+// `stdout_note` is appended to each option's help after "'-': stdout". With bare_is_stdout the
 // FILE may be left out and means stdout (`instances --json`).
 void add_output_options(CLI::App& sub, Document doc, OutputOptions& o, const std::string& stdout_note = "",
                         bool bare_is_stdout = false);

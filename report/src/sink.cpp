@@ -26,15 +26,15 @@ std::unique_ptr<Sink> make_markdown_sink();
 std::unique_ptr<Sink> make_json_sink();
 std::unique_ptr<Sink> make_junit_sink();
 
+// The order of the rows is the order outputs are written and options are listed.
 const std::vector<Format>& formats() {
   static const std::vector<Format> table = {
-      {"text", "plain text, the tables of the terminal", kComparisonDocument | kCatalogDocument, make_text_sink},
-      {"html", "one self-contained HTML page with inline SVG charts", kReportSetDocument, make_html_sink},
+      {"text", "the plain-text tables", kComparisonDocument | kCatalogDocument, make_text_sink},
+      {"html", "one self-contained HTML page (inline SVG charts)", kReportSetDocument, make_html_sink},
       {"markdown", "Markdown (a pull-request comment, $GITHUB_STEP_SUMMARY)", kComparisonDocument | kReportSetDocument,
        make_markdown_sink},
-      {"json", "JSON (gpuprobe.report/1, gpuprobe.compare/1: docs/report-schema.md, docs/compare.md)",
-       kRunDocument | kComparisonDocument | kCatalogDocument, make_json_sink},
-      {"junit", "JUnit XML: one testcase per check and per benchmark", kRunDocument, make_junit_sink},
+      {"json", "JSON", kRunDocument | kComparisonDocument | kCatalogDocument, make_json_sink},
+      {"junit", "JUnit XML (one testcase per check and per benchmark)", kRunDocument, make_junit_sink},
   };
   return table;
 }
