@@ -140,7 +140,7 @@ int run_bench(const BenchOptions& o) {
 
   const SystemView sys = SystemView::live();
   // The summary under the tables: the verdict line.
-  RunContext run("bench", new_report("bench", collect_host_info(sys), o.label), std::move(outputs), o.quiet,
+  RunContext run("bench", collect_host_info(sys), o.label, std::move(outputs), o.quiet,
                  [](const Report& r, const TableStyle&) { return r.verdict + "\n"; });
   ProbeOptions popts;
   popts.only = kPreChecks;

@@ -90,7 +90,7 @@ int run_check(const CheckOptions& o) {
   const ProbeOptions popts = to_probe_options(o);  // validated at parse time: cannot throw here
   const SystemView sys = SystemView::live();
   // The summary under the table: host, GPUs and software, then the verdict with its exit code.
-  RunContext run("check", new_report("check", collect_host_info(sys), o.label), std::move(outputs), o.quiet,
+  RunContext run("check", collect_host_info(sys), o.label, std::move(outputs), o.quiet,
                  [](const Report& r, const TableStyle& s) { return "\n" + render_header(r, s) + render_verdict(r, s); });
   ProbeContext ctx(popts, sys, run.report());
   const auto checks = select_checks(runnable_checks(ctx), popts.only, popts.skip);

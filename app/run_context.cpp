@@ -11,6 +11,8 @@
 
 namespace gpuprobe::cli {
 
+namespace {
+
 Report new_report(const std::string& command, const HostInfo& host, const std::string& label) {
   Report r;
   r.command = command;
@@ -24,9 +26,12 @@ Report new_report(const std::string& command, const HostInfo& host, const std::s
   return r;
 }
 
-RunContext::RunContext(const char* command, Report report, SinkMultiplex outputs, bool quiet, Summary summary)
+}  // namespace
+
+RunContext::RunContext(const char* command, const HostInfo& host, const std::string& label, SinkMultiplex outputs,
+                       bool quiet, Summary summary)
     : command_(command),
-      report_(std::move(report)),
+      report_(new_report(command, host, label)),
       outputs_(std::move(outputs)),
       quiet_(quiet),
       summary_(std::move(summary)) {

@@ -18,9 +18,6 @@
 
 namespace gpuprobe::cli {
 
-// The report a run starts from: host facts, label (default_label), build info, the time.
-Report new_report(const std::string& command, const HostInfo& host, const std::string& label);
-
 // How a run ended: its exit code and its one-line verdict (the report's `verdict`).
 struct RunOutcome {
   int exit_code;
@@ -35,9 +32,11 @@ class RunContext {
   // Decides the outcome from the report so far (with the lock held: no GPU call inside).
   using Decide = std::function<RunOutcome(Report&)>;
 
-  // `command` names the report's command and prefixes messages ("gpuprobe check: …"). The display
-  // is stdout, or stderr when an output writes to stdout, so that output stays parseable.
-  RunContext(const char* command, Report report, SinkMultiplex outputs, bool quiet, Summary summary);
+  // Starts the report: `command` ("check", "bench", also the prefix of messages), the host facts,
+  // the label (default_label), build info, the time. The display is stdout, or stderr when an
+  // output writes to stdout, so that output stays parseable.
+  RunContext(const char* command, const HostInfo& host, const std::string& label, SinkMultiplex outputs, bool quiet,
+             Summary summary);
 
   ReportSink& report() { return report_; }
   const TableStyle& style() const { return style_; }
