@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "gpuprobe/probes/context.hpp"
-#include "gpuprobe/probes/dynlib.hpp"
+#include "gpuprobe/gpu/dynlib.hpp"
 #include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/report/report.hpp"
 

@@ -9,7 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 
 namespace gpuprobe {

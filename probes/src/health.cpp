@@ -5,7 +5,7 @@
 #include <initializer_list>
 
 #include "gpuprobe/probes/compat.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 
 namespace gpuprobe {
 

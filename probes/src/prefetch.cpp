@@ -12,7 +12,7 @@
 
 #include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/context.hpp"
-#include "gpuprobe/probes/dynlib.hpp"
+#include "gpuprobe/gpu/dynlib.hpp"
 #include "gpuprobe/probes/runner.hpp"
 
 namespace gpuprobe {

@@ -17,7 +17,7 @@
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
 #include "gpuprobe/kernels/random.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/gpu/float16.hpp"
 
 namespace {
 

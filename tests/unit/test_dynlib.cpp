@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "gpuprobe/probes/context.hpp"
-#include "gpuprobe/probes/dynlib.hpp"
+#include "gpuprobe/gpu/dynlib.hpp"
 
 namespace gpuprobe {
 namespace {

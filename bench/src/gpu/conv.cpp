@@ -15,7 +15,7 @@
 #include "gpuprobe/kernels/conv.hpp"
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench::gpu {
@@ -83,7 +83,7 @@ class ConvBase : public Instance {
   virtual void enqueue() = 0;
   cudaStream_t stream() const { return work_.stream(); }
   BenchSpec spec_;
-  kernels::ConvShape sh_;
+  ConvShape sh_;
   Elem e_;
   TimedWork work_;
   DeviceBuffer x_, w_, y_;

@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "gpuprobe/kernels/memory.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/gpu/float16.hpp"
 #include "gpuprobe/report/render.hpp"
 
 namespace gpuprobe::bench::gpu {

@@ -13,8 +13,8 @@
 #include "gpuprobe/probes/cuda_call.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/compat.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench {

@@ -16,7 +16,7 @@
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench::gpu {

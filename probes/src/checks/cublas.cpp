@@ -10,11 +10,13 @@
 
 #include "check_util.hpp"
 #include "checks.hpp"
+#include "gpuprobe/gpu/float16.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
 #include "gpuprobe/probes/compat.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/report/catalog.hpp"
 

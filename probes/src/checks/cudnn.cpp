@@ -11,10 +11,11 @@
 
 #include "check_util.hpp"
 #include "checks.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
 #include "gpuprobe/probes/blas_dnn.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 
 namespace gpuprobe::checks {
@@ -65,9 +66,9 @@ std::string run_conv(const Cudnn& dnn, cudnnHandle_t h, const ConvShape& sh, Ver
                                   CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   int on = 0, ok = 0, op = 0, oq = 0;
   GPUPROBE_CUDNN_TRY(dnn.output_dim(cd, xd, wd, &on, &ok, &op, &oq));
-  if (on != sh.n || ok != sh.k || op != sh.out_h() || oq != sh.out_w())
+  if (on != sh.n || ok != sh.k || op != sh.p() || oq != sh.q())
     return "cuDNN computes output " + std::to_string(op) + "x" + std::to_string(oq) + ", expected " +
-           std::to_string(sh.out_h()) + "x" + std::to_string(sh.out_w());
+           std::to_string(sh.p()) + "x" + std::to_string(sh.q());
   GPUPROBE_CUDNN_TRY(dnn.set_tensor(yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, on, ok, op, oq));
   int max_count = 0;
   GPUPROBE_CUDNN_TRY(dnn.algo_max_count(h, &max_count));

@@ -4,7 +4,7 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/probes/host_info.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 #include "gpuprobe/report/render.hpp"
 
 namespace gpuprobe::checks {

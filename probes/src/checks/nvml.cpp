@@ -5,7 +5,7 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/probes/host_info.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 
 namespace gpuprobe::checks {
 

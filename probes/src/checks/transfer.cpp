@@ -9,8 +9,8 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/probes/cuda_call.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/seed.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 
 namespace gpuprobe::checks {
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 
 namespace gpuprobe {
 

@@ -13,7 +13,7 @@
 
 #include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/probes/options.hpp"
-#include "gpuprobe/probes/system.hpp"
+#include "gpuprobe/gpu/system.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {

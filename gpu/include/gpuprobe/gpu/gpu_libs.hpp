@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "gpuprobe/probes/dynlib.hpp"
+#include "gpuprobe/gpu/dynlib.hpp"
 
 namespace gpuprobe {
 
