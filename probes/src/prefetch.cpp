@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
 #include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/gpu/dynlib.hpp"
 #include "gpuprobe/probes/runner.hpp"

@@ -10,12 +10,13 @@
 #include <random>
 #include <vector>
 
+#include "conv_rules.hpp"
 #include "device_util.hpp"
 #include "gpuprobe/bench/reference.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/kernels/conv.hpp"
 #include "gpuprobe/kernels/fill.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
-#include "gpuprobe/gpu/seed.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench::gpu {

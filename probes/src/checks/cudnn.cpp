@@ -13,8 +13,8 @@
 #include "checks.hpp"
 #include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
-#include "gpuprobe/probes/cuda_call.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/gpu/cuda_call.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
 #include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "check_util.hpp"
 #include "checks.hpp"
-#include "gpuprobe/probes/cuda_call.hpp"
+#include "gpuprobe/gpu/cuda_call.hpp"
 #include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/gpu/nvml_read.hpp"
 
