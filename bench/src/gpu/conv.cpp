@@ -200,7 +200,7 @@ class CudnnConv : public ConvBase {
     throw std::runtime_error(msg);
   }
   const Cudnn& dnn_;
-  DeviceBuffer ws_;  // declared before the handle: freed after cudnnDestroy, as before
+  DeviceBuffer ws_;  // declared before the handle: freed after cudnnDestroy
   // Destroyed in reverse order: the descriptors, then the handle (before ConvBase's stream).
   CudnnHandle h_;
   CudnnTensorDesc xd_, yd_;

@@ -1,6 +1,6 @@
 // Owners of CUDA runtime objects, shared by the checks and the benchmarks: device memory, pinned
 // host memory, a stream, and a pair of events that times work on a stream. Each frees what it holds
-// when it goes, with GPUPROBE_CUDA_CALL_NOEXCEPT (cuda_call.hpp), which never throws. Creation
+// when it goes, with GPUPROBE_CUDA_CALL_NOEXCEPT (cuda_call.hpp: reported, never thrown). Creation
 // throws: AllocationFailed when memory cannot be had (the caller decides whether that is a failure,
 // as in a check, or a skip, as for a benchmark too big for this GPU), CudaError for any other error.
 #pragma once
