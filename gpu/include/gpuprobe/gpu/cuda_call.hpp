@@ -18,6 +18,9 @@
 //   * Library statuses (cuBLAS, cuDNN) are not CUDA errors: the code that called the library names
 //     the call and words the status with the library's own text (Cublas::status, Cudnn::status and
 //     cudnn_status_hint), as a finding of a check or an exception of a benchmark.
+//   * The hand-written kernels' launchers (kernels/) return cudaError_t as the CUDA runtime's own
+//     calls do, which keeps kernels/ (also compiled for the CPU emulator of tests/emu) free of
+//     gpuprobe's error types: their callers wrap them in GPUPROBE_CUDA_CALL.
 //   * Where the error code itself is the fact reported (the driver and runtime bring-up, the GPU
 //     enumeration, the lost-context probe): the call's cudaError_t is returned or recorded, never
 //     thrown. The probes' device code (probes/device) returns codes to callers that map them to
