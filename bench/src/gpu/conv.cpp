@@ -84,7 +84,7 @@ class ConvBase : public Instance {
   virtual void enqueue() = 0;
   cudaStream_t stream() const { return work_.stream(); }
   BenchSpec spec_;
-  ConvShape sh_;
+  ConvShape sh_;  // of NHWC data
   Elem e_;
   TimedWork work_;
   DeviceBuffer x_, w_, y_;
