@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "gpuprobe/gpu/blas_dnn.hpp"
-#include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/gpu/dynlib.hpp"
+#include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/probes/runner.hpp"
 
 namespace gpuprobe {

@@ -5,8 +5,8 @@
 #include <set>
 
 #include "gpuprobe/bench/reference.hpp"
-#include "gpuprobe/kernels/random.hpp"
 #include "gpuprobe/gpu/float16.hpp"
+#include "gpuprobe/kernels/random.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
 
 using namespace gpuprobe::kernels;

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <optional>
 
-#include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/gpu/dynlib.hpp"
+#include "gpuprobe/probes/context.hpp"
 
 namespace gpuprobe {
 namespace {

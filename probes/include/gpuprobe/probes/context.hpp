@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "gpuprobe/gpu/system.hpp"
 #include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/probes/options.hpp"
-#include "gpuprobe/gpu/system.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {
