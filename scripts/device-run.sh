@@ -11,13 +11,15 @@
 #                                  the kernel tests, the unit tests; logs, JSON, JUnit packed in
 #                                  $OUT/results.tgz
 #
-# With the device tool: run `scripts/device-run.sh bundle` here, then
-#   run(command="scripts/device-run.sh run", carry=["device-bundle"], timeout_s=580)
+# `bundle` builds on a machine without a GPU so that the GPU machine's short time goes to running,
+# not compiling; `run` expects the device-bundle/ folder beside the sources (copied there with the
+# tree) and $OUT, the folder whose contents come back from the GPU machine.
 # Stages run in order of value within a budget of $DEADLINE seconds (default 540): checks, GPU
 # tests, smoke, the cuBLAS BF16 8192 comparison, the reviewed shapes, compute-sanitizer, standard,
-# the rest; a stage that would not fit is skipped and says so. The device tool brings back at most 8
-# files: everything is packed into $OUT/results.tgz (and $OUT/summary.txt) after each stage.
-# If the carried binaries do not start there, `run` rebuilds from source on the device.
+# the rest; a stage that would not fit is skipped and says so, so that a run cut short still brings
+# back the most useful results. Only a few files come back from $OUT: everything is packed into
+# $OUT/results.tgz (and $OUT/summary.txt) after each stage.
+# If the carried binaries do not start there, `run` rebuilds from source on the GPU machine.
 # Results go into docs/results/ by hand (GPU, driver, date, numbers): see docs/results/README.md.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -40,9 +42,9 @@ bundle() {
 }
 
 run() {
-  # The device tool brings back at most 8 files from $OUT: everything goes to a scratch folder,
-  # packed into $OUT/results.tgz (with $OUT/summary.txt beside it) after every stage, so a run cut
-  # short by the time limit still brings back all it finished.
+  # Only a few files come back from $OUT: everything goes to a scratch folder, packed into
+  # $OUT/results.tgz (with $OUT/summary.txt beside it) after every stage, so a run cut short by the
+  # time limit still brings back all it finished.
   local final="${OUT:-$PWD/out}" work="${TMPDIR:-/tmp}/gpuprobe-device-run"
   rm -rf "$work" && mkdir -p "$work" "$final"
   local log="$work/summary.txt"

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <map>
 
-#include "gpuprobe/probes/gpu_libs.hpp"  // nvmlClocksEventReasons bits
+#include "gpuprobe/gpu/gpu_libs.hpp"  // nvmlClocksEventReasons bits
 #include "gpuprobe/probes/health.hpp"
 
 namespace gpuprobe::bench {

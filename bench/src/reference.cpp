@@ -4,7 +4,7 @@
 
 namespace gpuprobe::bench {
 
-RefValue conv_nhwc_at(const kernels::ConvShape& s, const float* x, const float* w, int n, int p, int q, int k) {
+RefValue conv_nhwc_at(const ConvShape& s, const float* x, const float* w, int n, int p, int q, int k) {
   RefValue r;
   for (int fr = 0; fr < s.r; ++fr) {
     const int ih = p * s.stride_h - s.pad_h + fr * s.dil_h;

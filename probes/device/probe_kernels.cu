@@ -1,9 +1,13 @@
 // Device code of `gpuprobe check`: a trivial kernel (arch check), a compute kernel verified bit for
-// bit on the CPU (kernel check) and a pattern memory test (memory check).
+// bit on the CPU (kernel check) and a pattern memory test (memory check). Each entry point returns
+// the CUDA error code its caller turns into a diagnosis; inside, calls throw and owners hold every
+// resource (code_of converts at the boundary).
 #include <cuda_runtime.h>
 
 #include <chrono>
 
+#include "gpuprobe/gpu/cuda_call.hpp"
+#include "gpuprobe/gpu/device.hpp"
 #include "probe_kernels.hpp"
 
 namespace gpuprobe::dev {
@@ -89,12 +93,21 @@ __global__ void verify_kernel(const uint4* buf, std::size_t n_vec, int which, st
   if (local) atomicAdd(errors, local);
 }
 
-struct StreamGuard {
-  cudaStream_t s = nullptr;
-  ~StreamGuard() {
-    if (s) cudaStreamDestroy(s);
+// Runs `body`, whose CUDA calls throw (GPUPROBE_CUDA_CALL, the owners of gpu/device.hpp), and
+// returns what it threw as the code this file's callers map to diagnoses: 0 on success, the failed
+// call's cudaError_t, cudaErrorMemoryAllocation when memory could not be had. The owners have freed
+// everything by then.
+template <class F>
+int code_of(F&& body) {
+  try {
+    body();
+    return cudaSuccess;
+  } catch (const CudaError& e) {
+    return e.code;
+  } catch (const AllocationFailed&) {
+    return cudaErrorMemoryAllocation;
   }
-};
+}
 
 int grid_for(int device, std::size_t work, int block) {
   int sms = 1;
@@ -109,129 +122,108 @@ int grid_for(int device, std::size_t work, int block) {
 std::uint32_t mix32(std::uint32_t i, std::uint32_t seed) { return mix32_impl(i, seed); }
 
 int launch_trivial(int device, bool* marker_ok) {
-  *marker_ok = false;
-  cudaError_t e = cudaSetDevice(device);
-  if (e != cudaSuccess) return e;
-  unsigned* d = nullptr;
-  if ((e = cudaMalloc(&d, sizeof(unsigned))) != cudaSuccess) return e;
-  cudaMemset(d, 0, sizeof(unsigned));
-  trivial_kernel<<<1, 1>>>(d);
-  e = cudaGetLastError();
-  if (e == cudaSuccess) e = cudaDeviceSynchronize();
   unsigned h = 0;
-  if (e == cudaSuccess) e = cudaMemcpy(&h, d, sizeof h, cudaMemcpyDeviceToHost);
-  cudaFree(d);
+  const int e = code_of([&] {
+    GPUPROBE_CUDA_CALL(cudaSetDevice(device));
+    DeviceBuffer d(sizeof(unsigned));
+    GPUPROBE_CUDA_CALL(cudaMemset(d.get(), 0, sizeof(unsigned)));
+    trivial_kernel<<<1, 1>>>(d.as<unsigned>());
+    GPUPROBE_CUDA_CALL(cudaGetLastError());
+    GPUPROBE_CUDA_CALL(cudaDeviceSynchronize());
+    GPUPROBE_CUDA_CALL(cudaMemcpy(&h, d.get(), sizeof h, cudaMemcpyDeviceToHost));
+  });
   *marker_ok = (e == cudaSuccess && h == kMarker);
   return e;
 }
 
 int run_compute_kernel(int device, const std::vector<float>& x, float a, float b, std::uint32_t seed,
                        std::vector<float>& y, std::vector<std::uint32_t>& h) {
-  cudaError_t e = cudaSetDevice(device);
-  if (e != cudaSuccess) return e;
-  const std::size_t n = x.size();
-  float *dx = nullptr, *dy = nullptr;
-  std::uint32_t* dh = nullptr;
-  StreamGuard st;
-  auto cleanup = [&] {
-    cudaFree(dx);
-    cudaFree(dy);
-    cudaFree(dh);
-  };
-  if ((e = cudaStreamCreateWithFlags(&st.s, cudaStreamNonBlocking)) != cudaSuccess ||
-      (e = cudaMalloc(&dx, n * sizeof(float))) != cudaSuccess ||
-      (e = cudaMalloc(&dy, n * sizeof(float))) != cudaSuccess ||
-      (e = cudaMalloc(&dh, n * sizeof(std::uint32_t))) != cudaSuccess) {
-    cleanup();
-    return e;
-  }
-  // Poison the outputs so an element the kernel skipped cannot pass.
-  cudaMemsetAsync(dy, 0xff, n * sizeof(float), st.s);
-  cudaMemsetAsync(dh, 0xa5, n * sizeof(std::uint32_t), st.s);
-  cudaMemcpyAsync(dx, x.data(), n * sizeof(float), cudaMemcpyHostToDevice, st.s);
-  const int block = 256;
-  compute_kernel<<<grid_for(device, n, block), block, 0, st.s>>>(dx, a, b, seed, dy, dh, n);
-  e = cudaGetLastError();
-  y.assign(n, 0.0f);
-  h.assign(n, 0u);
-  if (e == cudaSuccess) e = cudaMemcpyAsync(y.data(), dy, n * sizeof(float), cudaMemcpyDeviceToHost, st.s);
-  if (e == cudaSuccess) e = cudaMemcpyAsync(h.data(), dh, n * sizeof(std::uint32_t), cudaMemcpyDeviceToHost, st.s);
-  if (e == cudaSuccess) e = cudaStreamSynchronize(st.s);
-  cleanup();
-  return e;
+  return code_of([&] {
+    GPUPROBE_CUDA_CALL(cudaSetDevice(device));
+    const std::size_t n = x.size();
+    Stream st;
+    DeviceBuffer dx(n * sizeof(float)), dy(n * sizeof(float)), dh(n * sizeof(std::uint32_t));
+    // Poison the outputs so an element the kernel skipped cannot pass.
+    GPUPROBE_CUDA_CALL(cudaMemsetAsync(dy.get(), 0xff, n * sizeof(float), st.get()));
+    GPUPROBE_CUDA_CALL(cudaMemsetAsync(dh.get(), 0xa5, n * sizeof(std::uint32_t), st.get()));
+    GPUPROBE_CUDA_CALL(cudaMemcpyAsync(dx.get(), x.data(), n * sizeof(float), cudaMemcpyHostToDevice, st.get()));
+    const int block = 256;
+    compute_kernel<<<grid_for(device, n, block), block, 0, st.get()>>>(dx.as<float>(), a, b, seed, dy.as<float>(),
+                                                                        dh.as<std::uint32_t>(), n);
+    GPUPROBE_CUDA_CALL(cudaGetLastError());
+    y.assign(n, 0.0f);
+    h.assign(n, 0u);
+    GPUPROBE_CUDA_CALL(cudaMemcpyAsync(y.data(), dy.get(), n * sizeof(float), cudaMemcpyDeviceToHost, st.get()));
+    GPUPROBE_CUDA_CALL(cudaMemcpyAsync(h.data(), dh.get(), n * sizeof(std::uint32_t), cudaMemcpyDeviceToHost, st.get()));
+    GPUPROBE_CUDA_CALL(cudaStreamSynchronize(st.get()));
+  });
 }
 
 int memtest(int device, std::size_t bytes, std::uint32_t seed, MemtestResult& out) {
   out = MemtestResult{};
-  cudaError_t e = cudaSetDevice(device);
-  if (e != cudaSuccess) return e;
-  bytes &= ~static_cast<std::size_t>(15);  // whole uint4s
-  if (bytes == 0) return cudaErrorInvalidValue;
-  uint4* buf = nullptr;
-  unsigned long long* errors = nullptr;  // [0] error count, [1..16] bad offsets
-  unsigned* n_bad = nullptr;
-  void* scratch = nullptr;  // L2 flush between fill and verify
-  StreamGuard st;
-  auto cleanup = [&] {
-    cudaFree(buf);
-    cudaFree(errors);
-    cudaFree(n_bad);
-    cudaFree(scratch);
-  };
-  if ((e = cudaMalloc(&buf, bytes)) != cudaSuccess) return e;
-  if ((e = cudaStreamCreateWithFlags(&st.s, cudaStreamNonBlocking)) != cudaSuccess ||
-      (e = cudaMalloc(&errors, (1 + kMaxBad) * sizeof(unsigned long long))) != cudaSuccess ||
-      (e = cudaMalloc(&n_bad, sizeof(unsigned))) != cudaSuccess) {
-    cleanup();
-    return e;
-  }
-  // The verify pass must read what device memory holds, not what L2 still holds from the fill.
-  // Verifying in reverse order would be wrong: the fill's tail, written last, is what L2 holds, and
-  // a reversed pass reads it first. Fill and verify in the same direction already put the rest of
-  // the buffer's traffic between each word's write and its read, but L2's replacement policy is
-  // undocumented (it may keep dirty lines over clean ones) and a small buffer fits in L2 outright.
-  // So between the two, write a scratch buffer of twice the L2 size (cudaMemsetAsync, as nvbench
-  // does): about 2 x 50 MB of writes per pattern on an H200, microseconds on HBM. The dirty lines it
-  // leaves only cost the verify pass time, which is not measured here (bench, which times the next
-  // kernel, flushes with a read sweep instead).
-  // If there is no room for it the test runs without, and says so (l2_flushed).
-  int l2 = 0;
-  std::size_t scratch_bytes = 0;
-  if (cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device) == cudaSuccess && l2 > 0) {
-    scratch_bytes = 2 * static_cast<std::size_t>(l2);
-    if (cudaMalloc(&scratch, scratch_bytes) != cudaSuccess) {
-      cudaGetLastError();  // out of memory is not sticky; clear it
-      scratch = nullptr;
+  int test_error = cudaSuccess;  // of the pattern passes; what they measured is kept either way
+  const int setup_error = code_of([&] {
+    GPUPROBE_CUDA_CALL(cudaSetDevice(device));
+    bytes &= ~static_cast<std::size_t>(15);  // whole uint4s
+    if (bytes == 0) throw CudaError(cudaErrorInvalidValue, "memtest of less than 16 bytes", __FILE__, __LINE__);
+    DeviceBuffer buf(bytes);  // out of memory comes back as cudaErrorMemoryAllocation: the caller retries smaller
+    Stream st;
+    DeviceBuffer errors((1 + kMaxBad) * sizeof(unsigned long long));  // [0] error count, [1..16] bad offsets
+    DeviceBuffer n_bad(sizeof(unsigned));
+    // The verify pass must read what device memory holds, not what L2 still holds from the fill.
+    // Verifying in reverse order would be wrong: the fill's tail, written last, is what L2 holds, and
+    // a reversed pass reads it first. Fill and verify in the same direction already put the rest of
+    // the buffer's traffic between each word's write and its read, but L2's replacement policy is
+    // undocumented (it may keep dirty lines over clean ones) and a small buffer fits in L2 outright.
+    // So between the two, write a scratch buffer of twice the L2 size (cudaMemsetAsync, as nvbench
+    // does): about 2 x 50 MB of writes per pattern on an H200, microseconds on HBM. The dirty lines it
+    // leaves only cost the verify pass time, which is not measured here (bench, which times the next
+    // kernel, flushes with a read sweep instead).
+    // If there is no room for it the test runs without, and says so (l2_flushed).
+    DeviceBuffer scratch;
+    int l2 = 0;
+    std::size_t scratch_bytes = 0;
+    if (cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device) == cudaSuccess && l2 > 0) {
+      scratch_bytes = 2 * static_cast<std::size_t>(l2);
+      try {
+        scratch = DeviceBuffer(scratch_bytes);
+      } catch (const AllocationFailed&) {  // the error is cleared already
+      } catch (const CudaError&) {
+        (void)cudaGetLastError();
+      }
     }
-  }
-  out.l2_flushed = scratch != nullptr;
-  const std::size_t n_vec = bytes / 16;
-  const int block = 256;
-  const int grid = grid_for(device, n_vec, block);
-  const auto t0 = std::chrono::steady_clock::now();
-  unsigned long long total = 0;
-  for (int p = 0; p < 4 && e == cudaSuccess; ++p) {
-    cudaMemsetAsync(errors, 0, (1 + kMaxBad) * sizeof(unsigned long long), st.s);
-    cudaMemsetAsync(n_bad, 0, sizeof(unsigned), st.s);
-    fill_kernel<<<grid, block, 0, st.s>>>(buf, n_vec, p, seed);
-    if (scratch) cudaMemsetAsync(scratch, p, scratch_bytes, st.s);
-    verify_kernel<<<grid, block, 0, st.s>>>(buf, n_vec, p, seed, errors, n_bad, errors + 1);
-    if ((e = cudaGetLastError()) != cudaSuccess) break;
-    unsigned long long h[1 + kMaxBad] = {};
-    unsigned nb = 0;
-    cudaMemcpyAsync(h, errors, sizeof h, cudaMemcpyDeviceToHost, st.s);
-    cudaMemcpyAsync(&nb, n_bad, sizeof nb, cudaMemcpyDeviceToHost, st.s);
-    if ((e = cudaStreamSynchronize(st.s)) != cudaSuccess) break;
-    out.errors_by_pattern.push_back(h[0]);
-    total += h[0];
-    for (unsigned k = 0; k < nb && k < static_cast<unsigned>(kMaxBad) && out.first_bad.size() < kMaxBad; ++k)
-      out.first_bad.push_back(h[1 + k]);
-  }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  out.errors = total;
-  out.bytes_tested = bytes;
-  cleanup();
-  return e;
+    out.l2_flushed = scratch.get() != nullptr;
+    const std::size_t n_vec = bytes / 16;
+    const int block = 256;
+    const int grid = grid_for(device, n_vec, block);
+    auto* counts = errors.as<unsigned long long>();
+    const auto t0 = std::chrono::steady_clock::now();
+    unsigned long long total = 0;
+    test_error = code_of([&] {
+      for (int p = 0; p < 4; ++p) {
+        GPUPROBE_CUDA_CALL(cudaMemsetAsync(counts, 0, errors.bytes(), st.get()));
+        GPUPROBE_CUDA_CALL(cudaMemsetAsync(n_bad.get(), 0, sizeof(unsigned), st.get()));
+        fill_kernel<<<grid, block, 0, st.get()>>>(buf.as<uint4>(), n_vec, p, seed);
+        if (scratch.get()) GPUPROBE_CUDA_CALL(cudaMemsetAsync(scratch.get(), p, scratch_bytes, st.get()));
+        verify_kernel<<<grid, block, 0, st.get()>>>(buf.as<uint4>(), n_vec, p, seed, counts, n_bad.as<unsigned>(),
+                                                    counts + 1);
+        GPUPROBE_CUDA_CALL(cudaGetLastError());
+        unsigned long long h[1 + kMaxBad] = {};
+        unsigned nb = 0;
+        GPUPROBE_CUDA_CALL(cudaMemcpyAsync(h, counts, sizeof h, cudaMemcpyDeviceToHost, st.get()));
+        GPUPROBE_CUDA_CALL(cudaMemcpyAsync(&nb, n_bad.get(), sizeof nb, cudaMemcpyDeviceToHost, st.get()));
+        GPUPROBE_CUDA_CALL(cudaStreamSynchronize(st.get()));
+        out.errors_by_pattern.push_back(h[0]);
+        total += h[0];
+        for (unsigned k = 0; k < nb && k < static_cast<unsigned>(kMaxBad) && out.first_bad.size() < kMaxBad; ++k)
+          out.first_bad.push_back(h[1 + k]);
+      }
+    });
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.errors = total;
+    out.bytes_tested = bytes;
+  });
+  return setup_error != cudaSuccess ? setup_error : test_error;
 }
 
 }  // namespace gpuprobe::dev

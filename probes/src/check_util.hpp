@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "gpuprobe/gpu/dynlib.hpp"
 #include "gpuprobe/probes/context.hpp"
-#include "gpuprobe/probes/dynlib.hpp"
 #include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/report/report.hpp"
 

@@ -9,7 +9,8 @@
 #include <regex>
 #include <sstream>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
+#include "gpuprobe/gpu/lost_context.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 
 namespace gpuprobe {
@@ -182,16 +183,10 @@ void ProbeContext::note_lost_contexts(const std::string& check) {
     if (lost_.count(i)) continue;
     const bool enumeration_failed = std::any_of(gpu_problems_->begin(), gpu_problems_->end(),
                                                 [i](const GpuProblem& p) { return p.index == i; });
-    if (enumeration_failed || cudaSetDevice(i) != cudaSuccess) continue;  // the devices check says why
-    if (cudaDeviceSynchronize() == cudaSuccess) continue;
-    cudaGetLastError();
-    const cudaError_t again = cudaDeviceSynchronize();
-    if (again == cudaSuccess) continue;
-    lost_[i] = LostContext{static_cast<int>(again), cudaGetErrorName(again), check};
+    if (enumeration_failed) continue;  // the devices check says why
+    if (const cudaError_t lost = lost_context_error(i); lost != cudaSuccess)
+      lost_[i] = LostContext{static_cast<int>(lost), cudaGetErrorName(lost), check};
   }
-  // The runtime keeps one last error per host thread: leave none behind, or the next launch's
-  // cudaGetLastError() on a healthy GPU would report the lost one's error as its own.
-  (void)cudaGetLastError();
 }
 
 const LostContext* ProbeContext::lost_context(int gpu) const {

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <initializer_list>
 
+#include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/probes/compat.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
 
 namespace gpuprobe {
 

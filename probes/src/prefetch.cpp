@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
+#include "gpuprobe/gpu/dynlib.hpp"
 #include "gpuprobe/probes/context.hpp"
-#include "gpuprobe/probes/dynlib.hpp"
 #include "gpuprobe/probes/runner.hpp"
 
 namespace gpuprobe {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 
 namespace gpuprobe::testing {
 // Set (to anything but "0") where a GPU must be there, as scripts/device-run.sh does on the GPU

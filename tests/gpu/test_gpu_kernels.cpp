@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "gpu_test_util.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "probe_kernels.hpp"
 
 using namespace gpuprobe;

@@ -21,7 +21,7 @@
 namespace {
 
 using gpuprobe::kernels::Conv;
-using gpuprobe::kernels::ConvShape;
+using gpuprobe::ConvShape;
 using gpuprobe::kernels::Elem;
 using gpuprobe::kernels::StreamOp;
 namespace gk = gpuprobe::kernels;

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "gpu_test_util.hpp"
+#include "gpuprobe/gpu/float16.hpp"
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
 #include "gpuprobe/kernels/random.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
 
 namespace {
 

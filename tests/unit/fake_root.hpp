@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "gpuprobe/probes/system.hpp"
+#include "gpuprobe/gpu/system.hpp"
 
 namespace gpuprobe::testing {
 

@@ -6,7 +6,8 @@
 #include <random>
 
 #include "gpuprobe/bench/freivalds.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/gpu/float16.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 
 namespace gpuprobe::bench {
 namespace {

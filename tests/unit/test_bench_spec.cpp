@@ -101,7 +101,7 @@ TEST(BenchSpec, WorkIsCountedPerFamily) {
 
 TEST(BenchSpec, ResNetLayerShapes) {
   const auto v = select_benchmarks(Suite::full, "^conv/cudnn/fp32/");
-  std::map<std::string, gpuprobe::kernels::ConvShape> by_label;
+  std::map<std::string, gpuprobe::ConvShape> by_label;
   for (const auto& b : v) by_label[b.label] = b.conv;
   ASSERT_TRUE(by_label.count("resnet50 conv2_x 3x3"));
   const auto& c2 = by_label["resnet50 conv2_x 3x3"];

@@ -1,4 +1,4 @@
-// What probes/include/gpuprobe/probes/blas_dnn.hpp defines beside the cuBLAS, cuBLASLt and cuDNN
+// What gpu/include/gpuprobe/gpu/blas_dnn.hpp defines beside the cuBLAS, cuBLASLt and cuDNN
 // tables: pure functions of those libraries' headers (structs and enums), tested without loading a
 // library and without a GPU.
 #include <gtest/gtest.h>
@@ -8,14 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "conv_rules.hpp"  // bench/src/gpu: bench's rules for cuDNN's algorithms
 #include "gpuprobe/bench/spec.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
 
 #include "test_util.hpp"
 
 namespace gpuprobe {
 namespace {
 
+using bench::gpu::bench_conv_algo_rules;
 using test_util::contains;
 
 // ---- LibObject ---------------------------------------------------------------------------------

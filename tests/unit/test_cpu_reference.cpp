@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "gpuprobe/gpu/float16.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
 
 namespace gpuprobe {
@@ -206,8 +208,8 @@ TEST(Conv2dReference, HandComputed) {
   ConvShape sh;
   sh.h = sh.w = 3;
   sh.r = sh.s = 2;
-  EXPECT_EQ(sh.out_h(), 2);
-  EXPECT_EQ(sh.out_w(), 2);
+  EXPECT_EQ(sh.p(), 2);
+  EXPECT_EQ(sh.q(), 2);
   // x = [1 2 3; 4 5 6; 7 8 9], w = [1 0; 0 -1] -> y[p][q] = x[p][q] - x[p+1][q+1] = -4 everywhere.
   std::vector<double> y, s;
   conv2d_reference(sh, {1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 0, 0, -1}, y, s);
@@ -230,10 +232,10 @@ TEST(Conv2dReference, OutputSize) {
   sh.stride_w = 3;
   sh.dil_h = 2;
   sh.dil_w = 1;
-  EXPECT_EQ(sh.out_h(), (7 + 2 - 2 * 2 - 1) / 2 + 1);  // 3
-  EXPECT_EQ(sh.out_w(), (9 + 4 - 1 * 2 - 1) / 3 + 1);  // 4
-  EXPECT_EQ(sh.out_h(), 3);
-  EXPECT_EQ(sh.out_w(), 4);
+  EXPECT_EQ(sh.p(), (7 + 2 - 2 * 2 - 1) / 2 + 1);  // 3
+  EXPECT_EQ(sh.q(), (9 + 4 - 1 * 2 - 1) / 3 + 1);  // 4
+  EXPECT_EQ(sh.p(), 3);
+  EXPECT_EQ(sh.q(), 4);
 }
 
 TEST(Conv2dReference, PaddingStrideDilationAgainstDirectFormula) {
@@ -251,7 +253,7 @@ TEST(Conv2dReference, PaddingStrideDilationAgainstDirectFormula) {
   sh.stride_w = 1;
   sh.dil_h = 2;
   sh.dil_w = 3;
-  const int P = sh.out_h(), Q = sh.out_w();
+  const int P = sh.p(), Q = sh.q();
   ASSERT_GT(P, 0);
   ASSERT_GT(Q, 0);
   const auto x = random_floats(static_cast<std::size_t>(sh.n) * sh.c * sh.h * sh.w, 5);

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <optional>
 
+#include "gpuprobe/gpu/dynlib.hpp"
 #include "gpuprobe/probes/context.hpp"
-#include "gpuprobe/probes/dynlib.hpp"
 
 namespace gpuprobe {
 namespace {

@@ -1,7 +1,7 @@
 // Judgements on GPU health facts, the PCIe link and the environment.
 #include <gtest/gtest.h>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/probes/health.hpp"
 
 #include "test_util.hpp"

@@ -3,7 +3,7 @@
 // memory test. Pure functions: no NVML, no GPU.
 #include <gtest/gtest.h>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/probes/health.hpp"
 
 #include "test_util.hpp"

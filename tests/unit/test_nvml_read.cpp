@@ -10,7 +10,8 @@
 #include <vector>
 #include <string>
 
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
+#include "gpuprobe/probes/health.hpp"
 
 namespace gpuprobe {
 namespace {

@@ -10,12 +10,13 @@
 #include <random>
 #include <vector>
 
+#include "conv_rules.hpp"
 #include "device_util.hpp"
 #include "gpuprobe/bench/reference.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/kernels/conv.hpp"
 #include "gpuprobe/kernels/fill.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench::gpu {
@@ -83,7 +84,7 @@ class ConvBase : public Instance {
   virtual void enqueue() = 0;
   cudaStream_t stream() const { return work_.stream(); }
   BenchSpec spec_;
-  kernels::ConvShape sh_;
+  ConvShape sh_;  // of NHWC data
   Elem e_;
   TimedWork work_;
   DeviceBuffer x_, w_, y_;
@@ -199,7 +200,7 @@ class CudnnConv : public ConvBase {
     throw std::runtime_error(msg);
   }
   const Cudnn& dnn_;
-  DeviceBuffer ws_;  // declared before the handle: freed after cudnnDestroy, as before
+  DeviceBuffer ws_;  // declared before the handle: freed after cudnnDestroy
   // Destroyed in reverse order: the descriptors, then the handle (before ConvBase's stream).
   CudnnHandle h_;
   CudnnTensorDesc xd_, yd_;

@@ -1,5 +1,5 @@
-// Small RAII helpers of the GPU benchmarks: a stream, device and host buffers that turn "out of
-// memory" into a skipped benchmark, a timer on CUDA events, and the L2 flush.
+// Helpers of the GPU benchmarks on top of gpu/device.hpp's owners: the free-memory test that skips a
+// benchmark too big for this GPU, the L2 flush, the timed run, host-side regeneration and read-back.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -12,69 +12,15 @@
 #include <vector>
 
 #include "gpuprobe/bench/harness.hpp"
+#include "gpuprobe/gpu/cuda_call.hpp"
+#include "gpuprobe/gpu/device.hpp"
 #include "gpuprobe/kernels/random.hpp"
-#include "gpuprobe/probes/cuda_call.hpp"
 
 namespace gpuprobe::bench::gpu {
 
 // Throws Skip unless `bytes` (plus a margin for libraries and the flush buffer) fit in the free
 // device memory of the current device.
 void require_free_memory(std::uint64_t bytes, const std::string& what);
-
-class Stream {
- public:
-  Stream() { GPUPROBE_CUDA_CALL(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking)); }
-  ~Stream() { GPUPROBE_CUDA_CALL_NOEXCEPT(cudaStreamDestroy(s_)); }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-  cudaStream_t get() const { return s_; }
-
- private:
-  cudaStream_t s_ = nullptr;
-};
-
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t bytes);  // out of memory: throws Skip
-  ~DeviceBuffer() { reset(); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : p_(o.p_), bytes_(o.bytes_) { o.p_ = nullptr, o.bytes_ = 0; }
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
-  void* get() const { return p_; }
-  template <class T>
-  T* as() const { return static_cast<T*>(p_); }
-  std::size_t bytes() const { return bytes_; }
-  void reset();
-
- private:
-  void* p_ = nullptr;
-  std::size_t bytes_ = 0;
-};
-
-class PinnedBuffer {
- public:
-  explicit PinnedBuffer(std::size_t bytes);  // cannot pin: throws Skip
-  ~PinnedBuffer() { GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFreeHost(p_)); }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  void* get() const { return p_; }
-
- private:
-  void* p_ = nullptr;
-};
-
-// Times work enqueued on `stream` between two events.
-class EventTimer {
- public:
-  EventTimer();
-  ~EventTimer();
-  EventTimer(const EventTimer&) = delete;
-  EventTimer& operator=(const EventTimer&) = delete;
-  double time(cudaStream_t stream, const std::function<void()>& enqueue);  // seconds
-
- private:
-  cudaEvent_t start_ = nullptr, stop_ = nullptr;
-};
 
 // Evicts operands from L2 before a timed run (as nvbench does): a memset over a buffer twice the
 // L2 size, enqueued on the stream before the start event.

@@ -10,41 +10,43 @@
 #include <thread>
 
 #include "gpuprobe/bench/gpu.hpp"
-#include "gpuprobe/probes/cuda_call.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
+#include "gpuprobe/gpu/cuda_call.hpp"
+#include "gpuprobe/gpu/device.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
+#include "gpuprobe/gpu/lost_context.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 #include "gpuprobe/probes/compat.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench {
 
 Factory make_gpu_factory(const GpuInfo& gpu) {
-  // After a sticky error (an illegal address, a launch failure, an uncorrectable ECC error) every
-  // later CUDA call in the process fails the same way: the benchmarks after the one that lost the
-  // context are skipped, naming it, rather than each failing with the same error. Asked before each
-  // benchmark (cudaDeviceSynchronize twice, so that an asynchronous error a failed benchmark left
-  // behind is not taken for a lost context).
+  // After a sticky error every later CUDA call in the process fails the same way: the benchmarks
+  // after the one that lost the context are skipped, naming it, rather than each failing with the
+  // same error. Asked before each benchmark (gpu/lost_context.hpp).
   struct State {
     std::string previous;  // the benchmark that ran last
     std::string lost;      // why the context is lost; empty while it works
   };
   auto state = std::make_shared<State>();
   return [gpu, state](const BenchSpec& spec) -> std::unique_ptr<Instance> {
-    if (state->lost.empty() && !state->previous.empty() && cudaSetDevice(gpu.index) == cudaSuccess &&
-        cudaDeviceSynchronize() != cudaSuccess) {
-      (void)cudaGetLastError();
-      if (const cudaError_t again = cudaDeviceSynchronize(); again != cudaSuccess)
+    if (state->lost.empty() && !state->previous.empty())
+      if (const cudaError_t lost = lost_context_error(gpu.index); lost != cudaSuccess)
         state->lost = std::string("not run: the GPU's CUDA context has been lost since ") + state->previous + " (" +
-                      cudaGetErrorName(again) + "): every CUDA call fails until the process ends";
-    }
+                      cudaGetErrorName(lost) + "): every CUDA call fails until the process ends";
     if (!state->lost.empty()) throw Skip(state->lost);
     state->previous = spec.gb_name();
     GPUPROBE_CUDA_CALL(cudaSetDevice(gpu.index));
-    switch (spec.family) {
-      case Family::matmul: return gpu::make_gemm(gpu, spec);
-      case Family::conv: return gpu::make_conv(gpu, spec);
-      case Family::memory: return gpu::make_memory(gpu, spec);
+    // Memory a benchmark cannot have on this GPU makes it skipped, not failed.
+    try {
+      switch (spec.family) {
+        case Family::matmul: return gpu::make_gemm(gpu, spec);
+        case Family::conv: return gpu::make_conv(gpu, spec);
+        case Family::memory: return gpu::make_memory(gpu, spec);
+      }
+    } catch (const AllocationFailed& e) {
+      throw Skip(e.what());
     }
     return nullptr;
   };

@@ -13,10 +13,10 @@
 
 #include "device_util.hpp"
 #include "gpuprobe/bench/freivalds.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
 #include "instances.hpp"
 
 namespace gpuprobe::bench::gpu {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "device_util.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"  // fresh_seed
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/memory.hpp"
 #include "instances.hpp"

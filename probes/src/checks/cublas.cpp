@@ -10,11 +10,14 @@
 
 #include "check_util.hpp"
 #include "checks.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
-#include "gpuprobe/probes/cuda_call.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
+#include "gpuprobe/gpu/cuda_call.hpp"
+#include "gpuprobe/gpu/device.hpp"
+#include "gpuprobe/gpu/float16.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/probes/compat.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/probes/cpu_reference.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/report/catalog.hpp"
 
@@ -24,12 +27,6 @@ namespace {
 struct GemmOutcome {
   std::string error;  // non-empty: did not run
   VerifyResult verify;
-};
-
-struct DeviceMem {
-  void* p = nullptr;
-  explicit DeviceMem(std::size_t bytes) { GPUPROBE_CUDA_CALL(cudaMalloc(&p, bytes)); }
-  ~DeviceMem() { GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(p)); }
 };
 
 // One GEMM, C = A * B, column-major, m x n x k; `half_kind` = 0 for FP32, CUDA_R_16BF or CUDA_R_16F.
@@ -52,25 +49,25 @@ GemmOutcome run_gemm(const Cublas& cb, cublasHandle_t h, int m, int n, int k, in
     conv(b, b16);
   }
   const std::size_t esz = half_kind ? 2 : 4;
-  DeviceMem da(a.size() * esz), db(b.size() * esz), dc(static_cast<std::size_t>(m) * n * 4);
-  GPUPROBE_CUDA_CALL(cudaMemcpy(da.p, half_kind ? static_cast<const void*>(a16.data()) : a.data(), a.size() * esz, cudaMemcpyHostToDevice));
-  GPUPROBE_CUDA_CALL(cudaMemcpy(db.p, half_kind ? static_cast<const void*>(b16.data()) : b.data(), b.size() * esz, cudaMemcpyHostToDevice));
-  GPUPROBE_CUDA_CALL(cudaMemset(dc.p, 0xff, static_cast<std::size_t>(m) * n * 4));  // NaN poison
+  DeviceBuffer da(a.size() * esz), db(b.size() * esz), dc(static_cast<std::size_t>(m) * n * 4);
+  GPUPROBE_CUDA_CALL(cudaMemcpy(da.get(), half_kind ? static_cast<const void*>(a16.data()) : a.data(), a.size() * esz, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemcpy(db.get(), half_kind ? static_cast<const void*>(b16.data()) : b.data(), b.size() * esz, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemset(dc.get(), 0xff, static_cast<std::size_t>(m) * n * 4));  // NaN poison
   const float alpha = 1.0f, beta = 0.0f;
   cublasStatus_t st;
   if (!half_kind)
-    st = cb.sgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, static_cast<const float*>(da.p), m,
-                  static_cast<const float*>(db.p), k, &beta, static_cast<float*>(dc.p), m);
+    st = cb.sgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, da.as<const float>(), m, db.as<const float>(), k, &beta,
+                  dc.as<float>(), m);
   else
-    st = cb.gemm_ex(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, da.p, static_cast<cudaDataType>(half_kind), m, db.p,
-                    static_cast<cudaDataType>(half_kind), k, &beta, dc.p, CUDA_R_32F, m, CUBLAS_COMPUTE_32F,
+    st = cb.gemm_ex(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, da.get(), static_cast<cudaDataType>(half_kind), m,
+                    db.get(), static_cast<cudaDataType>(half_kind), k, &beta, dc.get(), CUDA_R_32F, m, CUBLAS_COMPUTE_32F,
                     CUBLAS_GEMM_DEFAULT);
   if (st != CUBLAS_STATUS_SUCCESS) {
     out.error = cb.status(st);
     return out;
   }
   std::vector<float> c(static_cast<std::size_t>(m) * n);
-  GPUPROBE_CUDA_CALL(cudaMemcpy(c.data(), dc.p, c.size() * 4, cudaMemcpyDeviceToHost));
+  GPUPROBE_CUDA_CALL(cudaMemcpy(c.data(), dc.get(), c.size() * 4, cudaMemcpyDeviceToHost));
   std::vector<double> ref, mag;
   gemm_reference(m, n, k, a, b, ref, mag);
   out.verify = verify_against(c, ref, mag, rel_tol, 1e-6);
@@ -149,24 +146,19 @@ CheckResult cublas(ProbeContext& ctx) {
   for (const auto& g : ctx.gpus()) {
     if (untested_lost_gpu(ctx, g, fs)) continue;
     GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
-    cublasHandle_t h = nullptr;
-    const cublasStatus_t st = cb.create(&h);
+    CublasHandle h(cb.destroy);  // destroyed also when run_gemm throws (a CUDA error)
+    const cublasStatus_t st = cb.create(h.out());
     if (st != CUBLAS_STATUS_SUCCESS) {
       fs.push_back({Status::fail, "cublas_init", gpu_label(g) + ": cublasCreate failed: " + cb.status(st),
                     dropped(g) ? arch_hint(g) : "cuBLAS and the driver may not match: check the compat check"});
       continue;
     }
-    struct Guard {
-      const Cublas& cb;
-      cublasHandle_t h;
-      ~Guard() { cb.destroy(h); }
-    } guard{cb, h};
     const int half_kind = g.cc_major >= 8 ? CUDA_R_16BF : CUDA_R_16F;
     const char* half_name = g.cc_major >= 8 ? "BF16" : "FP16";
-    const GemmOutcome f32 = run_gemm(cb, h, m, n, k, 0, fp32_tol);
+    const GemmOutcome f32 = run_gemm(cb, h.get(), m, n, k, 0, fp32_tol);
     // Tensor cores accumulate in FP32 but may round intermediate sums: 2e-3 of sum|a*b| still
     // catches any wrong element (those are off by O(1)).
-    const GemmOutcome f16 = run_gemm(cb, h, m, n, k, half_kind, 2e-3);
+    const GemmOutcome f16 = run_gemm(cb, h.get(), m, n, k, half_kind, 2e-3);
     for (const auto* o : {&f32, &f16}) {
       const std::string what = o == &f32 ? "FP32 SGEMM" : std::string(half_name) + " GEMM (tensor cores)";
       if (!o->error.empty())

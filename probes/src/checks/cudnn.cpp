@@ -6,101 +6,95 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
 #include "check_util.hpp"
 #include "checks.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
+#include "gpuprobe/gpu/cuda_call.hpp"
+#include "gpuprobe/gpu/device.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/probes/cpu_reference.hpp"
-#include "gpuprobe/probes/cuda_call.hpp"
-#include "gpuprobe/probes/blas_dnn.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 
 namespace gpuprobe::checks {
 namespace {
 
-#define GPUPROBE_CUDNN_TRY(expr)                                              \
-  do {                                                                        \
-    const cudnnStatus_t st_ = (expr);                                         \
-    if (st_ != CUDNN_STATUS_SUCCESS) return std::string(#expr).substr(0, std::string(#expr).find('(')) + ": " + dnn.status(st_) + hint_of(st_); \
-  } while (0)
+// A step of run_conv that did not succeed, worded for the check's finding: a cuDNN call with its
+// status ("dnn.forward: CUDNN_STATUS_... (hint)"), or what cuDNN answered that gpuprobe cannot use.
+struct ConvFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
-std::string hint_of(cudnnStatus_t st) {
-  const std::string h = cudnn_status_hint(st);
-  return h.empty() ? "" : " (" + h + ")";
+// Throws ConvFailed naming `call` unless `st` is success.
+void require(const Cudnn& dnn, cudnnStatus_t st, const char* call) {
+  if (st == CUDNN_STATUS_SUCCESS) return;
+  const std::string hint = cudnn_status_hint(st);
+  throw ConvFailed(std::string(call) + ": " + dnn.status(st) + (hint.empty() ? "" : " (" + hint + ")"));
 }
 
-// Runs one convolution; returns an error string, or "" with `verify` filled.
-std::string run_conv(const Cudnn& dnn, cudnnHandle_t h, const ConvShape& sh, VerifyResult& verify) {
+// Runs one convolution and verifies it. Throws ConvFailed for a cuDNN step that failed, CudaError
+// (or AllocationFailed) for the CUDA runtime's; the owners free what was made either way.
+VerifyResult run_conv(const Cudnn& dnn, cudnnHandle_t h, const ConvShape& sh) {
   const std::uint64_t seed = fresh_seed();
   const auto x = random_floats(static_cast<std::size_t>(sh.n) * sh.c * sh.h * sh.w, seed);
   const auto w = random_floats(static_cast<std::size_t>(sh.k) * sh.c * sh.r * sh.s, seed + 7);
-  cudnnTensorDescriptor_t xd = nullptr, yd = nullptr;
-  cudnnFilterDescriptor_t wd = nullptr;
-  cudnnConvolutionDescriptor_t cd = nullptr;
-  void *dx = nullptr, *dw = nullptr, *dy = nullptr, *ws = nullptr;
-  struct Cleanup {
-    const Cudnn& d;
-    cudnnTensorDescriptor_t& xd;
-    cudnnTensorDescriptor_t& yd;
-    cudnnFilterDescriptor_t& wd;
-    cudnnConvolutionDescriptor_t& cd;
-    void*& dx; void*& dw; void*& dy; void*& ws;
-    ~Cleanup() {
-      if (xd) d.destroy_tensor(xd);
-      if (yd) d.destroy_tensor(yd);
-      if (wd) d.destroy_filter(wd);
-      if (cd) d.destroy_conv(cd);
-      for (void* p : {dx, dw, dy, ws}) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(p));
-    }
-  } cleanup{dnn, xd, yd, wd, cd, dx, dw, dy, ws};
-  GPUPROBE_CUDNN_TRY(dnn.create_tensor(&xd));
-  GPUPROBE_CUDNN_TRY(dnn.create_tensor(&yd));
-  GPUPROBE_CUDNN_TRY(dnn.create_filter(&wd));
-  GPUPROBE_CUDNN_TRY(dnn.create_conv(&cd));
-  GPUPROBE_CUDNN_TRY(dnn.set_tensor(xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, sh.n, sh.c, sh.h, sh.w));
-  GPUPROBE_CUDNN_TRY(dnn.set_filter(wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, sh.k, sh.c, sh.r, sh.s));
-  GPUPROBE_CUDNN_TRY(dnn.set_conv(cd, sh.pad_h, sh.pad_w, sh.stride_h, sh.stride_w, sh.dil_h, sh.dil_w,
-                                  CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  CudnnTensorDesc xd(dnn.destroy_tensor), yd(dnn.destroy_tensor);
+  CudnnFilterDesc wd(dnn.destroy_filter);
+  CudnnConvDesc cd(dnn.destroy_conv);
+  require(dnn, dnn.create_tensor(xd.out()), "dnn.create_tensor");
+  require(dnn, dnn.create_tensor(yd.out()), "dnn.create_tensor");
+  require(dnn, dnn.create_filter(wd.out()), "dnn.create_filter");
+  require(dnn, dnn.create_conv(cd.out()), "dnn.create_conv");
+  require(dnn, dnn.set_tensor(xd.get(), CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, sh.n, sh.c, sh.h, sh.w), "dnn.set_tensor");
+  require(dnn, dnn.set_filter(wd.get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, sh.k, sh.c, sh.r, sh.s), "dnn.set_filter");
+  require(dnn,
+          dnn.set_conv(cd.get(), sh.pad_h, sh.pad_w, sh.stride_h, sh.stride_w, sh.dil_h, sh.dil_w,
+                       CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+          "dnn.set_conv");
   int on = 0, ok = 0, op = 0, oq = 0;
-  GPUPROBE_CUDNN_TRY(dnn.output_dim(cd, xd, wd, &on, &ok, &op, &oq));
-  if (on != sh.n || ok != sh.k || op != sh.out_h() || oq != sh.out_w())
-    return "cuDNN computes output " + std::to_string(op) + "x" + std::to_string(oq) + ", expected " +
-           std::to_string(sh.out_h()) + "x" + std::to_string(sh.out_w());
-  GPUPROBE_CUDNN_TRY(dnn.set_tensor(yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, on, ok, op, oq));
+  require(dnn, dnn.output_dim(cd.get(), xd.get(), wd.get(), &on, &ok, &op, &oq), "dnn.output_dim");
+  if (on != sh.n || ok != sh.k || op != sh.p() || oq != sh.q())
+    throw ConvFailed("cuDNN computes output " + std::to_string(op) + "x" + std::to_string(oq) + ", expected " +
+                     std::to_string(sh.p()) + "x" + std::to_string(sh.q()));
+  require(dnn, dnn.set_tensor(yd.get(), CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, on, ok, op, oq), "dnn.set_tensor");
   int max_count = 0;
-  GPUPROBE_CUDNN_TRY(dnn.algo_max_count(h, &max_count));
+  require(dnn, dnn.algo_max_count(h, &max_count), "dnn.algo_max_count");
   std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(std::max(max_count, 2 * CUDNN_CONVOLUTION_FWD_ALGO_COUNT));
   int returned = 0;
-  GPUPROBE_CUDNN_TRY(dnn.get_algo(h, xd, wd, cd, yd, static_cast<int>(perf.size()), &returned, perf.data()));
+  require(dnn, dnn.get_algo(h, xd.get(), wd.get(), cd.get(), yd.get(), static_cast<int>(perf.size()), &returned, perf.data()),
+          "dnn.get_algo");
   // The heuristic's first entry that cuDNN can run, with the math type it was ranked for (each
   // algorithm can be listed once per math type; the descriptor must say which one runs).
   const ConvAlgoChoice choice = choose_conv_fwd_algo(perf.data(), returned, ConvAlgoRules{},
                                                      [&dnn](cudnnStatus_t st) { return dnn.status(st); });
-  if (choice.index < 0) return "cuDNN offers no forward algorithm for this convolution: " + choice.summary(perf.data());
+  if (choice.index < 0)
+    throw ConvFailed("cuDNN offers no forward algorithm for this convolution: " + choice.summary(perf.data()));
   const cudnnConvolutionFwdAlgo_t algo = perf[choice.index].algo;
-  GPUPROBE_CUDNN_TRY(dnn.set_math(cd, perf[choice.index].mathType));
+  require(dnn, dnn.set_math(cd.get(), perf[choice.index].mathType), "dnn.set_math");
   std::size_t ws_bytes = 0;
-  GPUPROBE_CUDNN_TRY(dnn.workspace_size(h, xd, wd, cd, yd, algo, &ws_bytes));
+  require(dnn, dnn.workspace_size(h, xd.get(), wd.get(), cd.get(), yd.get(), algo, &ws_bytes), "dnn.workspace_size");
   const std::size_t y_elems = static_cast<std::size_t>(on) * ok * op * oq;
-  GPUPROBE_CUDA_CALL(cudaMalloc(&dx, x.size() * 4));
-  GPUPROBE_CUDA_CALL(cudaMalloc(&dw, w.size() * 4));
-  GPUPROBE_CUDA_CALL(cudaMalloc(&dy, y_elems * 4));
-  if (ws_bytes) GPUPROBE_CUDA_CALL(cudaMalloc(&ws, ws_bytes));
-  GPUPROBE_CUDA_CALL(cudaMemcpy(dx, x.data(), x.size() * 4, cudaMemcpyHostToDevice));
-  GPUPROBE_CUDA_CALL(cudaMemcpy(dw, w.data(), w.size() * 4, cudaMemcpyHostToDevice));
-  GPUPROBE_CUDA_CALL(cudaMemset(dy, 0xff, y_elems * 4));  // NaN poison
+  DeviceBuffer dx(x.size() * 4), dw(w.size() * 4), dy(y_elems * 4), ws;
+  if (ws_bytes) ws = DeviceBuffer(ws_bytes);
+  GPUPROBE_CUDA_CALL(cudaMemcpy(dx.get(), x.data(), x.size() * 4, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemcpy(dw.get(), w.data(), w.size() * 4, cudaMemcpyHostToDevice));
+  GPUPROBE_CUDA_CALL(cudaMemset(dy.get(), 0xff, y_elems * 4));  // NaN poison
   const float alpha = 1.0f, beta = 0.0f;
-  GPUPROBE_CUDNN_TRY(dnn.forward(h, &alpha, xd, dx, wd, dw, cd, algo, ws, ws_bytes, &beta, yd, dy));
+  require(dnn,
+          dnn.forward(h, &alpha, xd.get(), dx.get(), wd.get(), dw.get(), cd.get(), algo, ws.get(), ws_bytes, &beta,
+                      yd.get(), dy.get()),
+          "dnn.forward");
   std::vector<float> y(y_elems);
-  GPUPROBE_CUDA_CALL(cudaMemcpy(y.data(), dy, y_elems * 4, cudaMemcpyDeviceToHost));
+  GPUPROBE_CUDA_CALL(cudaMemcpy(y.data(), dy.get(), y_elems * 4, cudaMemcpyDeviceToHost));
   std::vector<double> ref, mag;
   conv2d_reference(sh, x, w, ref, mag);
   // cuDNN's default math may use TF32 on cc >= 8.0 for FP32 data: 10-bit mantissas, so allow
   // 2e-3 of sum|x*w|; a wrong element is off by O(1).
-  verify = verify_against(y, ref, mag, 2e-3, 1e-6);
-  return "";
+  return verify_against(y, ref, mag, 2e-3, 1e-6);
 }
 
 }  // namespace
@@ -167,7 +161,12 @@ CheckResult cudnn(ProbeContext& ctx) {
       continue;
     }
     VerifyResult v;
-    const std::string err = run_conv(dnn, h.get(), sh, v);
+    std::string err;
+    try {
+      v = run_conv(dnn, h.get(), sh);
+    } catch (const ConvFailed& e) {
+      err = e.what();
+    }
     h.reset();
     if (!err.empty())
       fs.push_back({Status::fail, "cudnn_error", gpu_label(g) + ": convolution failed: " + err, ""});

@@ -3,8 +3,8 @@
 // library that loads but reaches no GPU: no kernel module, no device nodes, or hidden GPUs.
 #include "check_util.hpp"
 #include "checks.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 #include "gpuprobe/probes/host_info.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
 #include "gpuprobe/report/render.hpp"
 
 namespace gpuprobe::checks {

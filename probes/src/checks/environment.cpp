@@ -1,7 +1,7 @@
 // Check 11: environment variables that distort results or hide GPUs.
 #include "check_util.hpp"
 #include "checks.hpp"
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 
 namespace gpuprobe::checks {
 

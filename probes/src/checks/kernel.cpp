@@ -7,7 +7,7 @@
 
 #include "check_util.hpp"
 #include "checks.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "probe_kernels.hpp"
 
 namespace gpuprobe::checks {

@@ -9,8 +9,8 @@
 
 #include "check_util.hpp"
 #include "checks.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/report/render.hpp"
 #include "probe_kernels.hpp"
 

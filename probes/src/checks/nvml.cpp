@@ -4,8 +4,8 @@
 // what could not be. When CUDA sees no GPU, NVML is asked why (MIG, NVSwitch fabric, lost GPU).
 #include "check_util.hpp"
 #include "checks.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 #include "gpuprobe/probes/host_info.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
 
 namespace gpuprobe::checks {
 

@@ -8,9 +8,10 @@
 
 #include "check_util.hpp"
 #include "checks.hpp"
-#include "gpuprobe/probes/cuda_call.hpp"
-#include "gpuprobe/probes/cpu_reference.hpp"
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/cuda_call.hpp"
+#include "gpuprobe/gpu/device.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
+#include "gpuprobe/gpu/seed.hpp"
 
 namespace gpuprobe::checks {
 namespace {
@@ -19,35 +20,22 @@ constexpr std::size_t kHostBytes = 64u << 20;   // per H2D/D2H copy
 constexpr std::size_t kDevBytes = 256u << 20;   // per D2D copy
 constexpr int kReps = 5;
 
+// One GPU's copies: what they run on and between, made on the current device.
 struct Buffers {
-  void* h_src = nullptr;
-  void* h_dst = nullptr;
-  void* d_a = nullptr;
-  void* d_b = nullptr;
-  cudaStream_t s = nullptr;
-  cudaEvent_t e0 = nullptr, e1 = nullptr;
-  ~Buffers() {
-    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFreeHost(h_src));
-    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFreeHost(h_dst));
-    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(d_a));
-    GPUPROBE_CUDA_CALL_NOEXCEPT(cudaFree(d_b));
-    if (e0) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaEventDestroy(e0));
-    if (e1) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaEventDestroy(e1));
-    if (s) GPUPROBE_CUDA_CALL_NOEXCEPT(cudaStreamDestroy(s));
-  }
+  Stream stream;
+  EventTimer timer;
+  PinnedBuffer h_src{kHostBytes}, h_dst{kHostBytes};
+  DeviceBuffer d_a{kDevBytes}, d_b{kDevBytes};
+  cudaStream_t s() const { return stream.get(); }
 };
 
 // Median bandwidth in GB/s of `reps` copies, `counted` bytes each.
 double time_copies(Buffers& b, void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind, double counted) {
   std::vector<double> gbps;
   for (int i = 0; i < kReps + 1; ++i) {
-    GPUPROBE_CUDA_CALL(cudaEventRecord(b.e0, b.s));
-    GPUPROBE_CUDA_CALL(cudaMemcpyAsync(dst, src, bytes, kind, b.s));
-    GPUPROBE_CUDA_CALL(cudaEventRecord(b.e1, b.s));
-    GPUPROBE_CUDA_CALL(cudaEventSynchronize(b.e1));
-    float ms = 0;
-    GPUPROBE_CUDA_CALL(cudaEventElapsedTime(&ms, b.e0, b.e1));
-    if (i > 0 && ms > 0) gbps.push_back(counted / (ms * 1e-3) / 1e9);  // first copy is the warm-up
+    const double seconds =
+        b.timer.time(b.s(), [&] { GPUPROBE_CUDA_CALL(cudaMemcpyAsync(dst, src, bytes, kind, b.s())); });
+    if (i > 0 && seconds > 0) gbps.push_back(counted / seconds / 1e9);  // first copy is the warm-up
   }
   std::sort(gbps.begin(), gbps.end());
   return gbps.empty() ? 0 : gbps[gbps.size() / 2];
@@ -64,43 +52,36 @@ CheckResult transfer(ProbeContext& ctx) {
   std::string summary;
   for (const auto& g : ctx.gpus()) {
     if (untested_lost_gpu(ctx, g, fs)) continue;
-    Buffers b;
     GPUPROBE_CUDA_CALL(cudaSetDevice(g.index));
-    GPUPROBE_CUDA_CALL(cudaStreamCreateWithFlags(&b.s, cudaStreamNonBlocking));
-    GPUPROBE_CUDA_CALL(cudaEventCreate(&b.e0));
-    GPUPROBE_CUDA_CALL(cudaEventCreate(&b.e1));
-    GPUPROBE_CUDA_CALL(cudaHostAlloc(&b.h_src, kHostBytes, cudaHostAllocDefault));
-    GPUPROBE_CUDA_CALL(cudaHostAlloc(&b.h_dst, kHostBytes, cudaHostAllocDefault));
-    GPUPROBE_CUDA_CALL(cudaMalloc(&b.d_a, kDevBytes));
-    GPUPROBE_CUDA_CALL(cudaMalloc(&b.d_b, kDevBytes));
+    Buffers b;
     // Random content, so a copy that moves nothing or the wrong bytes cannot pass.
     std::uint64_t x = fresh_seed() | 1;
-    auto* words = static_cast<std::uint64_t*>(b.h_src);
+    auto* words = static_cast<std::uint64_t*>(b.h_src.get());
     for (std::size_t i = 0; i < kHostBytes / 8; ++i) {
       x ^= x << 13, x ^= x >> 7, x ^= x << 17;
       words[i] = x;
     }
-    std::memset(b.h_dst, 0x5a, kHostBytes);
+    std::memset(b.h_dst.get(), 0x5a, kHostBytes);
 
-    const double h2d = time_copies(b, b.d_a, b.h_src, kHostBytes, cudaMemcpyHostToDevice, kHostBytes);
+    const double h2d = time_copies(b, b.d_a.get(), b.h_src.get(), kHostBytes, cudaMemcpyHostToDevice, kHostBytes);
     // Read the link while it is still trained up from the copies.
     PcieLink link;
     if (nvml.usable())
       if (auto dev = nvml_handle_for(nvml, g)) link = nvml_read_pcie(nvml, *dev);
-    const double d2h = time_copies(b, b.h_dst, b.d_a, kHostBytes, cudaMemcpyDeviceToHost, kHostBytes);
-    const bool roundtrip_ok = std::memcmp(b.h_src, b.h_dst, kHostBytes) == 0;
+    const double d2h = time_copies(b, b.h_dst.get(), b.d_a.get(), kHostBytes, cudaMemcpyDeviceToHost, kHostBytes);
+    const bool roundtrip_ok = std::memcmp(b.h_src.get(), b.h_dst.get(), kHostBytes) == 0;
 
     // D2D: fill the source from the verified block, copy, check every block of the destination.
     for (std::size_t off = 0; off < kDevBytes; off += kHostBytes)
-      GPUPROBE_CUDA_CALL(cudaMemcpyAsync(static_cast<char*>(b.d_b) + off, b.d_a, kHostBytes, cudaMemcpyDeviceToDevice, b.s));
-    GPUPROBE_CUDA_CALL(cudaMemsetAsync(b.d_a, 0, kDevBytes, b.s));  // poison the destination
-    const double d2d = time_copies(b, b.d_a, b.d_b, kDevBytes, cudaMemcpyDeviceToDevice, 2.0 * kDevBytes);
+      GPUPROBE_CUDA_CALL(cudaMemcpyAsync(static_cast<char*>(b.d_b.get()) + off, b.d_a.get(), kHostBytes, cudaMemcpyDeviceToDevice, b.s()));
+    GPUPROBE_CUDA_CALL(cudaMemsetAsync(b.d_a.get(), 0, kDevBytes, b.s()));  // poison the destination
+    const double d2d = time_copies(b, b.d_a.get(), b.d_b.get(), kDevBytes, cudaMemcpyDeviceToDevice, 2.0 * kDevBytes);
     bool d2d_ok = true;
     for (std::size_t off = 0; off < kDevBytes && d2d_ok; off += kHostBytes) {
-      std::memset(b.h_dst, 0, kHostBytes);
-      GPUPROBE_CUDA_CALL(cudaMemcpyAsync(b.h_dst, static_cast<char*>(b.d_a) + off, kHostBytes, cudaMemcpyDeviceToHost, b.s));
-      GPUPROBE_CUDA_CALL(cudaStreamSynchronize(b.s));
-      d2d_ok = std::memcmp(b.h_src, b.h_dst, kHostBytes) == 0;
+      std::memset(b.h_dst.get(), 0, kHostBytes);
+      GPUPROBE_CUDA_CALL(cudaMemcpyAsync(b.h_dst.get(), static_cast<char*>(b.d_a.get()) + off, kHostBytes, cudaMemcpyDeviceToHost, b.s()));
+      GPUPROBE_CUDA_CALL(cudaStreamSynchronize(b.s()));
+      d2d_ok = std::memcmp(b.h_src.get(), b.h_dst.get(), kHostBytes) == 0;
     }
 
     if (!roundtrip_ok)

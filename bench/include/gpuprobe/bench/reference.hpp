@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "gpuprobe/bench/freivalds.hpp"
-#include "gpuprobe/kernels/conv_shape.hpp"
+#include "gpuprobe/gpu/conv_shape.hpp"
 
 namespace gpuprobe::bench {
 
@@ -16,7 +16,7 @@ struct RefValue {
 };
 
 // y[n, p, q, k] of the NHWC convolution (KRSC filter), cross-correlation, zero padding.
-RefValue conv_nhwc_at(const kernels::ConvShape& s, const float* x, const float* w, int n, int p, int q, int k);
+RefValue conv_nhwc_at(const ConvShape& s, const float* x, const float* w, int n, int p, int q, int k);
 
 // Tolerance of one computed dot product of `terms` products with the given precision (same model
 // as freivalds.hpp: random-sign rounding errors grow like sqrt(terms)); c = 8 standard deviations.

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpuprobe/bench/peaks.hpp"
-#include "gpuprobe/kernels/conv_shape.hpp"
+#include "gpuprobe/gpu/conv_shape.hpp"
 
 namespace gpuprobe::bench {
 

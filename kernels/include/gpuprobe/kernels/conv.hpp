@@ -6,7 +6,7 @@
 
 #include <cuda_runtime_api.h>
 
-#include "gpuprobe/kernels/conv_shape.hpp"
+#include "gpuprobe/gpu/conv_shape.hpp"
 
 namespace gpuprobe::kernels {
 

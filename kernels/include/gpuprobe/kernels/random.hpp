@@ -9,11 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__CUDACC__)
-#define GPUPROBE_HD __host__ __device__ __forceinline__
-#else
-#define GPUPROBE_HD inline
-#endif
+#include "gpuprobe/gpu/host_device.hpp"
 
 namespace gpuprobe::kernels {
 

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "gpuprobe/gpu/system.hpp"
 #include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/probes/options.hpp"
-#include "gpuprobe/probes/system.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {
@@ -135,9 +135,8 @@ class ProbeContext {
   const std::vector<GpuProblem>& gpu_problems();  // what went wrong in enumeration, per GPU
 
   // After each check (check_table.cpp, still under that check's time bound): every enumerated GPU
-  // is asked whether its context still works (cudaDeviceSynchronize; asked twice, so that an
-  // asynchronous error a check left behind is not taken for a lost context), and the ones that
-  // fail are recorded against `check`. Does nothing before the GPUs are enumerated.
+  // is asked whether its context still works (lost_context_error, gpu/lost_context.hpp), and the
+  // ones that fail are recorded against `check`. Does nothing before the GPUs are enumerated.
   void note_lost_contexts(const std::string& check);
   const LostContext* lost_context(int gpu) const;  // nullptr: not lost
 

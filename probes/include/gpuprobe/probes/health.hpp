@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "gpuprobe/gpu/nvml_read.hpp"  // the facts: GpuHealth, EccCounters, PcieLink, NvmlGpuSurvey
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {
@@ -22,33 +23,11 @@ struct Finding {
 // Worst status first: fail > warn > pass (skip never appears in findings).
 Status worst(const std::vector<Finding>& fs);
 
-// One NVML query and the nvmlReturn_t it gave (kNvmlErrorFunctionNotFound, 13, when this driver's
-// NVML lacks the entry point). Kept so a report says what it read and what it could not.
-struct NvmlQuery {
-  std::string name;  // "ecc_mode", "remapped_rows", ...
-  int code = 0;
-};
 // nvmlReturn_t as NVML names it, without the NVML_ERROR_ prefix: "NOT_SUPPORTED", "GPU_IS_LOST".
 std::string nvml_return_name(int code);
 // The queries that did not succeed, in order.
 std::vector<NvmlQuery> unavailable_queries(const std::vector<NvmlQuery>& qs);
 
-struct GpuHealth {
-  std::optional<bool> ecc_enabled;
-  std::optional<unsigned long long> ecc_volatile_uncorrected;
-  std::optional<unsigned long long> ecc_aggregate_uncorrected;
-  std::optional<bool> remap_pending;
-  std::optional<bool> remap_failure;
-  std::optional<unsigned> remapped_rows_uncorrectable;
-  std::optional<bool> retired_pages_pending;
-  std::optional<unsigned long long> clock_event_reasons;
-  std::optional<bool> mig_enabled;
-  std::optional<bool> persistence_mode;
-  std::optional<int> temperature_c;
-  std::optional<double> power_limit_w;          // enforced
-  std::optional<double> default_power_limit_w;  // the board's default
-  std::vector<NvmlQuery> queries;               // every query made, with its code
-};
 // A query that returned GPU_IS_LOST fails the GPU (gpu_lost) and nothing else is judged: the
 // other facts were not read. RESET_REQUIRED fails as gpu_reset_required.
 std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth& h);
@@ -64,16 +43,6 @@ std::string nvml_pass_message(const std::vector<std::pair<std::string, GpuHealth
 Finding evaluate_nvml_handle_error(const std::string& gpu, const std::string& bus_id, int code,
                                    const std::string& error_text);
 
-// What NVML says about a GPU found by index, for when CUDA cannot use any GPU.
-struct NvmlGpuSurvey {
-  unsigned index = 0;
-  int handle_code = 0;  // nvmlDeviceGetHandleByIndex_v2
-  std::string name;     // "" when not read
-  std::optional<bool> mig_enabled;
-  std::optional<int> fabric_state;  // kNvmlFabricState*; nullopt when not read
-  int fabric_status = 0;            // the registration's nvmlReturn_t, meaningful when COMPLETED
-  int fabric_code = -1;             // the fabric query's nvmlReturn_t; -1 when not attempted
-};
 // CUDA sees no GPU but NVML sees nvml_count: MIG on without a visible instance (mig_no_instance),
 // an NVSwitch fabric not initialized (fabric_manager), a lost GPU (gpu_lost); else nvml_only.
 std::vector<Finding> evaluate_cuda_sees_none(const std::vector<NvmlGpuSurvey>& gpus, unsigned nvml_count);
@@ -83,16 +52,6 @@ std::vector<Finding> evaluate_cuda_sees_none(const std::vector<NvmlGpuSurvey>& g
 Finding evaluate_system_not_ready(const std::optional<std::vector<NvmlGpuSurvey>>& survey);
 
 // ---- The memory check on ECC GPUs -------------------------------------------------------------------
-// Volatile ECC counters and row-remapping state, read before and after the pattern test: with ECC
-// on, a single-bit fault is corrected in hardware (only the counter shows it) and a double-bit one
-// raises an error instead of a wrong word.
-struct EccCounters {
-  std::optional<bool> ecc_enabled;
-  std::optional<unsigned long long> corrected, uncorrected;  // volatile: since the driver loaded
-  std::optional<unsigned> rows_remapped_correctable, rows_remapped_uncorrectable;
-  std::optional<bool> remap_pending, remap_failure;
-  std::vector<NvmlQuery> queries;
-};
 std::vector<Finding> evaluate_ecc_during_test(const std::string& gpu, const EccCounters& before,
                                               const EccCounters& after);
 // "ECC counters unchanged", "ECC off", "ECC counters not read (NOT_SUPPORTED)"; "" when they changed
@@ -109,9 +68,6 @@ std::string describe_clock_event_reasons(unsigned long long bits);  // "thermal 
 // The same reasons one name each, in bit order ({} for none).
 std::vector<std::string> clock_event_reason_names(unsigned long long bits);
 
-struct PcieLink {
-  std::optional<int> gen_current, gen_max, width_current, width_max;
-};
 // h2d_gbps: measured pinned host-to-device bandwidth in GB/s (1e9), or nullopt when not measured.
 std::vector<Finding> evaluate_pcie(const std::string& gpu, const PcieLink& link, std::optional<double> h2d_gbps);
 

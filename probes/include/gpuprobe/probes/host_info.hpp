@@ -2,7 +2,7 @@
 // NVIDIA container variables and device nodes.
 #pragma once
 
-#include "gpuprobe/probes/system.hpp"
+#include "gpuprobe/gpu/system.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {

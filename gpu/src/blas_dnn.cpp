@@ -1,4 +1,4 @@
-#include "gpuprobe/probes/blas_dnn.hpp"
+#include "gpuprobe/gpu/blas_dnn.hpp"
 
 #include <cuda_runtime_api.h>  // CUDART_VERSION
 
@@ -259,14 +259,6 @@ std::string ConvAlgoRules::describe() const {
   if (max_workspace != std::numeric_limits<std::size_t>::max())
     s += ", workspace <= " + std::to_string(max_workspace >> 20) + " MiB";
   return s;
-}
-
-ConvAlgoRules bench_conv_algo_rules(cudnnDataType_t dt, std::size_t max_workspace) {
-  ConvAlgoRules r;
-  r.fma_math_only = dt == CUDNN_DATA_FLOAT;
-  r.direct_products_only = true;
-  r.max_workspace = max_workspace;
-  return r;
 }
 
 ConvAlgoChoice choose_conv_fwd_algo(const cudnnConvolutionFwdAlgoPerf_t* perf, int count, const ConvAlgoRules& rules,

@@ -1,4 +1,4 @@
-#include "gpuprobe/probes/system.hpp"
+#include "gpuprobe/gpu/system.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "gpuprobe/probes/dynlib.hpp"
+#include "gpuprobe/gpu/dynlib.hpp"
 
 namespace gpuprobe {
 
@@ -126,7 +126,7 @@ struct NvmlLib {
 };
 const NvmlLib& nvml_lib();  // loaded and initialized once
 
-// ---- cuBLAS and cuDNN: opaque here; the checks bind their own tables (cublas/cudnn headers). --------
+// ---- cuBLAS and cuDNN: a library found or not. Their tables (blas_dnn.hpp) need the CUDA headers. ----
 struct LibraryProbe {
   DynLib lib;
   std::string version;  // "13.0.0", "9.13.0"; empty when unknown

@@ -45,7 +45,7 @@ class DynLib {
 
 }  // namespace gpuprobe
 
-#include "gpuprobe/probes/system.hpp"
+#include "gpuprobe/gpu/system.hpp"
 
 namespace gpuprobe {
 

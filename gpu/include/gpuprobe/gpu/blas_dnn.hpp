@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 
 namespace gpuprobe {
 
@@ -178,17 +178,14 @@ const char* cudnn_math_name(cudnnMathType_t m);
 // 2*N*K*P*Q*C*R*S nor an error bound for dot products of R*S*C terms describes them.
 bool cudnn_transform_algo(cudnnConvolutionFwdAlgo_t a);
 
-// What gpuprobe accepts from the (algorithm, math type) pairs cudnnFind*/cudnnGet* return.
+// What gpuprobe accepts from the (algorithm, math type) pairs cudnnFind*/cudnnGet* return: the
+// default for a check; bench's own in bench/src/gpu/conv_rules.hpp.
 struct ConvAlgoRules {
   bool fma_math_only = false;        // only CUDNN_FMA_MATH entries (FP32 without TF32)
   bool direct_products_only = false;  // no transform-based algorithm (cudnn_transform_algo)
   std::size_t max_workspace = std::numeric_limits<std::size_t>::max();  // bytes
   std::string describe() const;  // for a benchmark's details
 };
-// `gpuprobe bench`'s rules for a cuDNN convolution of data type `dt`: direct-product algorithms only
-// (the verification's tolerance and the FLOP count assume them), FMA math for FP32 (TF32 would be
-// another dtype), any math type for FP16/BF16, at most `max_workspace` bytes.
-ConvAlgoRules bench_conv_algo_rules(cudnnDataType_t dt, std::size_t max_workspace);
 struct ConvAlgoChoice {
   int index = -1;                     // the entry chosen, -1 when none qualifies
   std::vector<std::string> verdicts;  // per entry: "" when acceptable, else why it was passed over

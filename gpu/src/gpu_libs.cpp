@@ -1,4 +1,4 @@
-#include "gpuprobe/probes/gpu_libs.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 
 namespace gpuprobe {
 

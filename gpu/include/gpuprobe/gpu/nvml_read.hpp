@@ -9,11 +9,65 @@
 #include <string>
 #include <vector>
 
-#include "gpuprobe/probes/gpu_libs.hpp"
-#include "gpuprobe/probes/health.hpp"
+#include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {
+
+// ---- What is read -------------------------------------------------------------------------------
+// Facts only; probes/health.hpp judges them.
+
+// One NVML query and the nvmlReturn_t it gave (kNvmlErrorFunctionNotFound, 13, when this driver's
+// NVML lacks the entry point). Kept so a report says what it read and what it could not.
+struct NvmlQuery {
+  std::string name;  // "ecc_mode", "remapped_rows", ...
+  int code = 0;
+};
+
+struct GpuHealth {
+  std::optional<bool> ecc_enabled;
+  std::optional<unsigned long long> ecc_volatile_uncorrected;
+  std::optional<unsigned long long> ecc_aggregate_uncorrected;
+  std::optional<bool> remap_pending;
+  std::optional<bool> remap_failure;
+  std::optional<unsigned> remapped_rows_uncorrectable;
+  std::optional<bool> retired_pages_pending;
+  std::optional<unsigned long long> clock_event_reasons;
+  std::optional<bool> mig_enabled;
+  std::optional<bool> persistence_mode;
+  std::optional<int> temperature_c;
+  std::optional<double> power_limit_w;          // enforced
+  std::optional<double> default_power_limit_w;  // the board's default
+  std::vector<NvmlQuery> queries;               // every query made, with its code
+};
+
+// What NVML says about a GPU found by index, for when CUDA cannot use any GPU.
+struct NvmlGpuSurvey {
+  unsigned index = 0;
+  int handle_code = 0;  // nvmlDeviceGetHandleByIndex_v2
+  std::string name;     // "" when not read
+  std::optional<bool> mig_enabled;
+  std::optional<int> fabric_state;  // kNvmlFabricState*; nullopt when not read
+  int fabric_status = 0;            // the registration's nvmlReturn_t, meaningful when COMPLETED
+  int fabric_code = -1;             // the fabric query's nvmlReturn_t; -1 when not attempted
+};
+
+// Volatile ECC counters and row-remapping state, read before and after the pattern test: with ECC
+// on, a single-bit fault is corrected in hardware (only the counter shows it) and a double-bit one
+// raises an error instead of a wrong word.
+struct EccCounters {
+  std::optional<bool> ecc_enabled;
+  std::optional<unsigned long long> corrected, uncorrected;  // volatile: since the driver loaded
+  std::optional<unsigned> rows_remapped_correctable, rows_remapped_uncorrectable;
+  std::optional<bool> remap_pending, remap_failure;
+  std::vector<NvmlQuery> queries;
+};
+
+struct PcieLink {
+  std::optional<int> gen_current, gen_max, width_current, width_max;
+};
+
+// ---- Reading ------------------------------------------------------------------------------------
 
 // A device handle and the nvmlReturn_t of its lookup.
 struct NvmlHandle {

@@ -1,4 +1,4 @@
-#include "gpuprobe/probes/nvml_read.hpp"
+#include "gpuprobe/gpu/nvml_read.hpp"
 
 #include <algorithm>
 #include <thread>

@@ -1,4 +1,4 @@
-#include "gpuprobe/probes/dynlib.hpp"
+#include "gpuprobe/gpu/dynlib.hpp"
 
 #include <dlfcn.h>
 #include <link.h>
