@@ -75,11 +75,11 @@ BenchSpec gemm_spec(const GemmImpl& g, const char* label, GemmShape s, unsigned 
 // ResNet-50 (v1.5) convolution layers at batch 32, and two DeepBench shapes. pad, stride per axis.
 struct NamedConv {
   const char* label;
-  kernels::ConvShape shape;
+  ConvShape shape;
   unsigned suites;
 };
-kernels::ConvShape conv(int n, int hw, int c, int k, int rs, int pad, int stride) {
-  kernels::ConvShape s;
+ConvShape conv(int n, int hw, int c, int k, int rs, int pad, int stride) {
+  ConvShape s;
   s.n = n;
   s.h = s.w = hw;
   s.c = c;
@@ -89,8 +89,8 @@ kernels::ConvShape conv(int n, int hw, int c, int k, int rs, int pad, int stride
   s.stride_h = s.stride_w = stride;
   return s;
 }
-kernels::ConvShape deepbench_speech() {  // DeepSpeech front end: 161 x 700 spectrogram, 5 x 20 filter
-  kernels::ConvShape s;
+ConvShape deepbench_speech() {  // DeepSpeech front end: 161 x 700 spectrogram, 5 x 20 filter
+  ConvShape s;
   s.n = 8, s.h = 161, s.w = 700, s.c = 1, s.k = 32, s.r = 5, s.s = 20, s.stride_h = 2, s.stride_w = 2;
   return s;
 }

@@ -10,6 +10,7 @@
 #include "gpuprobe/probes/cpu_reference.hpp"
 
 using namespace gpuprobe::kernels;
+using gpuprobe::ConvShape;
 
 TEST(RandomInputs, ValuesAreExactInTheirTypeWithRandomSignsAndNoZeros) {
   for (Elem t : {Elem::f32, Elem::f16, Elem::bf16, Elem::e4m3}) {

@@ -43,7 +43,7 @@ struct BenchSpec {
   unsigned suites = 0;              // bit (1 << Suite)
   // Shapes, one of which is used according to the family.
   GemmShape gemm;
-  kernels::ConvShape conv;
+  ConvShape conv;
   std::uint64_t bytes = 0;  // memory: buffer size
 
   std::string name() const;     // "matmul/cublas/bf16": the report's `name`

@@ -28,10 +28,4 @@ struct ConvShape {
   double flops() const { return 2.0 * static_cast<double>(y_elems()) * r * s * c; }
 };
 
-// The same type under the namespace of the kernels that take it (kernels/conv.hpp), as bench's
-// table of benchmarks (bench/spec.hpp) names it.
-namespace kernels {
-using gpuprobe::ConvShape;
-}  // namespace kernels
-
 }  // namespace gpuprobe
