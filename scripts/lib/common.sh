@@ -136,18 +136,3 @@ gpc_local_gpuprobe() {
   if [[ -x $GPC_REPO/build/gpuprobe ]]; then printf '%s\n' "$GPC_REPO/build/gpuprobe"; return 0; fi
   command -v gpuprobe 2>/dev/null
 }
-
-# Does the local gpuprobe implement SUBCOMMAND? Read from the subcommand list
-# of `gpuprobe --help` (CLI11 answers `gpuprobe X --help` with exit 0 for any X).
-gpc_gpuprobe_has() {
-  local gp
-  gp=$(gpc_local_gpuprobe) || return 1
-  "$gp" --help 2>/dev/null | grep -qE "^[[:space:]]+$1([[:space:]]|\$)"
-}
-
-# Does the local `gpuprobe compare` take OPTION (e.g. --label)?
-gpc_compare_takes() {
-  local gp
-  gp=$(gpc_local_gpuprobe) || return 1
-  "$gp" compare --help 2>/dev/null | grep -qE "^[[:space:]]+(-[a-zA-Z],)?$1[ ,=]"
-}

@@ -133,7 +133,7 @@ gpc_print_connect() {
   if [[ -n $price ]]; then
     echo "price:     \$$price per hour (on demand, from gpuprobe instances)"
   else
-    echo "price:     unknown (the local gpuprobe has no 'instances' catalog)"
+    echo "price:     unknown (no local gpuprobe, or its 'instances' catalog lacks the type)"
   fi
   echo "ssh:       $GPC_TOOL ssh$(gpc_name_opt)"
   if [[ -n $ip ]]; then
@@ -199,13 +199,11 @@ cmd_list() {
     [[ -n $nm ]] || continue
     gpc_state_load "$nm" && known+="$(gpc_state_get INSTANCE_ID)=$nm"$'\n'
   done < <(gpc_state_names)
-  # prices per type, from the local gpuprobe catalog when it has one
-  if gpc_gpuprobe_has instances; then
-    for t in $(jq -r '[.[].type] | unique | .[]' <<<"$found"); do
-      p=$(provider_price "$t")
-      [[ -n $p ]] && prices=$(jq -c --arg t "$t" --arg p "$p" '. + {($t): ($p | tonumber)}' <<<"$prices")
-    done
-  fi
+  # prices per type, from the local gpuprobe's catalog
+  for t in $(jq -r '[.[].type] | unique | .[]' <<<"$found"); do
+    p=$(provider_price "$t")
+    [[ -n $p ]] && prices=$(jq -c --arg t "$t" --arg p "$p" '. + {($t): ($p | tonumber)}' <<<"$prices")
+  done
   local rows
   rows=$(jq -c --arg known "$known" --argjson prices "$prices" '
     ($known | split("\n") | map(select(. != "") | split("=") | {key: .[0], value: .[1]}) | from_entries) as $k

@@ -19,13 +19,12 @@ Check the remote environment against the local one, in one command:
   2. docker build -f DOCKERFILE -t TAG . on the instance (DOCKERFILE: --dockerfile,
      else docker/Dockerfile when the tree has one, else Dockerfile; context: the root)
   3. docker run --rm --gpus all ... gpuprobe check --json /out/check.json, and
-     gpuprobe bench --suite smoke --json /out/bench.json when the image's
-     gpuprobe has `bench` (listed by `gpuprobe --help`)
+     gpuprobe bench --suite smoke --json /out/bench.json
   4. copy the reports back to --out (default STATE_DIR/reports/NAME-TIMESTAMP)
   5. gpuprobe compare LOCAL REMOTE, where LOCAL is --local-report or made now by
      the local gpuprobe (GPUPROBE_BIN, build/gpuprobe, or PATH), and print it.
-     When the local gpuprobe has no `compare` yet, the report paths are printed
-     and the step is reported as unavailable; that alone is not a failure.
+     Without a local gpuprobe, the report paths are printed and the step is
+     reported as unavailable; that alone is not a failure.
 Exit status: the remote `gpuprobe check` status when it is not 0 (the remote
 environment has findings; the report is still fetched), else compare's status,
 else 0. 1 for a failure of this script (ssh, build, copy).
@@ -55,15 +54,10 @@ docker run --rm $g -v "$dir/out:/out" --entrypoint gpuprobe "$image" check --jso
 crc=$?
 brc=skipped
 if [ "$bench" = 1 ]; then
-  # the image'"'"'s gpuprobe lists its subcommands in --help
-  if docker run --rm --entrypoint gpuprobe "$image" --help 2>/dev/null | grep -qE "^[[:space:]]+bench([[:space:]]|\$)"; then
-    echo "== docker run --rm $g $image gpuprobe bench --suite smoke" >&2
-    # shellcheck disable=SC2086
-    docker run --rm $g -v "$dir/out:/out" --entrypoint gpuprobe "$image" bench --suite smoke --json /out/bench.json >&2
-    brc=$?
-  else
-    brc=unsupported
-  fi
+  echo "== docker run --rm $g $image gpuprobe bench --suite smoke" >&2
+  # shellcheck disable=SC2086
+  docker run --rm $g -v "$dir/out:/out" --entrypoint gpuprobe "$image" bench --suite smoke --json /out/bench.json >&2
+  brc=$?
 fi
 echo "CHECK-RESULT check=$crc bench=$brc dir=$dir"'
 
@@ -115,54 +109,44 @@ cmd_check() {
   fi
   jq -e '.schema' "$remote_report" >/dev/null 2>&1 || gpc_warn "$remote_report is not a gpuprobe JSON report"
   echo "remote report: $remote_report (gpuprobe check exit $crc)"
-  case $brc in
-    unsupported) echo "remote bench:  skipped (this gpuprobe has no 'bench' yet)" ;;
-    skipped) echo "remote bench:  skipped (--no-bench)" ;;
-    *)
-      if gpc_scp_from "$adir/out/bench.json" "$out/remote-bench.json" 2>/dev/null; then
-        echo "remote bench:  $out/remote-bench.json (exit $brc)"
-      else
-        echo "remote bench:  exit $brc, no report"
-      fi
-      ;;
-  esac
+  if [[ $brc == skipped ]]; then
+    echo "remote bench:  skipped (--no-bench)"
+  elif gpc_scp_from "$adir/out/bench.json" "$out/remote-bench.json" 2>/dev/null; then
+    echo "remote bench:  $out/remote-bench.json (exit $brc)"
+  else
+    echo "remote bench:  exit $brc, no report"
+  fi
   printf '%s\n' "$(gpc_state_get INSTANCE_TYPE)" >"$out/instance-type"
 
-  local rc=0 gp lrc
+  local rc=0 gp="" lrc
   [[ $crc =~ ^[0-9]+$ && $crc != 0 ]] && rc=$crc
   if [[ $no_local == 1 ]]; then
     return "$rc"
   fi
-  if [[ -z $local_report ]]; then
-    if gp=$(gpc_local_gpuprobe); then
-      local_report="$out/local-check.json"
-      lrc=0
-      "$gp" check --json "$local_report" >/dev/null 2>&1 || lrc=$?
-      if [[ -f $local_report ]]; then
-        echo "local report:  $local_report (gpuprobe check exit $lrc)"
-      else
-        gpc_warn "the local gpuprobe check (exit $lrc) wrote no report"
-        local_report=""
-      fi
+  gp=$(gpc_local_gpuprobe) || gp=""
+  if [[ -n $local_report ]]; then
+    echo "local report:  $local_report"
+  elif [[ -n $gp ]]; then
+    local_report="$out/local-check.json"
+    lrc=0
+    "$gp" check --json "$local_report" >/dev/null 2>&1 || lrc=$?
+    if [[ -f $local_report ]]; then
+      echo "local report:  $local_report (gpuprobe check exit $lrc)"
     else
-      echo "local report:  none (no local gpuprobe: set GPUPROBE_BIN or build it)"
+      gpc_warn "the local gpuprobe check (exit $lrc) wrote no report"
+      local_report=""
     fi
   else
-    echo "local report:  $local_report"
+    echo "local report:  none (no local gpuprobe: set GPUPROBE_BIN or build it)"
   fi
-  if [[ -n $local_report ]]; then
-    if gpc_gpuprobe_has compare; then
-      gp=$(gpc_local_gpuprobe)
-      local -a cargs=()
-      gpc_compare_takes --label && cargs+=(--label "local,remote")
-      echo "== gpuprobe compare local remote"
-      local cmp=0
-      # "--" ends the options: --label takes several values
-      "$gp" compare "${cargs[@]}" -- "$local_report" "$remote_report" || cmp=$?
-      [[ $rc == 0 ]] && rc=$cmp
-    else
-      echo "compare:       unavailable (the local gpuprobe has no 'compare' yet); compare the two reports above by hand"
-    fi
+  if [[ -n $local_report && -n $gp ]]; then
+    echo "== gpuprobe compare local remote"
+    local cmp=0
+    # "--" ends the options: --label takes several values
+    "$gp" compare --label "local,remote" -- "$local_report" "$remote_report" || cmp=$?
+    [[ $rc == 0 ]] && rc=$cmp
+  elif [[ -n $local_report ]]; then
+    echo "compare:       unavailable (no local gpuprobe: set GPUPROBE_BIN or build it); compare the two reports above by hand"
   fi
   [[ $crc != 0 ]] && gpc_warn "the remote gpuprobe check exited $crc: see $remote_report"
   return "$rc"

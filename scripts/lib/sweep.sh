@@ -83,7 +83,7 @@ cmd_sweep() {
   for p in "${GPC_SWEEP_PIDS[@]}"; do wait "$p" || true; done
 
   # summary
-  local rc=0 res price reports=() prices=() rtypes=() status
+  local rc=0 res price reports=() rtypes=() status
   printf '%-16s %-14s %-8s %-6s %s\n' TYPE RESULT USD_H CHECK REPORT
   for t in "${tlist[@]}"; do
     res=$(cat "$out/$t/result" 2>/dev/null || echo "up=? check=? down=?")
@@ -100,26 +100,19 @@ cmd_sweep() {
     if [[ $rep != - ]]; then
       reports+=("$rep")
       rtypes+=("$t")
-      [[ -n $price ]] && prices+=(--price "$t=$price")
     fi
     printf '%-16s %-14s %-8s %-6s %s\n' "$t" "$status" "${price:-?}" "$crc" "$rep"
   done
-  if [[ ${#reports[@]} -ge 2 ]] && gpc_gpuprobe_has compare; then
-    local gp
-    gp=$(gpc_local_gpuprobe)
+  local gp=""
+  gp=$(gpc_local_gpuprobe) || gp=""
+  if [[ ${#reports[@]} -ge 2 && -n $gp ]]; then
     echo "== gpuprobe compare (${#reports[@]} reports)"
-    local -a cargs=()
-    if gpc_compare_takes --label; then
-      local labels
-      labels=$(IFS=,; echo "${rtypes[*]}")
-      cargs+=(--label "$labels")
-    fi
-    # perf per dollar: gpuprobe compare prices the instance types from its own catalog
-    # (gpuprobe instances); --price TYPE=USD is passed only to a compare that takes it
-    gpc_compare_takes --price && cargs+=("${prices[@]}")
-    "$gp" compare "${cargs[@]}" -- "${reports[@]}" || true
+    local labels
+    labels=$(IFS=,; echo "${rtypes[*]}")
+    # perf per dollar: compare prices the instance types from its own catalog
+    "$gp" compare --label "$labels" -- "${reports[@]}" || true
   elif [[ ${#reports[@]} -ge 2 ]]; then
-    echo "compare: unavailable (the local gpuprobe has no 'compare' yet); reports listed above"
+    echo "compare: unavailable (no local gpuprobe: set GPUPROBE_BIN or build it); reports listed above"
   else
     echo "compare: needs at least two reports (got ${#reports[@]})"
   fi

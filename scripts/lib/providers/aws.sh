@@ -408,19 +408,14 @@ provider_status_lines() {
 }
 
 # ---- price ---------------------------------------------------------------------
-# On-demand price per hour for TYPE from `gpuprobe instances --json`, or nothing.
-# Accepted shapes: [ {...} ] or {"instances": [ {...} ]}, each entry naming the
-# type in instance_type/type/name and the price in usd_per_hour/price_per_hour/
-# on_demand_usd_per_hour/price.
+# The on-demand price per hour of TYPE from the local gpuprobe's catalog
+# (`gpuprobe instances --json`: {"instances": [{"instance_type", "price_per_hour", ...}]}).
 provider_price() {
   local gp
-  gpc_gpuprobe_has instances || return 0
   gp=$(gpc_local_gpuprobe) || return 0
-  "$gp" instances --json 2>/dev/null | jq -r --arg t "$1" '
-    (if type == "array" then . else (.instances // []) end)
-    | map(select((.instance_type // .type // .name) == $t)) | .[0]
-    | (.usd_per_hour // .price_per_hour // .on_demand_usd_per_hour // .price // empty)
-    | tostring' 2>/dev/null | head -n1 || true
+  "$gp" instances --json 2>/dev/null |
+    jq -r --arg t "$1" '.instances[] | select(.instance_type == $t) | .price_per_hour // empty' 2>/dev/null |
+    head -n1 || true
 }
 
 # ---- sweep ---------------------------------------------------------------------
@@ -437,8 +432,8 @@ instance) -> fetch the reports -> down, at most --parallel types at a time
 own down, and on exit (also on failure or Ctrl-C) the sweep downs whatever is
 still recorded and terminates any instance tagged with this sweep's id.
 Then runs an N-way `gpuprobe compare --label TYPE,... REPORT...` over the
-per-type reports (perf per dollar from gpuprobe's own price catalog), or prints
-where the reports are when the local gpuprobe has no compare.
+per-type reports (perf per dollar from gpuprobe's own price catalog), or lists
+the reports when there is no local gpuprobe.
 Per-type logs and reports go to --out (default STATE_DIR/sweeps/ID).
 Exit status 0 only when every type completed (up, check, down).
 EOF
