@@ -54,6 +54,16 @@ gpc_common_opt() {
   return 0
 }
 
+# gpc_common_opt, then PARSER (e.g. provider_up_opt: the provider's options of
+# one command) when the common options did not take $1.
+gpc_common_opt_and() { # PARSER ARGS...
+  local parser=$1
+  shift
+  gpc_common_opt "$@"
+  if [[ $GPC_SHIFT -eq 0 ]]; then "$parser" "$@"; fi
+  return 0
+}
+
 # ---- small utilities ---------------------------------------------------------
 gpc_name_opt() { [[ $GPC_NAME == default ]] || printf ' --name %s' "$GPC_NAME"; }
 

@@ -66,9 +66,7 @@ cmd_up() {
   local type=$PROVIDER_DEFAULT_TYPE max_hours=4 user=ubuntu
   GPC_UP_KEEP=0
   while [[ $# -gt 0 ]]; do
-    gpc_common_opt "$@"
-    if [[ $GPC_SHIFT -gt 0 ]]; then shift "$GPC_SHIFT"; continue; fi
-    provider_up_opt "$@"
+    gpc_common_opt_and provider_up_opt "$@"
     if [[ $GPC_SHIFT -gt 0 ]]; then shift "$GPC_SHIFT"; continue; fi
     case $1 in
       -h | --help) gpc_help_up; return 0 ;;

@@ -11,9 +11,7 @@ cmd_sweep() {
   local types="" parallel=2 out="" max_hours=2 repo=$GPC_REPO source=auto
   GPC_SWEEP_UP_ARGS=()
   while [[ $# -gt 0 ]]; do
-    gpc_common_opt "$@"
-    if [[ $GPC_SHIFT -gt 0 ]]; then shift "$GPC_SHIFT"; continue; fi
-    provider_sweep_opt "$@"
+    gpc_common_opt_and provider_sweep_opt "$@"
     if [[ $GPC_SHIFT -gt 0 ]]; then shift "$GPC_SHIFT"; continue; fi
     case $1 in
       -h | --help) gpc_help_sweep; return 0 ;;
