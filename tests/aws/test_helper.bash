@@ -78,12 +78,9 @@ export GPA_ORIG_PATH
 # awsq ARGS: the real CLI against moto, for assertions
 awsq() { "$GPA_TEST_AWS" --endpoint-url "$AWS_ENDPOINT_URL" --region us-east-1 "$@"; }
 
-# Does $GPUPROBE_BIN list SUBCOMMAND in its --help (as gpuprobe-aws probes it)?
-gp_has() { "$GPUPROBE_BIN" --help 2>/dev/null | grep -qE "^[[:space:]]+$1([[:space:]]|\$)"; }
-
-# On-demand price of TYPE in the catalog of $GPUPROBE_BIN (gpuprobe instances --json)
+# On-demand price of TYPE in the catalog of $GPUPROBE_BIN, read as the AWS provider reads it
 gp_price() {
-  "$GPUPROBE_BIN" instances --json | jq -r --arg t "$1" '.instances[] | select(.instance_type == $t) | .price_per_hour'
+  "$GPUPROBE_BIN" instances --json | jq -r --arg t "$1" '.instances[] | select(.instance_type == $t) | .price_per_hour // empty'
 }
 
 need_gpuprobe() {

@@ -28,8 +28,8 @@ instance_json() {
   assert_success
   assert_output_contains "is up (status ok)"
   assert_output_contains "ssh:       gpuprobe-aws ssh"
-  # the price per hour comes from the local gpuprobe's catalog when it has one
-  if [[ -x $GPUPROBE_BIN ]] && gp_has instances; then
+  # the price per hour comes from the local gpuprobe's catalog when there is one
+  if [[ -x $GPUPROBE_BIN ]]; then
     assert_output_contains "price:     \$$(gp_price g5.xlarge) per hour"
     assert_equal "$(state_get PRICE_PER_HOUR)" "$(gp_price g5.xlarge)"
   else
