@@ -38,7 +38,7 @@ class RunContext {
   RunContext(const char* command, const HostInfo& host, const std::string& label, SinkMultiplex outputs, bool quiet,
              Summary summary);
 
-  ReportSink& report() { return report_; }
+  SharedReport& report() { return report_; }
   const TableStyle& style() const { return style_; }
   bool quiet() const { return quiet_; }
 
@@ -69,7 +69,7 @@ class RunContext {
   int finish_locked(Report& rep, const RunOutcome& outcome);
 
   const char* command_;
-  ReportSink report_;
+  SharedReport report_;
   SinkMultiplex outputs_;
   bool quiet_;
   Summary summary_;

@@ -50,7 +50,7 @@ void ProbeContext::note_driver_version(const std::string& version, DriverVersion
   if (version.empty()) return;
   if (driver_version_ && static_cast<int>(driver_version_->source) <= static_cast<int>(from)) return;
   driver_version_ = DriverVersion{version, from};
-  sink_.with([&](Report& r) { r.software.driver_version = version; });
+  shared_.with([&](Report& r) { r.software.driver_version = version; });
 }
 
 const DriverState& ProbeContext::driver() {
@@ -77,7 +77,7 @@ const DriverState& ProbeContext::driver() {
   }
   driver_ = d;
   if (d.ok()) start_prefetch();
-  sink_.with([&](Report& r) {
+  shared_.with([&](Report& r) {
     r.software.libraries["libcuda.so.1"] = d.lib_loaded ? d.lib_path : "missing: " + d.load_error;
     if (d.cuda_version && !d.is_stub) r.software.cuda_driver_version = d.cuda_version;
   });
@@ -101,7 +101,7 @@ const RuntimeState& ProbeContext::runtime() {
   RuntimeState rs;
   int rv = 0;
   if (cudaRuntimeGetVersion(&rv) == cudaSuccess) rs.runtime_version = rv;
-  sink_.with([&](Report& r) { r.software.cuda_runtime_version = rs.runtime_version; });
+  shared_.with([&](Report& r) { r.software.cuda_runtime_version = rs.runtime_version; });
   if (!driver().ok()) {
     runtime_ = rs;  // not attempted: without a driver the runtime only says error 35
     return *runtime_;
@@ -160,12 +160,12 @@ void ProbeContext::enumerate_gpus() {
     gpus.push_back(g);
   }
   gpu_problems_ = problems;
-  sink_.with([&](Report& r) { r.gpus = gpus; });
+  shared_.with([&](Report& r) { r.gpus = gpus; });
 }
 
 std::vector<GpuInfo> ProbeContext::gpus() {
   enumerate_gpus();
-  return sink_.with([](Report& r) { return r.gpus; });
+  return shared_.with([](Report& r) { return r.gpus; });
 }
 
 const std::vector<GpuProblem>& ProbeContext::gpu_problems() {
@@ -176,7 +176,7 @@ const std::vector<GpuProblem>& ProbeContext::gpu_problems() {
 void ProbeContext::note_lost_contexts(const std::string& check) {
   if (!gpu_problems_ || !gpus_usable()) return;
   std::vector<int> ids;
-  sink_.with([&](Report& r) {
+  shared_.with([&](Report& r) {
     for (const auto& g : r.gpus) ids.push_back(g.index);
   });
   for (int i : ids) {

@@ -9,10 +9,10 @@ using namespace gpuprobe;
 
 TEST(GpuCheck, AllChecksPassOrWarnOnAHealthyGpu) {
   GPUPROBE_REQUIRE_GPU();
-  ReportSink sink(Report{});
+  SharedReport shared(Report{});
   ProbeOptions opts;
   opts.mem_fraction = 0.05;
-  ProbeContext ctx(opts, SystemView::live(), sink);
+  ProbeContext ctx(opts, SystemView::live(), shared);
   RunnerHooks hooks;
   hooks.on_timeout = [](const CheckResult& r) { ADD_FAILURE() << r.id << " timed out"; };
   const auto results = run_checks(runnable_checks(ctx), hooks);
@@ -25,7 +25,7 @@ TEST(GpuCheck, AllChecksPassOrWarnOnAHealthyGpu) {
       EXPECT_NE(r.status, Status::skip) << r.id << ": " << r.message;
     }
   }
-  const Report rep = sink.snapshot();
+  const Report rep = shared.snapshot();
   ASSERT_FALSE(rep.gpus.empty());
   EXPECT_GT(rep.gpus[0].sm_count, 0);
   EXPECT_GT(rep.gpus[0].memory_total_bytes, 0u);

@@ -43,8 +43,8 @@ TEST(LostContext, NothingIsProbedOrLostWithoutEnumeratedGpus) {
   // This machine has no driver: the probe must not touch CUDA, and no GPU is ever lost.
   ProbeOptions opts;
   Report report;
-  ReportSink sink(report);
-  ProbeContext ctx(opts, SystemView::live(), sink);
+  SharedReport shared(report);
+  ProbeContext ctx(opts, SystemView::live(), shared);
   ctx.note_lost_contexts("kernel");
   EXPECT_EQ(ctx.lost_context(0), nullptr);
 }

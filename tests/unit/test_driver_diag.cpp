@@ -282,8 +282,8 @@ TEST(MissingLibcuda, NothingOnAHost) {
 
 TEST(DriverVersionRecord, ABetterSourceReplacesAWorseOneNeverTheReverse) {
   Report report;
-  ReportSink sink(report);
-  ProbeContext ctx(ProbeOptions{}, SystemView{}, sink);
+  SharedReport shared(report);
+  ProbeContext ctx(ProbeOptions{}, SystemView{}, shared);
   EXPECT_FALSE(ctx.driver_version());
   ctx.note_driver_version("", DriverVersionSource::nvml);  // nothing read: nothing recorded
   EXPECT_FALSE(ctx.driver_version());
@@ -296,7 +296,7 @@ TEST(DriverVersionRecord, ABetterSourceReplacesAWorseOneNeverTheReverse) {
   ctx.note_driver_version("535.261.03", DriverVersionSource::kernel_module);  // worse than NVML: kept out
   EXPECT_EQ(ctx.driver_version()->version, "580.65.06");
   EXPECT_EQ(ctx.driver_version()->source, DriverVersionSource::nvml);
-  EXPECT_EQ(sink.snapshot().software.driver_version, "580.65.06");
+  EXPECT_EQ(shared.snapshot().software.driver_version, "580.65.06");
   EXPECT_STREQ(to_string(DriverVersionSource::kernel_module), "kernel_module");
   EXPECT_STREQ(to_string(DriverVersionSource::libcuda_file_name), "libcuda_file_name");
 }

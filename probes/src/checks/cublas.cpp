@@ -106,7 +106,7 @@ CheckResult cublas(ProbeContext& ctx) {
       if (!std::filesystem::exists(lt, ec)) lt.clear();  // a resolved path, not one under the view's root
     }
     const std::string nowhere = "not found in the loader's paths, CUDA toolkit folders nor pip wheels";
-    ctx.sink().with([&](Report& r) {
+    ctx.report().with([&](Report& r) {
       r.software.libraries["cublas"] = path.empty() ? "missing: " + nowhere : path;
       if (!version.empty()) r.software.cublas_version = version;
     });
@@ -119,7 +119,7 @@ CheckResult cublas(ProbeContext& ctx) {
     return r;
   }
   const Cublas& cb = cublas_lib();
-  ctx.sink().with([&](Report& r) {
+  ctx.report().with([&](Report& r) {
     r.software.libraries["cublas"] = cb.probe.lib.loaded() ? cb.probe.lib.path() : "missing: " + cb.probe.missing;
     if (!cb.probe.version.empty()) r.software.cublas_version = cb.probe.version;
   });

@@ -117,7 +117,7 @@ CheckResult cudnn(ProbeContext& ctx) {
     return r;
   };
   const Cudnn& dnn = cudnn_lib();  // the shim, and the graph/ops/cnn sub-libraries (not the engines)
-  ctx.sink().with([&](Report& r) {
+  ctx.report().with([&](Report& r) {
     r.software.libraries["cudnn"] = dnn.probe.lib.loaded() ? dnn.probe.lib.path() : "missing: " + dnn.probe.missing;
     if (!dnn.probe.version.empty()) r.software.cudnn_version = dnn.probe.version;
   });

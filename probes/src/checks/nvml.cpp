@@ -34,7 +34,7 @@ CheckResult nvml(ProbeContext& ctx) {
   const SystemView& sys = ctx.system();
   const bool container = detect_container(sys).detected;
   const std::string here = container ? "in this container" : "on this machine";
-  ctx.sink().with([&](Report& r) {
+  ctx.report().with([&](Report& r) {
     r.software.libraries["libnvidia-ml.so.1"] = n.lib.loaded() ? n.lib.path() : "missing: " + n.missing;
   });
   if (!n.lib.loaded()) {
@@ -80,7 +80,7 @@ CheckResult nvml(ProbeContext& ctx) {
   const bool have_drv = n.nvmlSystemGetDriverVersion && n.nvmlSystemGetDriverVersion(drv, sizeof drv) == kNvmlSuccess;
   const bool have_ver = n.nvmlSystemGetNVMLVersion && n.nvmlSystemGetNVMLVersion(ver, sizeof ver) == kNvmlSuccess;
   if (have_drv) ctx.note_driver_version(drv, DriverVersionSource::nvml);
-  ctx.sink().with([&](Report& r) {
+  ctx.report().with([&](Report& r) {
     if (have_ver) r.software.nvml_version = std::string(ver);
   });
   // Every GPU of the machine, CUDA_VISIBLE_DEVICES or not: reported, never used as "GPUs checked".
@@ -116,7 +116,7 @@ CheckResult nvml(ProbeContext& ctx) {
                        {"unavailable", missing}});
     examined.emplace_back("GPU " + std::to_string(g.index), std::move(h));
   }
-  if (!gpus.empty()) ctx.sink().with([&](Report& r) { r.gpus = gpus; });
+  if (!gpus.empty()) ctx.report().with([&](Report& r) { r.gpus = gpus; });
 
   CheckResult r;
   if (gpus.empty()) {

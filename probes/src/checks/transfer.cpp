@@ -107,7 +107,7 @@ CheckResult transfer(ProbeContext& ctx) {
     // The report's gpus[] get the link as it is under load, not the idle reading the nvml check
     // stored (a PCIe 5 GPU idles at Gen 1 to save power).
     if (link.gen_current || link.width_current)
-      ctx.sink().with([&](Report& rep) {
+      ctx.report().with([&](Report& rep) {
         for (auto& rg : rep.gpus)
           if (rg.index == g.index) {
             if (link.gen_current) rg.pcie_gen_current = link.gen_current;

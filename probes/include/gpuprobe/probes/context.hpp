@@ -20,9 +20,9 @@ namespace gpuprobe {
 
 // The report under construction; the watchdog thread reads it while a check may be stuck. Never
 // call into a GPU library inside with(): a hang there would keep the watchdog from the report.
-class ReportSink {
+class SharedReport {
  public:
-  explicit ReportSink(Report r) : report_(std::move(r)) {}
+  explicit SharedReport(Report r) : report_(std::move(r)) {}
   template <class F>
   auto with(F&& f) {
     std::lock_guard<std::timed_mutex> lk(m_);
@@ -113,15 +113,15 @@ Finding lost_context_finding(const std::string& gpu_label, const LostContext& lo
 
 class ProbeContext {
  public:
-  ProbeContext(ProbeOptions opts, SystemView sys, ReportSink& sink)
-      : opts_(std::move(opts)), sys_(std::move(sys)), sink_(sink) {}
+  ProbeContext(ProbeOptions opts, SystemView sys, SharedReport& shared)
+      : opts_(std::move(opts)), sys_(std::move(sys)), shared_(shared) {}
   ~ProbeContext();
   ProbeContext(const ProbeContext&) = delete;
   ProbeContext& operator=(const ProbeContext&) = delete;
 
   const ProbeOptions& options() const { return opts_; }
   const SystemView& system() const { return sys_; }
-  ReportSink& sink() { return sink_; }
+  SharedReport& report() { return shared_; }
 
   const DriverState& driver();    // dlopen libcuda + cuInit, once
   // cudaRuntimeGetVersion + cudaGetDeviceCount, once. Cheap: creates no context.
@@ -148,7 +148,7 @@ class ProbeContext {
  private:
   ProbeOptions opts_;
   SystemView sys_;
-  ReportSink& sink_;
+  SharedReport& shared_;
   // Starts loading cuBLAS/cuDNN (those of the selected checks) in the background; see prefetch.cpp.
   void start_prefetch();
 
