@@ -183,7 +183,7 @@ int run_bench(const BenchOptions& o) {
   bench::run_registered(recorder);
   dog.disarm();
   if (live) std::fputs("\r\033[K", stderr);
-  nlohmann::json entries = collected.entries(plan);
+  const auto entries = collected.entries(plan);
   if (!o.quiet) std::fputs(("\n" + render_benchmark_table(entries, style)).c_str(), out);
   const Verdict v = benchmarks_verdict(entries);
   return sink.with([&](Report& rep) {

@@ -182,12 +182,10 @@ BenchCell compare_cell(const Benchmark& base, const std::optional<Benchmark>& b,
 }
 
 std::vector<BenchRow> bench_rows(const std::vector<Report>& reports, double tolerance) {
-  std::vector<std::vector<Benchmark>> all;
-  for (const auto& r : reports) all.push_back(benchmarks_from_json(r.benchmarks));
   std::vector<BenchRow> rows;
   std::map<std::string, std::size_t> row_of;  // key → index in rows
-  for (std::size_t ri = 0; ri < all.size(); ++ri) {
-    for (const auto& b : all[ri]) {
+  for (std::size_t ri = 0; ri < reports.size(); ++ri) {
+    for (const auto& b : reports[ri].benchmarks) {
       const std::string key = b.key();
       auto [it, fresh] = row_of.emplace(key, rows.size());
       if (fresh) {

@@ -156,7 +156,7 @@ TEST(Entry, ThroughputPeakAndClocks) {
   GpuPeaks peaks;
   peaks.bf16 = 989.0;
   const BenchSpec s = gemm_spec(4096);
-  const auto e = to_entry(s, m, peaks, std::nullopt);
+  const auto e = gpuprobe::to_json(to_entry(s, m, peaks, std::nullopt));
   const double flops = 2.0 * 4096.0 * 4096.0 * 4096.0;
   EXPECT_EQ(e["name"], "matmul/cublas/bf16");
   EXPECT_EQ(e["unit"], "TFLOP/s");
@@ -186,7 +186,7 @@ TEST(Entry, FailedAndSkippedCarryNoThroughput) {
   m.verification = {false, "Freivalds: WRONG"};
   GpuPeaks peaks;
   peaks.bf16 = 989.0;
-  auto e = to_entry(gemm_spec(), m, peaks, std::nullopt);
+  auto e = gpuprobe::to_json(to_entry(gemm_spec(), m, peaks, std::nullopt));
   EXPECT_TRUE(e["value"].is_null());
   EXPECT_TRUE(e["min"].is_null());
   EXPECT_TRUE(e["max"].is_null());
@@ -199,7 +199,7 @@ TEST(Entry, FailedAndSkippedCarryNoThroughput) {
   Measurement skipped;
   skipped.status = BenchStatus::skipped;
   skipped.reason = "FP8 needs compute capability 8.9";
-  e = to_entry(gemm_spec(), skipped, peaks, std::nullopt);
+  e = gpuprobe::to_json(to_entry(gemm_spec(), skipped, peaks, std::nullopt));
   EXPECT_EQ(e["status"], "skipped");
   EXPECT_TRUE(e["value"].is_null());
   EXPECT_TRUE(e["verified"].is_null());
@@ -219,7 +219,7 @@ TEST(Entry, MemoryPeaksAreDramOrPcie) {
   m.verification = {true, ""};
   GpuPeaks peaks;
   peaks.mem_gbps = 4800;
-  auto e = to_entry(d2d, m, peaks, 63.0);
+  auto e = gpuprobe::to_json(to_entry(d2d, m, peaks, 63.0));
   EXPECT_EQ(e["unit"], "GB/s");
   EXPECT_NEAR(e["value"].get<double>(), 4000.0, 1e-6);
   EXPECT_NEAR(e["peak_percent"].get<double>(), 100.0 * 4000 / 4800, 1e-9);
@@ -228,21 +228,23 @@ TEST(Entry, MemoryPeaksAreDramOrPcie) {
   h2d.device_memory_peak = false;
   h2d.work = static_cast<double>(h2d.bytes);
   m.samples = {h2d.work / 50e9};
-  e = to_entry(h2d, m, peaks, 63.0);
+  e = gpuprobe::to_json(to_entry(h2d, m, peaks, 63.0));
   EXPECT_NEAR(e["peak_percent"].get<double>(), 100.0 * 50 / 63, 1e-9);
 }
 
 TEST(Entry, BaselinePercentMatchesNameAndParams) {
-  nlohmann::json entries = nlohmann::json::array();
-  entries.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 4096}}}, {"value", 50.0}});
-  entries.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 8192}}}, {"value", 60.0}});
-  entries.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 4096}}}, {"value", 45.0},
-                     {"baseline", "matmul/cublas/fp32"}});
-  entries.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 2048}}}, {"value", 40.0},
-                     {"baseline", "matmul/cublas/fp32"}});
-  entries.push_back({{"name", "matmul/naive/fp32"}, {"params", {{"m", 8192}}}, {"value", nullptr},
-                     {"baseline", "matmul/cublas/fp32"}});
-  add_baseline_percent(entries);
+  nlohmann::json in = nlohmann::json::array();
+  in.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 4096}}}, {"value", 50.0}});
+  in.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 8192}}}, {"value", 60.0}});
+  in.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 4096}}}, {"value", 45.0},
+                {"baseline", "matmul/cublas/fp32"}});
+  in.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 2048}}}, {"value", 40.0},
+                {"baseline", "matmul/cublas/fp32"}});
+  in.push_back({{"name", "matmul/naive/fp32"}, {"params", {{"m", 8192}}}, {"value", nullptr},
+                {"baseline", "matmul/cublas/fp32"}});
+  auto typed = gpuprobe::benchmarks_from_json(in);
+  add_baseline_percent(typed);
+  const nlohmann::json entries = gpuprobe::to_json(typed);
   EXPECT_NEAR(entries[2]["baseline_percent"].get<double>(), 90.0, 1e-12);
   EXPECT_TRUE(entries[3]["baseline_percent"].is_null());  // no baseline at that size
   EXPECT_TRUE(entries[4]["baseline_percent"].is_null());  // failed: no value
@@ -300,7 +302,7 @@ TEST(GoogleBenchmark, RegistersTheTableAndReportsRatesFromTheMedian) {
   EXPECT_NEAR(rec.rows[0].counters["FLOP/s"], 2.0 * 1024 * 1024 * 1024 / 0.003, 1e3);
   EXPECT_EQ(rec.rows[0].counters["verified"], 1);
   EXPECT_EQ(rec.rows[0].counters["samples"], 5);
-  const auto entries = col.entries(plan);
+  const auto entries = gpuprobe::to_json(col.entries(plan));
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_NEAR(entries[0]["value"].get<double>(), 2.0 * 1024 * 1024 * 1024 / 0.003 / 1e12, 1e-12);
   EXPECT_NEAR(entries[0]["peak_percent"].get<double>(), entries[0]["value"].get<double>(), 1e-12);
@@ -346,11 +348,9 @@ TEST(GoogleBenchmark, UnknownFlagsAreRefused) {
 // state, integers against floating point. Reports already written and read elsewhere depend on it.
 namespace {
 
-std::string written(const std::vector<nlohmann::json>& entries) {
-  nlohmann::json all = nlohmann::json::array();
-  for (const auto& e : entries) all.push_back(e);
-  add_baseline_percent(all);
-  return all.dump();
+std::string written(std::vector<gpuprobe::Benchmark> entries) {
+  add_baseline_percent(entries);
+  return gpuprobe::to_json(entries).dump();
 }
 
 }  // namespace

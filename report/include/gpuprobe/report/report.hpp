@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gpuprobe/report/benchmark.hpp"
+
 namespace gpuprobe {
 
 inline constexpr const char* kReportSchema = "gpuprobe.report/1";
@@ -109,7 +111,7 @@ struct Report {
   SoftwareInfo software;
   std::vector<GpuInfo> gpus;
   std::vector<CheckResult> checks;
-  nlohmann::json benchmarks = nlohmann::json::array();  // filled by `gpuprobe bench`
+  std::vector<Benchmark> benchmarks;  // filled by `gpuprobe bench`
   int exit_code = 0;
   std::string verdict;  // one line
 };
