@@ -56,6 +56,11 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
+std::string cloud_machine_name(const std::string& provider) {
+  if (provider == "aws") return "EC2";
+  return provider;
+}
+
 std::string format_cuda_version(int v) {
   if (v <= 0) return "?";
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
@@ -87,7 +92,9 @@ std::string render_header(const Report& r, const TableStyle& style) {
   os << " · " << (r.host.os.empty() ? "unknown OS" : r.host.os) << " · kernel " << r.host.kernel;
   if (r.host.container.detected)
     os << " · container" << (r.host.container.runtime.empty() ? "" : " (" + r.host.container.runtime + ")");
-  if (r.host.ec2.detected) os << " · EC2 " << (r.host.ec2.instance_type.empty() ? "(type unknown)" : r.host.ec2.instance_type);
+  if (const auto& c = r.host.cloud)
+    os << " · " << cloud_machine_name(c->provider) << " "
+       << (c->instance_type.empty() ? "(type unknown)" : c->instance_type);
   os << "\n";
   os << "driver  " << r.software.driver_version.value_or("none");
   if (r.software.cuda_driver_version) os << " (CUDA " << format_cuda_version(*r.software.cuda_driver_version) << ")";

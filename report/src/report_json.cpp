@@ -88,6 +88,12 @@ const json& array_at(const json& j, const char* key) {
   return *it;
 }
 
+json cloud_to_json(const CloudInfo& c) {
+  json j{{"provider", c.provider}, {"instance_type", c.instance_type}};
+  put(j, "region", c.region);
+  return j;
+}
+
 json host_to_json(const HostInfo& h) {
   return json{
       {"hostname", h.hostname},
@@ -105,6 +111,7 @@ json host_to_json(const HostInfo& h) {
         {"instance_type", h.ec2.instance_type},
         {"sys_vendor", h.ec2.sys_vendor},
         {"product_name", h.ec2.product_name}}},
+      {"cloud", h.cloud ? cloud_to_json(*h.cloud) : json(nullptr)},
       {"nvidia_env", h.nvidia_env},
       {"device_nodes", h.device_nodes},
   };
@@ -127,6 +134,19 @@ HostInfo host_from_json(const json& j) {
   get(e, "instance_type", h.ec2.instance_type);
   get(e, "sys_vendor", h.ec2.sys_vendor);
   get(e, "product_name", h.ec2.product_name);
+  // host.cloud when the report has it (null: no cloud), else what host.ec2 says (schema 1.0).
+  if (j.contains("cloud")) {
+    if (!j["cloud"].is_null()) {
+      const json& c = object_at(j, "cloud");
+      CloudInfo cloud;
+      get(c, "provider", cloud.provider);
+      get(c, "instance_type", cloud.instance_type);
+      get(c, "region", cloud.region);
+      h.cloud = std::move(cloud);
+    }
+  } else {
+    h.cloud = cloud_from_ec2(h.ec2);
+  }
   get(j, "nvidia_env", h.nvidia_env);
   get(j, "device_nodes", h.device_nodes);
   return h;
@@ -464,19 +484,20 @@ std::optional<Status> status_from_string(const std::string& s) {
   return std::nullopt;
 }
 
+std::optional<CloudInfo> cloud_from_ec2(const Ec2Info& e) {
+  if (!e.detected) return std::nullopt;
+  return CloudInfo{"aws", e.instance_type, std::nullopt};
+}
+
 std::string schema_problem(const std::string& schema) {
-  const std::string family = "gpuprobe.report/";
-  const std::string ours = kReportSchema;
-  if (schema == ours) return "";
-  if (schema.rfind(family, 0) == 0) {
-    const std::string version = schema.substr(family.size());
-    // Same major with a minor ("1.2"): fields were only added, readable.
-    if (version.rfind("1.", 0) == 0 && version.size() > 2 &&
-        version.find_first_not_of("0123456789", 2) == std::string::npos)
-      return "";
-  }
-  return "report schema \"" + schema + "\" is not supported by this gpuprobe (reads \"" + ours + "\" and \"" +
-         ours + ".N\")";
+  const std::string major = kReportSchemaMajor;
+  if (schema == major) return "";
+  // Same major with a minor ("1.2"): fields were only added, readable.
+  if (schema.rfind(major + ".", 0) == 0 && schema.size() > major.size() + 1 &&
+      schema.find_first_not_of("0123456789", major.size() + 1) == std::string::npos)
+    return "";
+  return "report schema \"" + schema + "\" is not supported by this gpuprobe (reads \"" + major + "\" and \"" +
+         major + ".N\")";
 }
 
 nlohmann::json to_json(const Benchmark& b) { return benchmark_to_json(b); }

@@ -76,7 +76,7 @@ TEST(Catalog, PricesFile) {
 
 TEST(Catalog, PerfPerDollarInAComparison) {
   Report a, b;
-  a.host.ec2.instance_type = "g6.xlarge";
+  a.host.cloud = CloudInfo{"aws", "g6.xlarge", std::nullopt};
   b.label = "g5.xlarge";  // a label that names an instance type counts (Xen instances lack it in DMI)
   a.benchmarks = benchmarks_from_json(json::array({json{{"name", "mm"}, {"unit", "TFLOP/s"}, {"value", 80.5}}}));
   b.benchmarks = benchmarks_from_json(json::array({json{{"name", "mm"}, {"unit", "TFLOP/s"}, {"value", 100.6}}}));

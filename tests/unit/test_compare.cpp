@@ -227,7 +227,7 @@ TEST(Labels, FromReportThenInstanceTypeThenHostname) {
   Report r;
   r.host.hostname = "box";
   EXPECT_EQ(report_label(r), "box");
-  r.host.ec2.instance_type = "g5.xlarge";
+  r.host.cloud = CloudInfo{"aws", "g5.xlarge", std::nullopt};
   EXPECT_EQ(report_label(r), "g5.xlarge");
   r.label = "mine";
   EXPECT_EQ(report_label(r), "mine");

@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include "fixture_reports.hpp"
+#include "gpuprobe/report/compare.hpp"
+#include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {
@@ -28,6 +31,7 @@ Report full_report() {
   r.host.memory_total_bytes = 16ULL * 1024 * 1024 * 1024 + 7;  // not a round number
   r.host.container = {true, "docker", {"/.dockerenv", "/proc/1/cgroup: /docker"}};
   r.host.ec2 = {true, "g5.xlarge", "Amazon EC2", "g5.xlarge"};
+  r.host.cloud = CloudInfo{"aws", "g5.xlarge", "us-east-1"};
   r.host.nvidia_env = {{"NVIDIA_VISIBLE_DEVICES", "all"}, {"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"}};
   r.host.device_nodes = {"/dev/nvidia0", "/dev/nvidiactl"};
 
@@ -163,6 +167,7 @@ void expect_report_eq(const Report& a, const Report& b) {
   EXPECT_EQ(a.host.ec2.instance_type, b.host.ec2.instance_type);
   EXPECT_EQ(a.host.ec2.sys_vendor, b.host.ec2.sys_vendor);
   EXPECT_EQ(a.host.ec2.product_name, b.host.ec2.product_name);
+  EXPECT_EQ(a.host.cloud, b.host.cloud);
   EXPECT_EQ(a.host.nvidia_env, b.host.nvidia_env);
   EXPECT_EQ(a.host.device_nodes, b.host.device_nodes);
 
@@ -437,6 +442,45 @@ TEST(ReportJsonBenchmarks, ShapeErrorsNameTheEntryAndField) {
   EXPECT_EQ(error_of(json::array({json{{"unit", "x"}}})), "benchmarks[0] has no 'name'");
   EXPECT_EQ(error_of(json::array({3})), "benchmarks[0] must be an object");
   EXPECT_EQ(error_of(json(nullptr)), "");
+}
+
+TEST(ReportJsonCloud, WrittenBesideEc2AndNullOffACloud) {
+  const json j = to_json(full_report());
+  EXPECT_EQ(j["host"]["cloud"], (json{{"provider", "aws"}, {"instance_type", "g5.xlarge"}, {"region", "us-east-1"}}));
+  EXPECT_EQ(j["host"]["ec2"]["instance_type"], "g5.xlarge");
+  Report local;
+  EXPECT_TRUE(to_json(local)["host"]["cloud"].is_null());
+  local.host.cloud = CloudInfo{"aws", "", std::nullopt};
+  EXPECT_TRUE(to_json(local)["host"]["cloud"]["region"].is_null());
+}
+
+TEST(ReportJsonCloud, AnOldReportWithEc2OnlyReadsAsTheNewOneWithCloud) {
+  for (const char* name : {"p5", "local"}) {
+    const Report old_report = testing::fixture(name);  // schema 1.0: host.ec2 only
+    ASSERT_EQ(old_report.schema, "gpuprobe.report/1");
+    json j = to_json(old_report);  // what this version writes for the same machine
+    j["schema"] = kReportSchema;
+    ASSERT_TRUE(j["host"].contains("cloud"));
+    const Report new_report = report_from_json(j);
+    EXPECT_EQ(new_report.host.cloud, old_report.host.cloud) << name;
+    EXPECT_EQ(render_header(new_report, TableStyle{}), render_header(old_report, TableStyle{})) << name;
+    EXPECT_TRUE(environment_rows({old_report, new_report}, false).empty()) << name;
+  }
+  const Report p5 = testing::fixture("p5");
+  EXPECT_EQ(p5.host.cloud, (CloudInfo{"aws", "p5.48xlarge", std::nullopt}));
+  EXPECT_FALSE(testing::fixture("local").host.cloud);
+}
+
+TEST(ReportJsonCloud, CloudWinsOverEc2AndNullMeansNone) {
+  json j = to_json(full_report());
+  j["host"]["cloud"] = {{"provider", "gcp"}, {"instance_type", "a3-highgpu-8g"}, {"region", "us-central1"}};
+  Report r = report_from_json(j);
+  EXPECT_EQ(r.host.cloud, (CloudInfo{"gcp", "a3-highgpu-8g", "us-central1"}));
+  EXPECT_NE(render_header(r, TableStyle{}).find(" · gcp a3-highgpu-8g"), std::string::npos);
+  j["host"]["cloud"] = nullptr;
+  EXPECT_FALSE(report_from_json(j).host.cloud);
+  j["host"]["cloud"] = 3;
+  EXPECT_THROW(report_from_json(j), ReportError);
 }
 
 TEST(ReportJson, StatusStrings) {

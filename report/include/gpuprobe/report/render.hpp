@@ -30,6 +30,9 @@ std::string render_benchmark_table(const std::vector<Benchmark>& entries, const 
 std::string render_junit(const Report& r);
 std::string xml_escape(const std::string& s);
 
+// How output names a cloud provider's machines: "aws" -> "EC2"; another provider by its id.
+std::string cloud_machine_name(const std::string& provider);
+
 // Human-readable sizes and versions used across renderers.
 std::string format_bytes(std::uint64_t bytes);
 std::string format_cuda_version(int v);  // 13000 -> "13.0", 12080 -> "12.8"
