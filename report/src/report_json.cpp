@@ -19,7 +19,7 @@ void put(json& j, const char* key, const std::optional<T>& v) {
 }
 
 // One value of a field. Integers are range-checked here: nlohmann's get<int>() of 1e300 or of -1
-// into an unsigned field would be an undefined or silently wrapping conversion (found by fuzzing).
+// into an unsigned field would be an undefined or silently wrapping conversion.
 template <class T>
 T convert(const json& v, const char* key) {
   try {
@@ -134,7 +134,7 @@ HostInfo host_from_json(const json& j) {
   get(e, "instance_type", h.ec2.instance_type);
   get(e, "sys_vendor", h.ec2.sys_vendor);
   get(e, "product_name", h.ec2.product_name);
-  // host.cloud when the report has it (null: no cloud), else what host.ec2 says (schema 1.0).
+  // host.cloud when the report has it (null: no cloud), else what host.ec2 says (version 1).
   if (j.contains("cloud")) {
     if (!j["cloud"].is_null()) {
       const json& c = object_at(j, "cloud");

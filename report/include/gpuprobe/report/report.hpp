@@ -30,7 +30,7 @@ struct ContainerInfo {
   std::vector<std::string> evidence;  // e.g. "/.dockerenv", "/proc/1/cgroup: kubepods"
 };
 
-// AWS's own evidence (DMI), written as host.ec2 too so that readers of schema 1.0 find it.
+// AWS's own evidence (DMI), written as host.ec2 too so that readers of version 1 find it.
 struct Ec2Info {
   bool detected = false;
   std::string instance_type;  // from DMI product_name on Nitro instances; "" on Xen (p2/p3) instances
@@ -47,7 +47,7 @@ struct CloudInfo {
   bool operator==(const CloudInfo&) const = default;
 };
 
-// The cloud an EC2 detection means; nullopt when EC2 was not detected. Reports of schema 1.0
+// The cloud an EC2 detection means; nullopt when EC2 was not detected. Reports of version 1
 // carry only host.ec2: the reader derives host.cloud with this.
 std::optional<CloudInfo> cloud_from_ec2(const Ec2Info& e);
 
@@ -122,7 +122,7 @@ struct CheckResult {
 
 struct Report {
   std::string schema = kReportSchema;
-  std::string label;       // --label, else EC2 instance type, else hostname
+  std::string label;       // --label, else the cloud instance type, else hostname
   std::string created_at;  // ISO 8601 UTC
   std::string command;     // "check", "bench", ...
   HostInfo host;
