@@ -25,9 +25,9 @@ void register_benchmarks(const RunPlan& plan, Collector& out) {
           state.counters["FLOP/s"] = ::benchmark::Counter(s.work, ::benchmark::Counter::kIsIterationInvariantRate);
         else
           state.SetBytesProcessed(static_cast<std::int64_t>(s.work));
-        const nlohmann::json e = to_entry(s, m, plan.peaks, plan.pcie_gbps);
-        if (e["peak_percent"].is_number()) state.counters["peak_%"] = e["peak_percent"].get<double>();
-        state.counters["spread_%"] = 100.0 * e["rel_spread"].get<double>();
+        const Benchmark e = to_entry(s, m, plan.peaks, plan.pcie_gbps);
+        if (e.peak_percent) state.counters["peak_%"] = *e.peak_percent;
+        state.counters["spread_%"] = 100.0 * e.rel_spread.value_or(0.0);
         state.counters["samples"] = static_cast<double>(m.samples.size());
         state.counters["verified"] = m.verification.ok ? 1 : 0;
         if (m.clocks.samples) state.counters["sm_MHz"] = m.clocks.sm_mhz_median;
@@ -47,9 +47,9 @@ void register_benchmarks(const RunPlan& plan, Collector& out) {
   }
 }
 
-nlohmann::json Collector::entries(const RunPlan& plan) const {
+std::vector<Benchmark> Collector::entries(const RunPlan& plan) const {
   const std::lock_guard<std::mutex> lock(mutex);
-  nlohmann::json all = nlohmann::json::array();
+  std::vector<Benchmark> all;
   for (std::size_t i = 0; i < slots.size() && i < plan.specs.size(); ++i)
     if (slots[i]) all.push_back(to_entry(plan.specs[i], *slots[i], plan.peaks, plan.pcie_gbps));
   add_baseline_percent(all);

@@ -38,12 +38,6 @@ const char* stop_name(StopReason r) {
   return "none";
 }
 
-std::optional<double> number_or_null(const nlohmann::json& j, const char* key) {
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
-}
-
 }  // namespace
 
 std::vector<std::string> throttle_reason_names(unsigned long long r) {
@@ -122,71 +116,66 @@ void merge_repetition(Measurement& into, const Measurement& more) {
       into.clocks.throttle_reasons.push_back(r);
 }
 
-nlohmann::json to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& peaks,
-                        std::optional<double> pcie) {
-  nlohmann::json e = {{"name", spec.name()},
-                      {"params", spec.params},
-                      {"unit", spec.unit()},
-                      {"label", spec.label},
-                      {"implementation", spec.is_library() ? "library" : "hand-written"},
-                      {"status", to_string(m.status)},
-                      {"value", nullptr},
-                      {"min", nullptr},
-                      {"max", nullptr},
-                      {"rel_spread", nullptr},
-                      {"peak_percent", nullptr},
-                      {"verified", nullptr}};
-  if (!spec.baseline.empty()) e["baseline"] = spec.baseline;
-  if (!m.reason.empty()) e["reason"] = m.reason;
-  if (!m.verification.detail.empty()) e["verification"] = m.verification.detail;
-  if (!m.details.empty()) e["details"] = m.details;
-  e["wall_seconds"] = m.wall_seconds;
+Benchmark to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& peaks, std::optional<double> pcie) {
+  Benchmark e;
+  e.name = spec.name();
+  e.params = spec.params;
+  e.unit = spec.unit();
+  e.label = spec.label;
+  e.implementation = spec.is_library() ? "library" : "hand-written";
+  e.status = m.status;
+  if (!spec.baseline.empty()) e.baseline = spec.baseline;
+  if (!m.reason.empty()) e.reason = m.reason;
+  if (!m.verification.detail.empty()) e.verification = m.verification.detail;
+  e.details = m.details;
+  e.wall_seconds = m.wall_seconds;
   if (m.status == BenchStatus::skipped) return e;
   if (m.status == BenchStatus::failed) {
     // Never a throughput for a failed benchmark; say whether it got as far as verification.
-    if (!m.verification.detail.empty()) e["verified"] = false;
+    if (!m.verification.detail.empty()) e.verified = false;
     return e;
   }
   const Summary s = summarize(m.samples);
   const double scale = spec.work_kind == Work::flops ? 1e12 : 1e9;
   const double value = spec.work / s.median / scale;
-  e["value"] = value;
-  e["min"] = spec.work / s.max / scale;
-  e["max"] = spec.work / s.min / scale;
-  e["rel_spread"] = s.rel_spread;
-  e["verified"] = m.verification.ok;
+  e.value = value;
+  e.min = spec.work / s.max / scale;
+  e.max = spec.work / s.min / scale;
+  e.rel_spread = s.rel_spread;
+  e.verified = m.verification.ok;
   std::optional<double> peak;
   if (spec.work_kind == Work::flops && spec.dtype) peak = peaks.tflops(*spec.dtype);
   else if (spec.work_kind == Work::bytes) peak = spec.device_memory_peak ? peaks.mem_gbps : pcie;
   if (peak && *peak > 0) {
-    e["peak_percent"] = 100.0 * value / *peak;
-    e["peak"] = *peak;
+    e.peak_percent = 100.0 * value / *peak;
+    e.peak = *peak;
   }
-  e["time_ms"] = {{"median", s.median * 1e3}, {"min", s.min * 1e3}, {"max", s.max * 1e3}};
-  e["samples"] = s.n;
-  e["warmup_runs"] = m.warmup_runs;
-  e["stop"] = stop_name(m.stop);
+  e.time_ms = Benchmark::Times{s.median * 1e3, s.min * 1e3, s.max * 1e3};
+  e.samples = s.n;
+  e.warmup_runs = static_cast<std::uint64_t>(std::max(m.warmup_runs, 0));
+  e.stop = stop_name(m.stop);
   if (m.clocks.samples) {
-    e["sm_clock_mhz"] = {{"median", m.clocks.sm_mhz_median}, {"min", m.clocks.sm_mhz_min}};
-    if (m.clocks.sm_mhz_max) e["sm_clock_mhz"]["max"] = m.clocks.sm_mhz_max;
-    e["throttled"] = m.clocks.throttled();
-    e["throttle_reasons"] = m.clocks.throttle_reasons;
-    e["power_capped"] = m.clocks.power_capped;
+    e.sm_clock_mhz = Benchmark::Clocks{m.clocks.sm_mhz_median, m.clocks.sm_mhz_min, std::nullopt};
+    if (m.clocks.sm_mhz_max) e.sm_clock_mhz->max = m.clocks.sm_mhz_max;
+    e.throttled = m.clocks.throttled();
+    e.throttle_reasons = m.clocks.throttle_reasons;
+    e.power_capped = m.clocks.power_capped;
   }
   return e;
 }
 
-void add_baseline_percent(nlohmann::json& entries) {
-  std::map<std::string, double> values;  // name + params -> value of entries that ran
-  auto key = [](const std::string& name, const nlohmann::json& params) { return name + "\n" + params.dump(); };
+void add_baseline_percent(std::vector<Benchmark>& entries) {
+  std::map<std::string, double> values;  // Benchmark::key() -> value of entries that ran
   for (const auto& e : entries)
-    if (auto v = number_or_null(e, "value")) values[key(e.value("name", ""), e.value("params", nlohmann::json()))] = *v;
+    if (e.value) values[e.key()] = *e.value;
   for (auto& e : entries) {
-    if (!e.contains("baseline") || !e["baseline"].is_string()) continue;
-    const auto v = number_or_null(e, "value");
-    const auto it = values.find(key(e["baseline"].get<std::string>(), e.value("params", nlohmann::json())));
-    e["baseline_percent"] = (v && it != values.end() && it->second > 0) ? nlohmann::json(100.0 * *v / it->second)
-                                                                         : nlohmann::json(nullptr);
+    if (!e.baseline) continue;
+    Benchmark base;
+    base.name = *e.baseline;
+    base.params = e.params;
+    const auto it = values.find(base.key());
+    e.baseline_percent.reset();
+    if (e.value && it != values.end() && it->second > 0) e.baseline_percent = 100.0 * *e.value / it->second;
   }
 }
 

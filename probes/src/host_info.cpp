@@ -79,6 +79,18 @@ Ec2Info detect_ec2(const SystemView& sys) {
   return e;
 }
 
+std::optional<CloudInfo> detect_cloud(const SystemView& sys, const Ec2Info& ec2) {
+  std::optional<CloudInfo> c = cloud_from_ec2(ec2);
+  if (!c) return c;
+  for (const char* var : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    if (auto v = sys.getenv(var); v && !trim(*v).empty()) {
+      c->region = trim(*v);
+      break;
+    }
+  }
+  return c;
+}
+
 HostInfo collect_host_info(const SystemView& sys) {
   HostInfo h;
   char host[256] = {};
@@ -105,6 +117,7 @@ HostInfo collect_host_info(const SystemView& sys) {
   if (ec == std::errc() && end != mem_kb.data() && kb <= UINT64_MAX / 1024) h.memory_total_bytes = kb * 1024ULL;
   h.container = detect_container(sys);
   h.ec2 = detect_ec2(sys);
+  h.cloud = detect_cloud(sys, h.ec2);
   for (const char* var : kNvidiaEnvVars)
     if (auto v = sys.getenv(var)) h.nvidia_env[var] = *v;
   h.device_nodes = nvidia_device_nodes(sys);
@@ -120,7 +133,7 @@ std::vector<std::string> nvidia_device_nodes(const SystemView& sys) {
 
 std::string default_label(const HostInfo& h, const std::string& override_label) {
   if (!override_label.empty()) return override_label;
-  if (!h.ec2.instance_type.empty()) return h.ec2.instance_type;
+  if (h.cloud && !h.cloud->instance_type.empty()) return h.cloud->instance_type;
   return h.hostname;
 }
 

@@ -33,7 +33,9 @@ void add(std::vector<FingerprintField>& f, std::string key, std::string value, F
 
 void add_host(std::vector<FingerprintField>& f, const HostInfo& h) {
   add(f, "host.hostname", h.hostname);
-  add(f, "host.ec2_instance_type", h.ec2.instance_type);
+  // One row for the instance type of any provider; its name is part of compare's output (scripts and
+  // the golden files match it), so it stays host.ec2_instance_type whatever the provider.
+  add(f, "host.ec2_instance_type", h.cloud ? h.cloud->instance_type : "");
   add(f, "host.os", h.os);
   add(f, "host.kernel", h.kernel);
   add(f, "host.cpu_model", h.cpu_model);
@@ -182,12 +184,10 @@ BenchCell compare_cell(const Benchmark& base, const std::optional<Benchmark>& b,
 }
 
 std::vector<BenchRow> bench_rows(const std::vector<Report>& reports, double tolerance) {
-  std::vector<std::vector<Benchmark>> all;
-  for (const auto& r : reports) all.push_back(benchmarks_from_json(r.benchmarks));
   std::vector<BenchRow> rows;
   std::map<std::string, std::size_t> row_of;  // key → index in rows
-  for (std::size_t ri = 0; ri < all.size(); ++ri) {
-    for (const auto& b : all[ri]) {
+  for (std::size_t ri = 0; ri < reports.size(); ++ri) {
+    for (const auto& b : reports[ri].benchmarks) {
       const std::string key = b.key();
       auto [it, fresh] = row_of.emplace(key, rows.size());
       if (fresh) {
@@ -305,7 +305,7 @@ Severity severity_of(FieldKind kind, const std::string& base, const std::string&
 
 std::string report_label(const Report& r) {
   if (!r.label.empty()) return r.label;
-  if (!r.host.ec2.instance_type.empty()) return r.host.ec2.instance_type;
+  if (r.host.cloud && !r.host.cloud->instance_type.empty()) return r.host.cloud->instance_type;
   if (!r.host.hostname.empty()) return r.host.hostname;
   return "report";
 }
@@ -359,7 +359,7 @@ Comparison compare_reports(const std::vector<Report>& reports, const std::vector
   for (std::size_t i = 0; i < reports.size(); ++i) {
     Column col;
     col.label = names[i];
-    col.instance_type = reports[i].host.ec2.instance_type;
+    col.instance_type = reports[i].host.cloud ? reports[i].host.cloud->instance_type : "";
     col.gpus = gpu_summary(reports[i].gpus);
     c.columns.push_back(col);
   }

@@ -1,7 +1,5 @@
 #include "gpuprobe/report/load.hpp"
 
-#include "gpuprobe/report/benchmark.hpp"
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -54,9 +52,7 @@ Report parse_report_text(std::string_view text, const std::string& origin) {
     throw ReportError(where + "not valid JSON: " + e.what());
   }
   try {
-    Report r = report_from_json(j);  // schema compatibility and field types are checked there
-    (void)benchmarks_from_json(r.benchmarks);  // the shape compare/report read (docs/compare.md)
-    return r;
+    return report_from_json(j);  // schema compatibility, field types and the benchmarks[] shape are checked there
   } catch (const ReportError& e) {
     throw ReportError(where + e.what());
   } catch (const std::exception& e) {  // a nlohmann type error the reader did not wrap

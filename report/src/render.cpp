@@ -56,6 +56,11 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
+std::string cloud_machine_name(const std::string& provider) {
+  if (provider == "aws") return "EC2";
+  return provider;
+}
+
 std::string format_cuda_version(int v) {
   if (v <= 0) return "?";
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
@@ -87,7 +92,9 @@ std::string render_header(const Report& r, const TableStyle& style) {
   os << " · " << (r.host.os.empty() ? "unknown OS" : r.host.os) << " · kernel " << r.host.kernel;
   if (r.host.container.detected)
     os << " · container" << (r.host.container.runtime.empty() ? "" : " (" + r.host.container.runtime + ")");
-  if (r.host.ec2.detected) os << " · EC2 " << (r.host.ec2.instance_type.empty() ? "(type unknown)" : r.host.ec2.instance_type);
+  if (const auto& c = r.host.cloud)
+    os << " · " << cloud_machine_name(c->provider) << " "
+       << (c->instance_type.empty() ? "(type unknown)" : c->instance_type);
   os << "\n";
   os << "driver  " << r.software.driver_version.value_or("none");
   if (r.software.cuda_driver_version) os << " (CUDA " << format_cuda_version(*r.software.cuda_driver_version) << ")";
@@ -152,16 +159,16 @@ std::string shape_text(const nlohmann::json& p) {
   return p.is_object() ? p.dump() : "";
 }
 
-std::string fmt(const nlohmann::json& v, const char* f) {
-  if (!v.is_number()) return "-";
+std::string fmt(const std::optional<double>& v, const char* f) {
+  if (!v) return "-";
   char buf[32];
-  std::snprintf(buf, sizeof buf, f, v.get<double>());
+  std::snprintf(buf, sizeof buf, f, *v);
   return buf;
 }
 
 }  // namespace
 
-std::string render_benchmark_table(const nlohmann::json& entries, const TableStyle& style) {
+std::string render_benchmark_table(const std::vector<Benchmark>& entries, const TableStyle& style) {
   const char* failed = style.color ? status_color(Status::fail) : "";
   const char* skipped = style.color ? status_color(Status::skip) : "";
   const char* throttled = style.color ? status_color(Status::warn) : "";
@@ -172,34 +179,30 @@ std::string render_benchmark_table(const nlohmann::json& entries, const TableSty
                 "% peak", "% base", "spread", "result");
   out += buf;
   for (const auto& e : entries) {
-    const std::string status = e.value("status", "ok");
     std::string result;
     const char* col = "";
-    if (status == "failed") {
-      result = "FAILED: " + e.value("reason", std::string("?"));
+    if (e.status == BenchStatus::failed) {
+      result = "FAILED: " + e.reason.value_or("?");
       col = failed;
-    } else if (status == "skipped") {
-      result = "skipped: " + e.value("reason", std::string("?"));
+    } else if (e.status == BenchStatus::skipped) {
+      result = "skipped: " + e.reason.value_or("?");
       col = skipped;
     } else {
-      result = e.value("verified", false) ? "verified" : "not verified";
-      if (e.value("throttled", false)) {
+      result = e.verified.value_or(false) ? "verified" : "not verified";
+      if (e.throttled.value_or(false)) {
         result += " (throttled:";
-        for (const auto& r : e.value("throttle_reasons", nlohmann::json::array())) result += " " + r.get<std::string>();
+        for (const auto& r : e.throttle_reasons.value_or(std::vector<std::string>{})) result += " " + r;
         result += ")";
         col = throttled;
       }
-      if (e.value("power_capped", false)) result += " (power capped)";
+      if (e.power_capped.value_or(false)) result += " (power capped)";
     }
-    const nlohmann::json rs = e.contains("rel_spread") && e["rel_spread"].is_number()
-                                  ? nlohmann::json(100.0 * e["rel_spread"].get<double>())
-                                  : nlohmann::json(nullptr);
-    std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %6s%%  %s%s%s\n", e.value("name", "").c_str(),
-                  shape_text(e.value("params", nlohmann::json::object())).c_str(),
-                  fmt(e.value("value", nlohmann::json()), "%.2f").c_str(), e.value("unit", "").c_str(),
-                  fmt(e.value("peak_percent", nlohmann::json()), "%.1f").c_str(),
-                  fmt(e.value("baseline_percent", nlohmann::json()), "%.1f").c_str(), fmt(rs, "%.2f").c_str(), col,
-                  result.c_str(), reset);
+    std::optional<double> spread_percent;
+    if (e.rel_spread) spread_percent = 100.0 * *e.rel_spread;
+    std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %6s%%  %s%s%s\n", e.name.c_str(),
+                  shape_text(e.params).c_str(), fmt(e.value, "%.2f").c_str(), e.unit.c_str(),
+                  fmt(e.peak_percent, "%.1f").c_str(), fmt(e.baseline_percent, "%.1f").c_str(),
+                  fmt(spread_percent, "%.2f").c_str(), col, result.c_str(), reset);
     out += buf;
   }
   return out;
@@ -217,38 +220,30 @@ struct JunitCase {
 };
 
 // One testcase per benchmark: failed -> <failure>, skipped -> <skipped>, the numbers in system-out.
-std::vector<JunitCase> benchmark_cases(const nlohmann::json& benchmarks) {
+std::vector<JunitCase> benchmark_cases(const std::vector<Benchmark>& benchmarks) {
   std::vector<JunitCase> out;
-  if (!benchmarks.is_array()) return out;
   for (const auto& e : benchmarks) {
-    if (!e.is_object()) continue;
     JunitCase c;
-    c.name = e.value("name", std::string("?"));
-    if (const auto it = e.find("params"); it != e.end() && it->is_object())
-      for (const auto& [k, v] : it->items()) c.name += " " + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
-    if (const auto it = e.find("wall_seconds"); it != e.end() && it->is_number()) c.seconds = it->get<double>();
-    const std::string status = e.value("status", std::string("ok"));
-    const std::string reason = e.value("reason", std::string());
+    c.name = e.name.empty() ? "?" : e.name;
+    if (const std::string p = e.params_text(); !p.empty()) c.name += " " + p;
+    c.seconds = e.wall_seconds.value_or(0.0);
+    const std::string reason = e.reason.value_or("");
     char buf[256];
-    const auto num = [&](const char* k) {
-      const auto it = e.find(k);
-      return it != e.end() && it->is_number() ? it->get<double>() : -1.0;
-    };
-    std::snprintf(buf, sizeof buf, "%.4g %s, %.1f %% of peak, spread %.2f %%", num("value"),
-                  e.value("unit", std::string()).c_str(), num("peak_percent"), 100.0 * num("rel_spread"));
-    if (status == "failed") {
+    std::snprintf(buf, sizeof buf, "%.4g %s, %.1f %% of peak, spread %.2f %%", e.value.value_or(-1.0), e.unit.c_str(),
+                  e.peak_percent.value_or(-1.0), 100.0 * e.rel_spread.value_or(-1.0));
+    if (e.status == BenchStatus::failed) {
       c.kind = JunitCase::fail;
       c.message = reason;
-      c.type = e.value("verified", true) == false ? "wrong_result" : "error";
+      c.type = e.verified == false ? "wrong_result" : "error";
       c.body = reason;
       c.out = "failed: " + reason;
-    } else if (status == "skipped") {
+    } else if (e.status == BenchStatus::skipped) {
       c.kind = JunitCase::skip;
       c.message = reason;
       c.out = "skipped: " + reason;
     } else {
       c.out = buf;
-      if (e.contains("verification") && e["verification"].is_string()) c.out += "\n" + e["verification"].get<std::string>();
+      if (e.verification) c.out += "\n" + *e.verification;
     }
     out.push_back(std::move(c));
   }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <ctime>
+#include <initializer_list>
 #include <limits>
 #include <type_traits>
 
@@ -18,7 +19,7 @@ void put(json& j, const char* key, const std::optional<T>& v) {
 }
 
 // One value of a field. Integers are range-checked here: nlohmann's get<int>() of 1e300 or of -1
-// into an unsigned field would be an undefined or silently wrapping conversion (found by fuzzing).
+// into an unsigned field would be an undefined or silently wrapping conversion.
 template <class T>
 T convert(const json& v, const char* key) {
   try {
@@ -87,6 +88,12 @@ const json& array_at(const json& j, const char* key) {
   return *it;
 }
 
+json cloud_to_json(const CloudInfo& c) {
+  json j{{"provider", c.provider}, {"instance_type", c.instance_type}};
+  put(j, "region", c.region);
+  return j;
+}
+
 json host_to_json(const HostInfo& h) {
   return json{
       {"hostname", h.hostname},
@@ -104,6 +111,7 @@ json host_to_json(const HostInfo& h) {
         {"instance_type", h.ec2.instance_type},
         {"sys_vendor", h.ec2.sys_vendor},
         {"product_name", h.ec2.product_name}}},
+      {"cloud", h.cloud ? cloud_to_json(*h.cloud) : json(nullptr)},
       {"nvidia_env", h.nvidia_env},
       {"device_nodes", h.device_nodes},
   };
@@ -126,6 +134,19 @@ HostInfo host_from_json(const json& j) {
   get(e, "instance_type", h.ec2.instance_type);
   get(e, "sys_vendor", h.ec2.sys_vendor);
   get(e, "product_name", h.ec2.product_name);
+  // host.cloud when the report has it (null: no cloud), else what host.ec2 says (version 1).
+  if (j.contains("cloud")) {
+    if (!j["cloud"].is_null()) {
+      const json& c = object_at(j, "cloud");
+      CloudInfo cloud;
+      get(c, "provider", cloud.provider);
+      get(c, "instance_type", cloud.instance_type);
+      get(c, "region", cloud.region);
+      h.cloud = std::move(cloud);
+    }
+  } else {
+    h.cloud = cloud_from_ec2(h.ec2);
+  }
   get(j, "nvidia_env", h.nvidia_env);
   get(j, "device_nodes", h.device_nodes);
   return h;
@@ -263,6 +284,186 @@ CheckResult check_from_json(const json& j) {
   return c;
 }
 
+// --- benchmarks[]: the shape is described in gpuprobe/report/benchmark.hpp ------------------------
+
+// The fields every reader relies on: a wrong type is an input error naming the entry.
+std::optional<double> bench_number(const json& j, const char* key, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number()) throw ReportError(where + ": '" + key + "' must be a number or null");
+  const double v = it->get<double>();
+  if (!std::isfinite(v)) throw ReportError(where + ": '" + key + "' is not finite");
+  return v;
+}
+
+std::string bench_string(const json& j, const char* key, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  if (!it->is_string()) throw ReportError(where + ": '" + key + "' must be a string");
+  return it->get<std::string>();
+}
+
+BenchStatus bench_status(const json& j, const std::string& where) {
+  const std::string s = bench_string(j, "status", where);
+  if (s.empty() || s == "ok") return BenchStatus::ok;
+  if (s == "failed") return BenchStatus::failed;
+  if (s == "skipped") return BenchStatus::skipped;
+  throw ReportError(where + ": unknown status '" + s + "' (ok, failed, skipped)");
+}
+
+constexpr const char* kBenchShapeKeys[] = {"name", "params",     "unit",         "value",    "min",
+                                           "max",  "rel_spread", "peak_percent", "verified", "status"};
+
+// The fields `gpuprobe bench` adds: a value of the member's type moves out of `rest` into the
+// member; anything else (null, another type) stays in `rest`, which becomes Benchmark::extra.
+template <class T, bool (json::*is)() const noexcept>
+std::optional<T> as(const json& v) {
+  if ((v.*is)()) return v.get<T>();
+  return std::nullopt;
+}
+constexpr auto as_number = as<double, &json::is_number>;
+constexpr auto as_count = as<std::uint64_t, &json::is_number_unsigned>;
+constexpr auto as_bool = as<bool, &json::is_boolean>;
+constexpr auto as_string = as<std::string, &json::is_string>;
+std::optional<std::vector<std::string>> as_strings(const json& v) {
+  if (!v.is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& s : v) {
+    if (!s.is_string()) return std::nullopt;
+    out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+// An object of exactly these number fields; `optional_last` may be absent.
+bool number_fields(const json& v, std::initializer_list<const char*> keys, bool optional_last) {
+  if (!v.is_object()) return false;
+  std::size_t seen = 0, i = 0;
+  for (const char* k : keys) {
+    ++i;
+    const auto it = v.find(k);
+    if (it == v.end() && optional_last && i == keys.size()) continue;
+    if (it == v.end() || !it->is_number()) return false;
+    ++seen;
+  }
+  return seen == v.size();
+}
+std::optional<Benchmark::Times> as_times(const json& v) {
+  if (!number_fields(v, {"median", "min", "max"}, false)) return std::nullopt;
+  return Benchmark::Times{v["median"].get<double>(), v["min"].get<double>(), v["max"].get<double>()};
+}
+std::optional<Benchmark::Clocks> as_clocks(const json& v) {
+  if (!number_fields(v, {"median", "min", "max"}, true)) return std::nullopt;
+  Benchmark::Clocks c{v["median"].get<double>(), v["min"].get<double>(), std::nullopt};
+  if (v.contains("max")) {
+    if (!v["max"].is_number_unsigned()) return std::nullopt;
+    c.max = v["max"].get<std::uint64_t>();
+  }
+  return c;
+}
+
+template <class T, class Read>
+bool take(json& rest, const char* key, std::optional<T>& out, Read read) {
+  const auto it = rest.find(key);
+  if (it == rest.end()) return false;
+  out = read(*it);
+  if (!out) return false;
+  rest.erase(it);
+  return true;
+}
+
+template <class T>
+void put_set(json& j, const char* key, const std::optional<T>& v) {
+  if (v) j[key] = *v;
+}
+
+json benchmark_to_json(const Benchmark& b) {
+  json j = b.extra.is_object() ? b.extra : json::object();
+  j["name"] = b.name;
+  j["params"] = b.params;
+  j["unit"] = b.unit;
+  put(j, "value", b.value);
+  put(j, "min", b.min);
+  put(j, "max", b.max);
+  put(j, "rel_spread", b.rel_spread);
+  put(j, "peak_percent", b.peak_percent);
+  put(j, "verified", b.verified);
+  j["status"] = to_string(b.status);
+  put_set(j, "label", b.label);
+  put_set(j, "implementation", b.implementation);
+  if (b.baseline) {
+    j["baseline"] = *b.baseline;
+    if (b.baseline_percent || !j.contains("baseline_percent")) put(j, "baseline_percent", b.baseline_percent);
+  }
+  put_set(j, "reason", b.reason);
+  put_set(j, "verification", b.verification);
+  if (!b.details.empty()) j["details"] = b.details;
+  put_set(j, "wall_seconds", b.wall_seconds);
+  put_set(j, "peak", b.peak);
+  if (b.time_ms) j["time_ms"] = {{"median", b.time_ms->median}, {"min", b.time_ms->min}, {"max", b.time_ms->max}};
+  put_set(j, "samples", b.samples);
+  put_set(j, "warmup_runs", b.warmup_runs);
+  put_set(j, "stop", b.stop);
+  if (b.sm_clock_mhz) {
+    json c = {{"median", b.sm_clock_mhz->median}, {"min", b.sm_clock_mhz->min}};
+    if (b.sm_clock_mhz->max) c["max"] = *b.sm_clock_mhz->max;
+    j["sm_clock_mhz"] = std::move(c);
+  }
+  put_set(j, "throttled", b.throttled);
+  put_set(j, "throttle_reasons", b.throttle_reasons);
+  put_set(j, "power_capped", b.power_capped);
+  return j;
+}
+
+Benchmark benchmark_from_json(const json& j, const std::string& where) {
+  if (!j.is_object()) throw ReportError(where + " must be an object");
+  Benchmark b;
+  b.name = bench_string(j, "name", where);
+  if (b.name.empty()) throw ReportError(where + " has no 'name'");
+  if (auto it = j.find("params"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) throw ReportError(where + ": 'params' must be an object");
+    b.params = *it;
+  }
+  b.unit = bench_string(j, "unit", where);
+  b.value = bench_number(j, "value", where);
+  b.min = bench_number(j, "min", where);
+  b.max = bench_number(j, "max", where);
+  b.rel_spread = bench_number(j, "rel_spread", where);
+  b.peak_percent = bench_number(j, "peak_percent", where);
+  if (auto it = j.find("verified"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) throw ReportError(where + ": 'verified' must be true, false or null");
+    b.verified = it->get<bool>();
+  }
+  b.status = bench_status(j, where);
+
+  json rest = j;
+  for (const char* k : kBenchShapeKeys) rest.erase(k);
+  take(rest, "label", b.label, as_string);
+  take(rest, "implementation", b.implementation, as_string);
+  if (take(rest, "baseline", b.baseline, as_string)) {
+    // Written with the baseline, null when not known: a null here is read as that.
+    if (auto it = rest.find("baseline_percent"); it != rest.end() && it->is_null()) rest.erase(it);
+    else take(rest, "baseline_percent", b.baseline_percent, as_number);
+  }
+  take(rest, "reason", b.reason, as_string);
+  take(rest, "verification", b.verification, as_string);
+  if (auto it = rest.find("details"); it != rest.end() && it->is_object() && !it->empty()) {
+    b.details = std::move(*it);
+    rest.erase(it);
+  }
+  take(rest, "wall_seconds", b.wall_seconds, as_number);
+  take(rest, "peak", b.peak, as_number);
+  take(rest, "time_ms", b.time_ms, as_times);
+  take(rest, "samples", b.samples, as_count);
+  take(rest, "warmup_runs", b.warmup_runs, as_count);
+  take(rest, "stop", b.stop, as_string);
+  take(rest, "sm_clock_mhz", b.sm_clock_mhz, as_clocks);
+  take(rest, "throttled", b.throttled, as_bool);
+  take(rest, "throttle_reasons", b.throttle_reasons, as_strings);
+  take(rest, "power_capped", b.power_capped, as_bool);
+  b.extra = std::move(rest);
+  return b;
+}
+
 }  // namespace
 
 const char* to_string(Status s) {
@@ -283,19 +484,38 @@ std::optional<Status> status_from_string(const std::string& s) {
   return std::nullopt;
 }
 
+std::optional<CloudInfo> cloud_from_ec2(const Ec2Info& e) {
+  if (!e.detected) return std::nullopt;
+  return CloudInfo{"aws", e.instance_type, std::nullopt};
+}
+
 std::string schema_problem(const std::string& schema) {
-  const std::string family = "gpuprobe.report/";
-  const std::string ours = kReportSchema;
-  if (schema == ours) return "";
-  if (schema.rfind(family, 0) == 0) {
-    const std::string version = schema.substr(family.size());
-    // Same major with a minor ("1.2"): fields were only added, readable.
-    if (version.rfind("1.", 0) == 0 && version.size() > 2 &&
-        version.find_first_not_of("0123456789", 2) == std::string::npos)
-      return "";
-  }
-  return "report schema \"" + schema + "\" is not supported by this gpuprobe (reads \"" + ours + "\" and \"" +
-         ours + ".N\")";
+  const std::string major = kReportSchemaMajor;
+  if (schema == major) return "";
+  // Same major with a minor ("1.2"): fields were only added, readable.
+  if (schema.rfind(major + ".", 0) == 0 && schema.size() > major.size() + 1 &&
+      schema.find_first_not_of("0123456789", major.size() + 1) == std::string::npos)
+    return "";
+  return "report schema \"" + schema + "\" is not supported by this gpuprobe (reads \"" + major + "\" and \"" +
+         major + ".N\")";
+}
+
+nlohmann::json to_json(const Benchmark& b) { return benchmark_to_json(b); }
+
+nlohmann::json to_json(const std::vector<Benchmark>& entries) {
+  json out = json::array();
+  for (const auto& b : entries) out.push_back(benchmark_to_json(b));
+  return out;
+}
+
+std::vector<Benchmark> benchmarks_from_json(const nlohmann::json& array) {
+  std::vector<Benchmark> out;
+  if (array.is_null()) return out;
+  if (!array.is_array()) throw ReportError("'benchmarks' must be an array");
+  out.reserve(array.size());
+  for (std::size_t i = 0; i < array.size(); ++i)
+    out.push_back(benchmark_from_json(array[i], "benchmarks[" + std::to_string(i) + "]"));
+  return out;
 }
 
 nlohmann::json to_json(const Report& r) {
@@ -309,7 +529,7 @@ nlohmann::json to_json(const Report& r) {
       {"verdict", r.verdict},   {"exit_code", r.exit_code},
       {"host", host_to_json(r.host)}, {"software", software_to_json(r.software)},
       {"gpus", gpus},           {"checks", checks},
-      {"benchmarks", r.benchmarks},
+      {"benchmarks", to_json(r.benchmarks)},
   };
 }
 
@@ -335,7 +555,7 @@ Report report_from_json(const nlohmann::json& j) {
     r.gpus.push_back(gpu_from_json(g));
   }
   for (const auto& c : array_at(j, "checks")) r.checks.push_back(check_from_json(c));
-  r.benchmarks = array_at(j, "benchmarks");
+  r.benchmarks = benchmarks_from_json(array_at(j, "benchmarks"));
   return r;
 }
 

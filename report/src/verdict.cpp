@@ -70,15 +70,14 @@ Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict) {
   return v;
 }
 
-Verdict benchmarks_verdict(const nlohmann::json& entries) {
+Verdict benchmarks_verdict(const std::vector<Benchmark>& entries) {
   Verdict v;
   std::string failed_names;
   for (const auto& e : entries) {
-    const std::string st = e.value("status", "ok");
-    if (st == "failed") {
+    if (e.status == BenchStatus::failed) {
       ++v.failed;
-      if (v.failed <= 3) failed_names += (failed_names.empty() ? "" : ", ") + e.value("name", std::string("?"));
-    } else if (st == "skipped") {
+      if (v.failed <= 3) failed_names += (failed_names.empty() ? "" : ", ") + (e.name.empty() ? "?" : e.name);
+    } else if (e.status == BenchStatus::skipped) {
       ++v.skipped;
     } else {
       ++v.passed;

@@ -1,11 +1,13 @@
 // libFuzzer target: the report reader (size/depth guards, schema check, report_from_json, the
 // benchmarks[] shape) and everything compare/report do with what it accepts (environment diff,
 // benchmark matching, verdict, text/Markdown/HTML/JSON renderers). Any input must end in a Report
-// or a ReportError: no crash, no other exception, no sanitizer finding, no hang.
+// or a ReportError: no crash, no other exception, no sanitizer finding, no hang. The benchmarks[]
+// entries read must also read back the same from what the writer makes of them.
 // Built by tests/fuzz/run.sh (clang, -fsanitize=fuzzer,address,undefined); replayed over the
-// committed corpus by the ordinary build (tests/fuzz/CMakeLists.txt, `ctest -L unit`).
+// committed corpus by the ordinary build (tests/fuzz/CMakeLists.txt, `ctest -L fuzz`).
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string_view>
 
 #include "gpuprobe/report/catalog.hpp"
@@ -21,9 +23,9 @@ gpuprobe::Report baseline() {
   r.label = "base";
   r.gpus.resize(1);
   r.gpus[0].name = "NVIDIA L4";
-  r.benchmarks = nlohmann::json::array(
+  r.benchmarks = gpuprobe::benchmarks_from_json(nlohmann::json::array(
       {{{"name", "matmul/cublas/bf16"}, {"params", {{"m", 8192}}}, {"unit", "TFLOP/s"}, {"value", 100.0}, {"rel_spread", 0.01}},
-       {{"name", "launch/empty"}, {"unit", "us"}, {"value", 2.0}}});
+       {{"name", "launch/empty"}, {"unit", "us"}, {"value", 2.0}}}));
   return r;
 }
 
@@ -54,6 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const gpuprobe::ReportError&) {
     return 0;  // rejected with a message: the expected outcome for most inputs
   }
+  if (!(gpuprobe::benchmarks_from_json(gpuprobe::to_json(r.benchmarks)) == r.benchmarks)) std::abort();
   exercise(r);  // an accepted report must compare and render without throwing
   return 0;
 }

@@ -57,8 +57,8 @@ TEST(GpuBench, EverySmokeBenchmarkRunsVerifiedOrSkipsWithAReason) {
     EXPECT_TRUE(m.verification.ok) << m.verification.detail;
     EXPECT_GE(m.samples.size(), 3u);
     const auto e = to_entry(s, m, peaks_of(gpu), pcie_peak_of(gpu));
-    std::printf("%-70s %10.2f %s  %s\n", s.gb_name().c_str(), e["value"].is_number() ? e["value"].get<double>() : -1.0,
-                s.unit().c_str(), m.verification.detail.c_str());
+    std::printf("%-70s %10.2f %s  %s\n", s.gb_name().c_str(), e.value.value_or(-1.0), s.unit().c_str(),
+                m.verification.detail.c_str());
     ++ran;
   }
   // FP32 GEMMs, the FP32 convolutions and the memory benchmarks need nothing but a GPU.

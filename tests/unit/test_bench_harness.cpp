@@ -156,7 +156,7 @@ TEST(Entry, ThroughputPeakAndClocks) {
   GpuPeaks peaks;
   peaks.bf16 = 989.0;
   const BenchSpec s = gemm_spec(4096);
-  const auto e = to_entry(s, m, peaks, std::nullopt);
+  const auto e = gpuprobe::to_json(to_entry(s, m, peaks, std::nullopt));
   const double flops = 2.0 * 4096.0 * 4096.0 * 4096.0;
   EXPECT_EQ(e["name"], "matmul/cublas/bf16");
   EXPECT_EQ(e["unit"], "TFLOP/s");
@@ -186,7 +186,7 @@ TEST(Entry, FailedAndSkippedCarryNoThroughput) {
   m.verification = {false, "Freivalds: WRONG"};
   GpuPeaks peaks;
   peaks.bf16 = 989.0;
-  auto e = to_entry(gemm_spec(), m, peaks, std::nullopt);
+  auto e = gpuprobe::to_json(to_entry(gemm_spec(), m, peaks, std::nullopt));
   EXPECT_TRUE(e["value"].is_null());
   EXPECT_TRUE(e["min"].is_null());
   EXPECT_TRUE(e["max"].is_null());
@@ -199,7 +199,7 @@ TEST(Entry, FailedAndSkippedCarryNoThroughput) {
   Measurement skipped;
   skipped.status = BenchStatus::skipped;
   skipped.reason = "FP8 needs compute capability 8.9";
-  e = to_entry(gemm_spec(), skipped, peaks, std::nullopt);
+  e = gpuprobe::to_json(to_entry(gemm_spec(), skipped, peaks, std::nullopt));
   EXPECT_EQ(e["status"], "skipped");
   EXPECT_TRUE(e["value"].is_null());
   EXPECT_TRUE(e["verified"].is_null());
@@ -219,7 +219,7 @@ TEST(Entry, MemoryPeaksAreDramOrPcie) {
   m.verification = {true, ""};
   GpuPeaks peaks;
   peaks.mem_gbps = 4800;
-  auto e = to_entry(d2d, m, peaks, 63.0);
+  auto e = gpuprobe::to_json(to_entry(d2d, m, peaks, 63.0));
   EXPECT_EQ(e["unit"], "GB/s");
   EXPECT_NEAR(e["value"].get<double>(), 4000.0, 1e-6);
   EXPECT_NEAR(e["peak_percent"].get<double>(), 100.0 * 4000 / 4800, 1e-9);
@@ -228,21 +228,23 @@ TEST(Entry, MemoryPeaksAreDramOrPcie) {
   h2d.device_memory_peak = false;
   h2d.work = static_cast<double>(h2d.bytes);
   m.samples = {h2d.work / 50e9};
-  e = to_entry(h2d, m, peaks, 63.0);
+  e = gpuprobe::to_json(to_entry(h2d, m, peaks, 63.0));
   EXPECT_NEAR(e["peak_percent"].get<double>(), 100.0 * 50 / 63, 1e-9);
 }
 
 TEST(Entry, BaselinePercentMatchesNameAndParams) {
-  nlohmann::json entries = nlohmann::json::array();
-  entries.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 4096}}}, {"value", 50.0}});
-  entries.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 8192}}}, {"value", 60.0}});
-  entries.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 4096}}}, {"value", 45.0},
-                     {"baseline", "matmul/cublas/fp32"}});
-  entries.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 2048}}}, {"value", 40.0},
-                     {"baseline", "matmul/cublas/fp32"}});
-  entries.push_back({{"name", "matmul/naive/fp32"}, {"params", {{"m", 8192}}}, {"value", nullptr},
-                     {"baseline", "matmul/cublas/fp32"}});
-  add_baseline_percent(entries);
+  nlohmann::json in = nlohmann::json::array();
+  in.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 4096}}}, {"value", 50.0}});
+  in.push_back({{"name", "matmul/cublas/fp32"}, {"params", {{"m", 8192}}}, {"value", 60.0}});
+  in.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 4096}}}, {"value", 45.0},
+                {"baseline", "matmul/cublas/fp32"}});
+  in.push_back({{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 2048}}}, {"value", 40.0},
+                {"baseline", "matmul/cublas/fp32"}});
+  in.push_back({{"name", "matmul/naive/fp32"}, {"params", {{"m", 8192}}}, {"value", nullptr},
+                {"baseline", "matmul/cublas/fp32"}});
+  auto typed = gpuprobe::benchmarks_from_json(in);
+  add_baseline_percent(typed);
+  const nlohmann::json entries = gpuprobe::to_json(typed);
   EXPECT_NEAR(entries[2]["baseline_percent"].get<double>(), 90.0, 1e-12);
   EXPECT_TRUE(entries[3]["baseline_percent"].is_null());  // no baseline at that size
   EXPECT_TRUE(entries[4]["baseline_percent"].is_null());  // failed: no value
@@ -300,7 +302,7 @@ TEST(GoogleBenchmark, RegistersTheTableAndReportsRatesFromTheMedian) {
   EXPECT_NEAR(rec.rows[0].counters["FLOP/s"], 2.0 * 1024 * 1024 * 1024 / 0.003, 1e3);
   EXPECT_EQ(rec.rows[0].counters["verified"], 1);
   EXPECT_EQ(rec.rows[0].counters["samples"], 5);
-  const auto entries = col.entries(plan);
+  const auto entries = gpuprobe::to_json(col.entries(plan));
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_NEAR(entries[0]["value"].get<double>(), 2.0 * 1024 * 1024 * 1024 / 0.003 / 1e12, 1e-12);
   EXPECT_NEAR(entries[0]["peak_percent"].get<double>(), entries[0]["value"].get<double>(), 1e-12);
@@ -340,4 +342,82 @@ TEST(GoogleBenchmark, UnknownFlagsAreRefused) {
   RecordingReporter rec;
   EXPECT_THROW(run_google_benchmark({"--benchmark_no_such_flag=1"}, rec), std::invalid_argument);
   EXPECT_THROW(run_google_benchmark({"stray"}, rec), std::invalid_argument);
+}
+
+// The entries `gpuprobe bench` writes, byte for byte: keys, which are null or absent in each
+// state, integers against floating point. Reports already written and read elsewhere depend on it.
+namespace {
+
+std::string written(std::vector<gpuprobe::Benchmark> entries) {
+  add_baseline_percent(entries);
+  return gpuprobe::to_json(entries).dump();
+}
+
+}  // namespace
+
+TEST(Entry, WrittenJsonIsStable) {
+  GpuPeaks peaks;
+  peaks.bf16 = 989.0;
+  peaks.mem_gbps = 3350.0;
+  BenchSpec lib = gemm_spec(4096);
+  lib.label = "square";
+  BenchSpec hand = lib;
+  hand.impl = "simt_warp_tiled";
+  hand.baseline = "matmul/cublas/bf16";
+  BenchSpec orphan = hand;
+  orphan.params["m"] = 8;
+
+  Measurement ok;
+  ok.samples = {0.002, 0.001, 0.004};
+  ok.verification = {true, "Freivalds: worst row 3 at 0.25 of tolerance"};
+  ok.stop = StopReason::converged;
+  ok.warmup_runs = 4;
+  ok.wall_seconds = 0.75;
+  ok.details = {{"algorithm", 7}, {"workspace_bytes", 1048576}};
+  ok.clocks.samples = 3;
+  ok.clocks.sm_mhz_median = 1700;
+  ok.clocks.sm_mhz_min = 1650.5;
+  ok.clocks.sm_mhz_max = 1980;
+  ok.clocks.throttle_reasons = {"thermal (HW)"};
+  ok.clocks.power_capped = true;
+
+  Measurement plain;  // no clocks, no details, no verification text, no known peak
+  plain.samples = {0.5};
+  plain.verification = {true, ""};
+  plain.stop = StopReason::budget;
+  plain.wall_seconds = 2;
+
+  Measurement unclocked_max = ok;  // clocks sampled, the maximum unknown
+  unclocked_max.clocks.sm_mhz_max = 0;
+  unclocked_max.clocks.throttle_reasons.clear();
+  unclocked_max.clocks.power_capped = false;
+
+  Measurement wrong;
+  wrong.samples = {0.001};
+  wrong.status = BenchStatus::failed;
+  wrong.reason = "wrong result: Freivalds: WRONG";
+  wrong.verification = {false, "Freivalds: WRONG"};
+  wrong.wall_seconds = 0.25;
+  Measurement error;
+  error.status = BenchStatus::failed;
+  error.reason = "illegal address";
+  Measurement skipped;
+  skipped.status = BenchStatus::skipped;
+  skipped.reason = "FP8 needs compute capability 8.9";
+
+  BenchSpec no_peak = lib;
+  no_peak.dtype.reset();
+  const std::string got = written({to_entry(lib, ok, peaks, std::nullopt), to_entry(hand, plain, peaks, std::nullopt),
+                                   to_entry(orphan, wrong, peaks, std::nullopt), to_entry(no_peak, plain, peaks, 63.0),
+                                   to_entry(lib, unclocked_max, peaks, std::nullopt),
+                                   to_entry(hand, error, peaks, std::nullopt), to_entry(lib, skipped, peaks, std::nullopt)});
+  const std::string want =
+      R"x([{"details":{"algorithm":7,"workspace_bytes":1048576},"implementation":"library","label":"square","max":137.438953472,"min":34.359738368,"name":"matmul/cublas/bf16","params":{"dtype":"bf16","k":4096,"m":4096,"n":4096},"peak":989.0,"peak_percent":6.948379851971689,"power_capped":true,"rel_spread":0.6546536707079772,"samples":3,"sm_clock_mhz":{"max":1980,"median":1700.0,"min":1650.5},"status":"ok","stop":"converged","throttle_reasons":["thermal (HW)"],"throttled":true,"time_ms":{"max":4.0,"median":2.0,"min":1.0},"unit":"TFLOP/s","value":68.719476736,"verification":"Freivalds: worst row 3 at 0.25 of tolerance","verified":true,"wall_seconds":0.75,"warmup_runs":4},)x"
+      R"x({"baseline":"matmul/cublas/bf16","baseline_percent":0.39999999999999997,"implementation":"hand-written","label":"square","max":0.274877906944,"min":0.274877906944,"name":"matmul/simt_warp_tiled/bf16","params":{"dtype":"bf16","k":4096,"m":4096,"n":4096},"peak":989.0,"peak_percent":0.027793519407886755,"rel_spread":0.0,"samples":1,"status":"ok","stop":"budget","time_ms":{"max":500.0,"median":500.0,"min":500.0},"unit":"TFLOP/s","value":0.274877906944,"verified":true,"wall_seconds":2.0,"warmup_runs":0},)x"
+      R"x({"baseline":"matmul/cublas/bf16","baseline_percent":null,"implementation":"hand-written","label":"square","max":null,"min":null,"name":"matmul/simt_warp_tiled/bf16","params":{"dtype":"bf16","k":4096,"m":8,"n":4096},"peak_percent":null,"reason":"wrong result: Freivalds: WRONG","rel_spread":null,"status":"failed","unit":"TFLOP/s","value":null,"verification":"Freivalds: WRONG","verified":false,"wall_seconds":0.25},)x"
+      R"x({"implementation":"library","label":"square","max":0.274877906944,"min":0.274877906944,"name":"matmul/cublas/bf16","params":{"dtype":"bf16","k":4096,"m":4096,"n":4096},"peak_percent":null,"rel_spread":0.0,"samples":1,"status":"ok","stop":"budget","time_ms":{"max":500.0,"median":500.0,"min":500.0},"unit":"TFLOP/s","value":0.274877906944,"verified":true,"wall_seconds":2.0,"warmup_runs":0},)x"
+      R"x({"details":{"algorithm":7,"workspace_bytes":1048576},"implementation":"library","label":"square","max":137.438953472,"min":34.359738368,"name":"matmul/cublas/bf16","params":{"dtype":"bf16","k":4096,"m":4096,"n":4096},"peak":989.0,"peak_percent":6.948379851971689,"power_capped":false,"rel_spread":0.6546536707079772,"samples":3,"sm_clock_mhz":{"median":1700.0,"min":1650.5},"status":"ok","stop":"converged","throttle_reasons":[],"throttled":false,"time_ms":{"max":4.0,"median":2.0,"min":1.0},"unit":"TFLOP/s","value":68.719476736,"verification":"Freivalds: worst row 3 at 0.25 of tolerance","verified":true,"wall_seconds":0.75,"warmup_runs":4},)x"
+      R"x({"baseline":"matmul/cublas/bf16","baseline_percent":null,"implementation":"hand-written","label":"square","max":null,"min":null,"name":"matmul/simt_warp_tiled/bf16","params":{"dtype":"bf16","k":4096,"m":4096,"n":4096},"peak_percent":null,"reason":"illegal address","rel_spread":null,"status":"failed","unit":"TFLOP/s","value":null,"verified":null,"wall_seconds":0.0},)x"
+      R"x({"implementation":"library","label":"square","max":null,"min":null,"name":"matmul/cublas/bf16","params":{"dtype":"bf16","k":4096,"m":4096,"n":4096},"peak_percent":null,"reason":"FP8 needs compute capability 8.9","rel_spread":null,"status":"skipped","unit":"TFLOP/s","value":null,"verified":null,"wall_seconds":0.0}])x";
+  EXPECT_EQ(got, want);
 }

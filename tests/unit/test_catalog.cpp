@@ -76,10 +76,10 @@ TEST(Catalog, PricesFile) {
 
 TEST(Catalog, PerfPerDollarInAComparison) {
   Report a, b;
-  a.host.ec2.instance_type = "g6.xlarge";
+  a.host.cloud = CloudInfo{"aws", "g6.xlarge", std::nullopt};
   b.label = "g5.xlarge";  // a label that names an instance type counts (Xen instances lack it in DMI)
-  a.benchmarks = json::array({json{{"name", "mm"}, {"unit", "TFLOP/s"}, {"value", 80.5}}});
-  b.benchmarks = json::array({json{{"name", "mm"}, {"unit", "TFLOP/s"}, {"value", 100.6}}});
+  a.benchmarks = benchmarks_from_json(json::array({json{{"name", "mm"}, {"unit", "TFLOP/s"}, {"value", 80.5}}}));
+  b.benchmarks = benchmarks_from_json(json::array({json{{"name", "mm"}, {"unit", "TFLOP/s"}, {"value", 100.6}}}));
   Comparison c = compare_reports({a, b}, {}, 0.05);
   attach_prices(c, builtin_catalog());
   EXPECT_EQ(c.columns[1].instance_type, "g5.xlarge");

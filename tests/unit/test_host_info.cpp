@@ -238,7 +238,24 @@ TEST(CollectHostInfo, DetectsContainerAndEc2) {
   EXPECT_EQ(h.container.runtime, "docker");
   EXPECT_TRUE(h.ec2.detected);
   EXPECT_EQ(h.ec2.instance_type, "p5.48xlarge");
+  ASSERT_TRUE(h.cloud);
+  EXPECT_EQ(h.cloud->provider, "aws");
+  EXPECT_EQ(h.cloud->instance_type, "p5.48xlarge");
+  EXPECT_FALSE(h.cloud->region);
   EXPECT_EQ(default_label(h, ""), "p5.48xlarge");
+}
+
+TEST(DetectCloud, AwsWithTheRegionTheEnvironmentNames) {
+  FakeRoot root;
+  const Ec2Info nitro{true, "g5.xlarge", "Amazon EC2", "g5.xlarge"};
+  auto c = detect_cloud(root.view({{"AWS_DEFAULT_REGION", "us-west-2"}}), nitro);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, (CloudInfo{"aws", "g5.xlarge", "us-west-2"}));
+  c = detect_cloud(root.view({{"AWS_REGION", " eu-west-1\n"}, {"AWS_DEFAULT_REGION", "us-west-2"}}), nitro);
+  EXPECT_EQ(c->region, "eu-west-1");
+  c = detect_cloud(root.view({{"AWS_REGION", ""}}), Ec2Info{true, "", "Xen", ""});  // EC2 on Xen
+  EXPECT_EQ(*c, (CloudInfo{"aws", "", std::nullopt}));
+  EXPECT_FALSE(detect_cloud(root.view({{"AWS_REGION", "us-east-1"}}), Ec2Info{}));  // a laptop with AWS settings
 }
 
 TEST(CollectHostInfo, GarbageMemTotalDoesNotThrow) {
@@ -263,10 +280,10 @@ TEST(CollectHostInfo, OverflowingMemTotalDoesNotThrow) {
 TEST(DefaultLabel, Precedence) {
   HostInfo h;
   h.hostname = "ip-10-0-0-1";
-  h.ec2.instance_type = "g5.xlarge";
+  h.cloud = CloudInfo{"aws", "g5.xlarge", std::nullopt};
   EXPECT_EQ(default_label(h, "my-label"), "my-label");
   EXPECT_EQ(default_label(h, ""), "g5.xlarge");
-  h.ec2.instance_type.clear();
+  h.cloud->instance_type.clear();
   EXPECT_EQ(default_label(h, ""), "ip-10-0-0-1");
   h.hostname.clear();
   EXPECT_EQ(default_label(h, ""), "");

@@ -163,13 +163,13 @@ TEST(RenderJunit, FailureCarriesMessageTypeAndHint) {
 TEST(RenderJunit, BenchReportAddsOneTestcasePerBenchmark) {
   Report r = sample_report();
   r.command = "bench";
-  r.benchmarks = nlohmann::json::array(
+  r.benchmarks = benchmarks_from_json(nlohmann::json::array(
       {{{"name", "matmul/cublas/bf16"}, {"params", {{"m", 4096}, {"n", 4096}, {"k", 4096}}}, {"unit", "TFLOP/s"},
         {"value", 771.25}, {"peak_percent", 78.0}, {"rel_spread", 0.004}, {"status", "ok"}, {"verified", true},
         {"wall_seconds", 1.5}, {"verification", "Freivalds: verified"}},
        {{"name", "matmul/warp_tiled/fp32"}, {"params", {{"m", 4096}}}, {"status", "failed"}, {"verified", false},
         {"value", nullptr}, {"reason", "wrong result: <worst row 3>"}},
-       {{"name", "matmul/cublaslt/fp8"}, {"status", "skipped"}, {"reason", "needs cc 8.9"}}});
+       {{"name", "matmul/cublaslt/fp8"}, {"status", "skipped"}, {"reason", "needs cc 8.9"}}}));
   const std::string xml = render_junit(r);
   EXPECT_EQ(xml_problem(xml), "") << xml;
   EXPECT_EQ(count_of(xml, "<testsuite "), 2u);
@@ -192,7 +192,7 @@ TEST(RenderBenchmarkTable, ShapesValuesAndResults) {
                      {"unit", "TFLOP/s"}, {"value", nullptr}, {"status", "skipped"}, {"reason", "needs cc 8.9"}});
   entries.push_back({{"name", "memory/memcpy/d2d"}, {"params", {{"bytes", 1073741824}}}, {"unit", "GB/s"},
                      {"value", nullptr}, {"status", "failed"}, {"reason", "wrong result: 12 elements"}});
-  const std::string t = render_benchmark_table(entries, TableStyle{false, true});
+  const std::string t = render_benchmark_table(benchmarks_from_json(entries), TableStyle{false, true});
   EXPECT_NE(t.find("4096x4096x4096"), std::string::npos) << t;
   EXPECT_NE(t.find("771.25"), std::string::npos);
   EXPECT_NE(t.find("78.0"), std::string::npos);
@@ -202,7 +202,7 @@ TEST(RenderBenchmarkTable, ShapesValuesAndResults) {
   EXPECT_NE(t.find("1 GiB"), std::string::npos);
   EXPECT_NE(t.find("FAILED: wrong result: 12 elements"), std::string::npos);
   EXPECT_EQ(t.find("\033["), std::string::npos) << "no colour when not asked";
-  EXPECT_NE(render_benchmark_table(entries, TableStyle{true, true}).find("\033[1;31m"), std::string::npos);
+  EXPECT_NE(render_benchmark_table(benchmarks_from_json(entries), TableStyle{true, true}).find("\033[1;31m"), std::string::npos);
 }
 
 TEST(RenderBenchmarkTable, ThrottledIsMarkedAndAPowerCapIsOnlyNoted) {
@@ -213,7 +213,7 @@ TEST(RenderBenchmarkTable, ThrottledIsMarkedAndAPowerCapIsOnlyNoted) {
   entries.push_back({{"name", "matmul/cublas/fp16"}, {"params", {{"m", 8192}, {"n", 8192}, {"k", 8192}}},
                      {"unit", "TFLOP/s"}, {"value", 500.0}, {"verified", true}, {"status", "ok"},
                      {"throttled", true}, {"throttle_reasons", {"thermal (HW)"}}, {"power_capped", false}});
-  const std::string t = render_benchmark_table(entries, TableStyle{false, true});
+  const std::string t = render_benchmark_table(benchmarks_from_json(entries), TableStyle{false, true});
   EXPECT_NE(t.find("verified (power capped)"), std::string::npos) << t;
   EXPECT_NE(t.find("verified (throttled: thermal (HW))"), std::string::npos) << t;
   EXPECT_EQ(t.find("throttled: power"), std::string::npos) << t;

@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include "fixture_reports.hpp"
+#include "gpuprobe/report/compare.hpp"
+#include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {
@@ -28,6 +31,7 @@ Report full_report() {
   r.host.memory_total_bytes = 16ULL * 1024 * 1024 * 1024 + 7;  // not a round number
   r.host.container = {true, "docker", {"/.dockerenv", "/proc/1/cgroup: /docker"}};
   r.host.ec2 = {true, "g5.xlarge", "Amazon EC2", "g5.xlarge"};
+  r.host.cloud = CloudInfo{"aws", "g5.xlarge", "us-east-1"};
   r.host.nvidia_env = {{"NVIDIA_VISIBLE_DEVICES", "all"}, {"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"}};
   r.host.device_nodes = {"/dev/nvidia0", "/dev/nvidiactl"};
 
@@ -110,7 +114,7 @@ Report full_report() {
   c4.status = Status::warn;
   r.checks.push_back(c4);
 
-  r.benchmarks = json::array({json{{"name", "gemm_fp16"}, {"tflops", 123.4}, {"sizes", {1024, 2048}}}});
+  r.benchmarks = benchmarks_from_json(json::array({json{{"name", "gemm_fp16"}, {"tflops", 123.4}, {"sizes", {1024, 2048}}}}));
   return r;
 }
 
@@ -163,6 +167,7 @@ void expect_report_eq(const Report& a, const Report& b) {
   EXPECT_EQ(a.host.ec2.instance_type, b.host.ec2.instance_type);
   EXPECT_EQ(a.host.ec2.sys_vendor, b.host.ec2.sys_vendor);
   EXPECT_EQ(a.host.ec2.product_name, b.host.ec2.product_name);
+  EXPECT_EQ(a.host.cloud, b.host.cloud);
   EXPECT_EQ(a.host.nvidia_env, b.host.nvidia_env);
   EXPECT_EQ(a.host.device_nodes, b.host.device_nodes);
 
@@ -221,7 +226,7 @@ TEST(ReportJson, DefaultReportRoundTrips) {
   expect_report_eq(r, back);
   EXPECT_TRUE(back.gpus.empty());
   EXPECT_TRUE(back.checks.empty());
-  EXPECT_TRUE(back.benchmarks.is_array());
+  EXPECT_TRUE(back.benchmarks.empty());
   EXPECT_FALSE(back.software.driver_version.has_value());
 }
 
@@ -380,6 +385,102 @@ TEST(ReportJson, WrongFieldTypesAreReportErrors) {
       ADD_FAILURE() << "threw a non-ReportError: " << e.what();
     }
   }
+}
+
+TEST(ReportJsonBenchmarks, AnEntryOfBenchReadsIntoFieldsAndWritesBackTheSameBytes) {
+  const std::string text =
+      R"x({"details":{"algorithm":7},"implementation":"library","label":"square","max":137.4,"min":34.3,)x"
+      R"x("name":"matmul/cublas/bf16","params":{"k":4096,"m":4096,"n":4096},"peak":989.0,"peak_percent":6.9,)x"
+      R"x("power_capped":true,"rel_spread":0.65,"samples":3,"sm_clock_mhz":{"max":1980,"median":1700.0,"min":1650.5},)x"
+      R"x("status":"ok","stop":"converged","throttle_reasons":["thermal (HW)"],"throttled":true,)x"
+      R"x("time_ms":{"max":4.0,"median":2.0,"min":1.0},"unit":"TFLOP/s","value":68.7,"verification":"Freivalds: ok",)x"
+      R"x("verified":true,"wall_seconds":0.75,"warmup_runs":4})x";
+  const auto b = benchmarks_from_json(json::array({json::parse(text)}));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(b[0].extra.empty()) << b[0].extra.dump();
+  EXPECT_EQ(b[0].implementation, "library");
+  EXPECT_EQ(b[0].samples, 3u);
+  ASSERT_TRUE(b[0].sm_clock_mhz && b[0].sm_clock_mhz->max);
+  EXPECT_EQ(*b[0].sm_clock_mhz->max, 1980u);
+  EXPECT_DOUBLE_EQ(b[0].time_ms->max, 4.0);
+  EXPECT_EQ(to_json(b[0]).dump(), text);
+}
+
+TEST(ReportJsonBenchmarks, OtherFieldsAndOddTypesAreKeptAsRead) {
+  // Another tool's fields, and bench's own fields with a type this reader does not take, are not
+  // an error: compare ignores them and the writer puts them back unchanged.
+  const json in = {{"name", "x"}, {"tflops", 123.4}, {"sizes", {1024, 2048}}, {"label", 5}, {"samples", {1, 2}},
+                   {"details", json::object()}, {"sm_clock_mhz", {{"median", 1.0}}}, {"reason", nullptr}};
+  const auto b = benchmarks_from_json(json::array({in}));
+  EXPECT_FALSE(b[0].label);
+  EXPECT_FALSE(b[0].samples);
+  EXPECT_FALSE(b[0].sm_clock_mhz);
+  EXPECT_EQ(b[0].extra.size(), 7u) << b[0].extra.dump();
+  json out = to_json(b[0]);
+  for (const auto& [k, v] : in.items()) EXPECT_EQ(out[k], v) << k;
+  // The shape every reader relies on is written in full, null when unknown.
+  EXPECT_TRUE(out["value"].is_null());
+  EXPECT_EQ(out["status"], "ok");
+  EXPECT_EQ(benchmarks_from_json(json::array({out})), b);
+}
+
+TEST(ReportJsonBenchmarks, ShapeErrorsNameTheEntryAndField) {
+  auto error_of = [](const json& entries) {
+    try {
+      (void)benchmarks_from_json(entries);
+    } catch (const ReportError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error_of(json::array({json{{"name", "a"}}, json{{"name", "b"}, {"value", "fast"}}})),
+            "benchmarks[1]: 'value' must be a number or null");
+  EXPECT_EQ(error_of(json::array({json{{"name", "a"}, {"verified", 1}}})),
+            "benchmarks[0]: 'verified' must be true, false or null");
+  EXPECT_EQ(error_of(json::array({json{{"name", "a"}, {"status", "great"}}})),
+            "benchmarks[0]: unknown status 'great' (ok, failed, skipped)");
+  EXPECT_EQ(error_of(json::array({json{{"unit", "x"}}})), "benchmarks[0] has no 'name'");
+  EXPECT_EQ(error_of(json::array({3})), "benchmarks[0] must be an object");
+  EXPECT_EQ(error_of(json(nullptr)), "");
+}
+
+TEST(ReportJsonCloud, WrittenBesideEc2AndNullOffACloud) {
+  const json j = to_json(full_report());
+  EXPECT_EQ(j["host"]["cloud"], (json{{"provider", "aws"}, {"instance_type", "g5.xlarge"}, {"region", "us-east-1"}}));
+  EXPECT_EQ(j["host"]["ec2"]["instance_type"], "g5.xlarge");
+  Report local;
+  EXPECT_TRUE(to_json(local)["host"]["cloud"].is_null());
+  local.host.cloud = CloudInfo{"aws", "", std::nullopt};
+  EXPECT_TRUE(to_json(local)["host"]["cloud"]["region"].is_null());
+}
+
+TEST(ReportJsonCloud, AnOldReportWithEc2OnlyReadsAsTheNewOneWithCloud) {
+  for (const char* name : {"p5", "local"}) {
+    const Report old_report = testing::fixture(name);  // schema 1.0: host.ec2 only
+    ASSERT_EQ(old_report.schema, "gpuprobe.report/1");
+    json j = to_json(old_report);  // what this version writes for the same machine
+    j["schema"] = kReportSchema;
+    ASSERT_TRUE(j["host"].contains("cloud"));
+    const Report new_report = report_from_json(j);
+    EXPECT_EQ(new_report.host.cloud, old_report.host.cloud) << name;
+    EXPECT_EQ(render_header(new_report, TableStyle{}), render_header(old_report, TableStyle{})) << name;
+    EXPECT_TRUE(environment_rows({old_report, new_report}, false).empty()) << name;
+  }
+  const Report p5 = testing::fixture("p5");
+  EXPECT_EQ(p5.host.cloud, (CloudInfo{"aws", "p5.48xlarge", std::nullopt}));
+  EXPECT_FALSE(testing::fixture("local").host.cloud);
+}
+
+TEST(ReportJsonCloud, CloudWinsOverEc2AndNullMeansNone) {
+  json j = to_json(full_report());
+  j["host"]["cloud"] = {{"provider", "gcp"}, {"instance_type", "a3-highgpu-8g"}, {"region", "us-central1"}};
+  Report r = report_from_json(j);
+  EXPECT_EQ(r.host.cloud, (CloudInfo{"gcp", "a3-highgpu-8g", "us-central1"}));
+  EXPECT_NE(render_header(r, TableStyle{}).find(" · gcp a3-highgpu-8g"), std::string::npos);
+  j["host"]["cloud"] = nullptr;
+  EXPECT_FALSE(report_from_json(j).host.cloud);
+  j["host"]["cloud"] = 3;
+  EXPECT_THROW(report_from_json(j), ReportError);
 }
 
 TEST(ReportJson, StatusStrings) {

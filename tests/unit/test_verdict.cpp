@@ -193,14 +193,13 @@ TEST(Verdict, NoGpuReasons) {
 
 TEST(Verdict, BenchmarksFailedOrNothingMeasuredIsExitOne) {
   auto entry = [](const char* st) { return nlohmann::json{{"name", "x"}, {"status", st}}; };
-  nlohmann::json all_ok = {entry("ok"), entry("ok"), entry("skipped")};
-  auto v = benchmarks_verdict(all_ok);
+  auto v = benchmarks_verdict(benchmarks_from_json(nlohmann::json::array({entry("ok"), entry("ok"), entry("skipped")})));
   EXPECT_EQ(v.exit_code, 0);
   EXPECT_EQ(v.line, "OK: 2 benchmarks measured and verified, 1 skipped");
-  v = benchmarks_verdict(nlohmann::json{entry("ok"), entry("failed")});
+  v = benchmarks_verdict(benchmarks_from_json(nlohmann::json::array({entry("ok"), entry("failed")})));
   EXPECT_EQ(v.exit_code, 1);
   EXPECT_EQ(v.line.rfind("FAIL: 1 of 2 benchmarks failed (x)", 0), 0u) << v.line;
-  v = benchmarks_verdict(nlohmann::json{entry("skipped")});
+  v = benchmarks_verdict(benchmarks_from_json(nlohmann::json::array({entry("skipped")})));
   EXPECT_EQ(v.exit_code, 1);
   EXPECT_EQ(v.line, "FAIL: nothing measured (1 of 1 benchmarks skipped)");
 }

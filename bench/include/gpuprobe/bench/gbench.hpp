@@ -38,7 +38,7 @@ struct Collector {
   std::vector<std::optional<Measurement>> slots;  // written under `mutex`
   // The report's benchmarks[] of everything that ran, in table order, with "% of baseline". Takes
   // the mutex: the bench watchdog calls it from its own thread while a benchmark is stuck.
-  nlohmann::json entries(const RunPlan& plan) const;
+  std::vector<Benchmark> entries(const RunPlan& plan) const;
   mutable std::mutex mutex;
 };
 

@@ -5,7 +5,8 @@
 //                                verify() the output of the last run
 //   measure():  warm-up, then samples until the StopRule (stats.hpp) says converged or budget,
 //               clocks sampled meanwhile, then verification
-//   to_entry(): the report's benchmarks[] entry (docs/compare.md), failed results carry no value
+//   to_entry(): the report's benchmarks[] entry (gpuprobe/report/benchmark.hpp), failed results
+//               carry no value
 //
 // Google Benchmark is the harness around it (gbench.hpp): one registered benchmark per spec.
 #pragma once
@@ -104,12 +105,11 @@ Measurement measure(const BenchSpec& spec, const Factory& make, const MeasureOpt
 void merge_repetition(Measurement& into, const Measurement& more);
 
 // The report's benchmarks[] entry. `pcie_gbps`: the link's theoretical rate, the peak of host<->device copies.
-nlohmann::json to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& peaks,
-                        std::optional<double> pcie_gbps);
+Benchmark to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& peaks, std::optional<double> pcie_gbps);
 
-// For every entry with a "baseline", sets "baseline_percent" = value / value of the entry named by
-// the baseline with the same params (null when that one did not run or failed).
-void add_baseline_percent(nlohmann::json& entries);
+// For every entry with a baseline, sets baseline_percent = value / value of the entry named by the
+// baseline with the same params (unset when that one did not run or failed).
+void add_baseline_percent(std::vector<Benchmark>& entries);
 
 // "[ 3/27] matmul/cublas/bf16/m:4096/n:4096/k:4096  elapsed 12 s  ETA 40 s"
 std::string progress_line(std::size_t index, std::size_t count, const std::string& name, double elapsed_s,

@@ -1,5 +1,5 @@
-// Host facts for the report: OS, kernel, CPU, container, EC2 (from DMI, never the network),
-// NVIDIA container variables and device nodes.
+// Host facts for the report: OS, kernel, CPU, container, the cloud (EC2 from DMI, never the
+// network), NVIDIA container variables and device nodes.
 #pragma once
 
 #include "gpuprobe/gpu/system.hpp"
@@ -10,9 +10,12 @@ namespace gpuprobe {
 HostInfo collect_host_info(const SystemView& sys);
 ContainerInfo detect_container(const SystemView& sys);
 Ec2Info detect_ec2(const SystemView& sys);
+// The cloud from the providers' local evidence (today AWS: `ec2`), with the region the
+// environment names (AWS_REGION, else AWS_DEFAULT_REGION). nullopt: no known cloud.
+std::optional<CloudInfo> detect_cloud(const SystemView& sys, const Ec2Info& ec2);
 std::vector<std::string> nvidia_device_nodes(const SystemView& sys);  // "/dev/nvidia0", "/dev/nvidiactl", …
 
-// The label later comparisons use: --label, else the EC2 instance type, else the hostname.
+// The label later comparisons use: --label, else the cloud instance type, else the hostname.
 std::string default_label(const HostInfo& h, const std::string& override_label);
 
 // Environment variables that decide what the NVIDIA Container Toolkit gives a container.

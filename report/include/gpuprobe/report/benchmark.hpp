@@ -1,11 +1,18 @@
-// The shape of one `benchmarks[]` entry that compare/report read. Proposal for the bench issue,
-// documented in docs/compare.md:
+// One entry of a report's `benchmarks[]`: one benchmark at one set of parameters, as `gpuprobe bench`
+// measured it and as compare/report read it back (from this binary's reports or another tool's).
+//
 //   { "name": "matmul/cublas/bf16", "params": {"m": 8192, "n": 8192, "k": 8192}, "unit": "TFLOP/s",
 //     "value": 771.2, "min": 765.0, "max": 774.9, "rel_spread": 0.004, "peak_percent": 78.0,
-//     "verified": true, "status": "ok" }
-// Unknown fields are ignored; absent optional fields are null.
+//     "verified": true, "status": "ok", ... }
+//
+// The fields up to `status` are the shape every reader relies on (docs/compare.md): written always,
+// null when unknown; an entry whose value there has the wrong type is an input error. The fields
+// after it are what `gpuprobe bench` records beside the result: written only when set; read when
+// they have the type below, otherwise kept as they are in `extra` like any field this struct does
+// not know. JSON (de)serialization: report/src/report_json.cpp.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +26,7 @@ enum class BenchStatus { ok, failed, skipped };
 const char* to_string(BenchStatus s);
 
 struct Benchmark {
-  std::string name;
+  std::string name;                                  // "family/implementation/variant", required
   nlohmann::json params = nlohmann::json::object();  // sizes, dtype, …: part of the identity
   std::string unit;                                  // "TFLOP/s", "GB/s", "ms", …
   std::optional<double> value;                       // the median
@@ -28,6 +35,39 @@ struct Benchmark {
   std::optional<double> peak_percent;  // value as % of the GPU's datasheet peak, when known
   std::optional<bool> verified;        // result checked against a reference
   BenchStatus status = BenchStatus::ok;
+
+  std::optional<std::string> label;           // what the shape is, for people: "square", "resnet50 conv3_x"
+  std::optional<std::string> implementation;  // "library" or "hand-written"
+  // name of the library benchmark with the same params this one is measured against; with it,
+  // baseline_percent = value / that one's value (written as null when that one has no value).
+  std::optional<std::string> baseline;
+  std::optional<double> baseline_percent;
+  std::optional<std::string> reason;        // why skipped or failed
+  std::optional<std::string> verification;  // what the check against the reference found
+  nlohmann::json details = nlohmann::json::object();  // the implementation's facts (algorithm, …); {} = none
+  std::optional<double> wall_seconds;       // set-up, warm-up, samples and verification
+  std::optional<double> peak;               // the peak rate peak_percent is of, in `unit`
+  struct Times {
+    double median = 0, min = 0, max = 0;
+    bool operator==(const Times&) const = default;
+  };
+  std::optional<Times> time_ms;             // one run, milliseconds
+  std::optional<std::uint64_t> samples;     // timed runs
+  std::optional<std::uint64_t> warmup_runs;
+  std::optional<std::string> stop;          // "converged", "budget": why sampling ended
+  struct Clocks {
+    double median = 0, min = 0;
+    std::optional<std::uint64_t> max;  // the GPU's maximum SM clock, when known
+    bool operator==(const Clocks&) const = default;
+  };
+  std::optional<Clocks> sm_clock_mhz;       // SM clock while it ran (NVML)
+  std::optional<bool> throttled;
+  std::optional<std::vector<std::string>> throttle_reasons;  // "thermal (HW)", "HW slowdown", …
+  std::optional<bool> power_capped;         // held at the SW power cap in some sample
+
+  nlohmann::json extra = nlohmann::json::object();  // other fields, written back as read
+
+  bool operator==(const Benchmark&) const = default;
 
   // Identity used to match benchmarks across reports: the name and the canonical params.
   std::string key() const;
@@ -40,8 +80,10 @@ struct Benchmark {
 // Time-like units (s, ms, us, µs, ns) are lower-is-better; everything else (rates) higher-is-better.
 bool higher_is_better(const std::string& unit);
 
-// Reads the benchmarks[] array of a report. An entry not of the shape above throws ReportError
-// naming its index and field.
+// The JSON of entries (report_json.cpp). benchmarks_from_json reads a report's benchmarks[] (null:
+// none) and throws ReportError naming `benchmarks[i]` and the field for an entry not of the shape above.
+nlohmann::json to_json(const Benchmark& b);
+nlohmann::json to_json(const std::vector<Benchmark>& entries);
 std::vector<Benchmark> benchmarks_from_json(const nlohmann::json& array);
 
 }  // namespace gpuprobe

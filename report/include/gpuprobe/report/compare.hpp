@@ -103,7 +103,7 @@ struct Comparison {
 // reports[0]); `all` false keeps only the fields whose values differ.
 std::vector<EnvRow> environment_rows(const std::vector<Report>& reports, bool all);
 
-// Compares reports[1..] against reports[0]. Throws ReportError when a benchmarks[] entry is malformed.
+// Compares reports[1..] against reports[0].
 Comparison compare_reports(const std::vector<Report>& reports, const std::vector<std::string>& labels,
                            double tolerance);
 

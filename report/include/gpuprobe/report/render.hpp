@@ -25,10 +25,13 @@ std::string render_verdict(const Report& r, const TableStyle& style);
 
 // The table of a report's benchmarks[] entries (`gpuprobe bench`): shape, value, % of peak, % of
 // the baseline, spread, and verified / FAILED / skipped with the reason (coloured as check rows).
-std::string render_benchmark_table(const nlohmann::json& entries, const TableStyle& style);
+std::string render_benchmark_table(const std::vector<Benchmark>& entries, const TableStyle& style);
 
 std::string render_junit(const Report& r);
 std::string xml_escape(const std::string& s);
+
+// How output names a cloud provider's machines: "aws" -> "EC2"; another provider by its id.
+std::string cloud_machine_name(const std::string& provider);
 
 // Human-readable sizes and versions used across renderers.
 std::string format_bytes(std::uint64_t bytes);

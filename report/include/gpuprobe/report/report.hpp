@@ -10,9 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gpuprobe/report/benchmark.hpp"
+
 namespace gpuprobe {
 
-inline constexpr const char* kReportSchema = "gpuprobe.report/1";
+// The version this binary writes. It reads every "gpuprobe.report/1" and "gpuprobe.report/1.N":
+// within a major version fields are only added (docs/report-schema.md lists what each minor adds).
+inline constexpr const char* kReportSchema = "gpuprobe.report/1.1";
+inline constexpr const char* kReportSchemaMajor = "gpuprobe.report/1";
 
 enum class Status { pass, warn, fail, skip };
 
@@ -25,12 +30,26 @@ struct ContainerInfo {
   std::vector<std::string> evidence;  // e.g. "/.dockerenv", "/proc/1/cgroup: kubepods"
 };
 
+// AWS's own evidence (DMI), written as host.ec2 too so that readers of version 1 find it.
 struct Ec2Info {
   bool detected = false;
   std::string instance_type;  // from DMI product_name on Nitro instances; "" on Xen (p2/p3) instances
   std::string sys_vendor;
   std::string product_name;
 };
+
+// The cloud machine this ran on, from local evidence only (never the network). Every provider
+// fills the same three fields; renderers and compare read only these.
+struct CloudInfo {
+  std::string provider;               // "aws"
+  std::string instance_type;          // "g5.xlarge"; "" when the machine does not say (EC2 on Xen)
+  std::optional<std::string> region;  // from the environment (AWS_REGION, AWS_DEFAULT_REGION); unset: unknown
+  bool operator==(const CloudInfo&) const = default;
+};
+
+// The cloud an EC2 detection means; nullopt when EC2 was not detected. Reports of version 1
+// carry only host.ec2: the reader derives host.cloud with this.
+std::optional<CloudInfo> cloud_from_ec2(const Ec2Info& e);
 
 struct HostInfo {
   std::string hostname;
@@ -41,6 +60,7 @@ struct HostInfo {
   std::uint64_t memory_total_bytes = 0;
   ContainerInfo container;
   Ec2Info ec2;
+  std::optional<CloudInfo> cloud;  // nullopt: not on a cloud gpuprobe recognizes
   std::map<std::string, std::string> nvidia_env;  // NVIDIA_VISIBLE_DEVICES etc., only those set
   std::vector<std::string> device_nodes;          // /dev/nvidia*
 };
@@ -102,14 +122,14 @@ struct CheckResult {
 
 struct Report {
   std::string schema = kReportSchema;
-  std::string label;       // --label, else EC2 instance type, else hostname
+  std::string label;       // --label, else the cloud instance type, else hostname
   std::string created_at;  // ISO 8601 UTC
   std::string command;     // "check", "bench", ...
   HostInfo host;
   SoftwareInfo software;
   std::vector<GpuInfo> gpus;
   std::vector<CheckResult> checks;
-  nlohmann::json benchmarks = nlohmann::json::array();  // filled by `gpuprobe bench`
+  std::vector<Benchmark> benchmarks;  // filled by `gpuprobe bench`
   int exit_code = 0;
   std::string verdict;  // one line
 };
@@ -121,7 +141,7 @@ struct ReportError : std::runtime_error {
 };
 
 // Schema compatibility: "gpuprobe.report/1" and any "gpuprobe.report/1.N" (fields added only) are
-// readable; anything else is rejected naming both versions. Returns the message, "" when readable.
+// readable; anything else is rejected naming the versions read. Returns the message, "" when readable.
 std::string schema_problem(const std::string& schema);
 
 nlohmann::json to_json(const Report& r);

@@ -34,6 +34,6 @@ Verdict compute_verdict(const std::vector<CheckResult>& checks, bool strict);
 // The verdict of a report's benchmarks[] (`gpuprobe bench`): exit 1 when a benchmark failed (an
 // error or a wrong result) or none was measured, else 0. `passed` counts the benchmarks measured
 // and verified, `failed` and `skipped` the others.
-Verdict benchmarks_verdict(const nlohmann::json& entries);
+Verdict benchmarks_verdict(const std::vector<Benchmark>& entries);
 
 }  // namespace gpuprobe
