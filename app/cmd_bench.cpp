@@ -39,13 +39,13 @@ namespace {
 // The checks that tell whether there is a GPU to measure, and what it is.
 const std::vector<std::string> kPreChecks = {"driver", "compat", "devices", "nvml", "environment"};
 
-// The watchdog's bound on one run of one benchmark (instance set-up incl. cuDNN's Find, warm-up,
+// The watchdog's bound on one run of one benchmark (workload set-up incl. cuDNN's Find, warm-up,
 // samples up to the suite's budget, verification), before --timeout-scale. The longest legitimate
 // one (the full suite's naive SGEMM at 16384^3: a few seconds a run) stays far below it.
 constexpr std::chrono::milliseconds kBenchmarkBound{300000};
 
-bench::CatalogOptions catalog_options(const BenchOptions& o) {
-  bench::CatalogOptions c;
+bench::SelectOptions select_options(const BenchOptions& o) {
+  bench::SelectOptions c;
   if (!o.sizes.empty()) c.sizes = bench::parse_sizes(o.sizes);
   return c;
 }
@@ -114,7 +114,7 @@ int run_bench(const BenchOptions& o) {
   const bench::Suite suite = *bench::suite_from_string(o.suite);  // validated at parse time
   std::vector<bench::BenchSpec> specs;
   try {
-    specs = bench::select_benchmarks(suite, o.filter, catalog_options(o));
+    specs = bench::select_benchmarks(suite, o.filter, select_options(o));
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "gpuprobe bench: %s\n", e.what());
     return kExitUsage;

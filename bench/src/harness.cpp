@@ -45,12 +45,12 @@ std::vector<std::string> throttle_reason_names(unsigned long long r) {
 }
 bool power_capped(unsigned long long r) { return (r & kClkSwPowerCap) != 0; }
 
-Measurement measure(const BenchSpec& spec, const Factory& make, const MeasureOptions& opt, ClockSampler* clocks) {
+Measurement measure(const BenchSpec& spec, const WorkloadFactory& make, const MeasureOptions& opt, ClockSampler* clocks) {
   Measurement m;
   const auto t0 = std::chrono::steady_clock::now();
   SamplerGuard guard{clocks};
   try {
-    std::unique_ptr<Instance> inst = make ? make(spec) : nullptr;
+    std::unique_ptr<Workload> inst = make ? make(spec) : nullptr;
     if (!inst) throw Skip("no implementation of " + spec.name() + " in this build");
     const auto w0 = std::chrono::steady_clock::now();
     do {

@@ -228,7 +228,7 @@ std::string BenchSpec::gb_name() const {
   return s;
 }
 
-std::vector<BenchSpec> full_catalog(const CatalogOptions& o) {
+std::vector<BenchSpec> all_benchmarks(const SelectOptions& o) {
   std::vector<BenchSpec> out;
   // Square GEMMs. --sizes replaces the sizes of every suite.
   const bool custom = !o.sizes.empty();
@@ -272,7 +272,7 @@ std::vector<BenchSpec> full_catalog(const CatalogOptions& o) {
   return out;
 }
 
-std::vector<BenchSpec> select_benchmarks(Suite suite, const std::string& filter, const CatalogOptions& o) {
+std::vector<BenchSpec> select_benchmarks(Suite suite, const std::string& filter, const SelectOptions& o) {
   std::regex re;
   try {
     re = std::regex(filter.empty() ? std::string(".*") : filter, std::regex::ECMAScript);
@@ -280,7 +280,7 @@ std::vector<BenchSpec> select_benchmarks(Suite suite, const std::string& filter,
     throw std::invalid_argument("--filter '" + filter + "' is not a valid regular expression: " + e.what());
   }
   std::vector<BenchSpec> out;
-  for (auto& b : full_catalog(o))
+  for (auto& b : all_benchmarks(o))
     if (b.in(suite) && std::regex_search(b.gb_name(), re)) out.push_back(std::move(b));
   return out;
 }

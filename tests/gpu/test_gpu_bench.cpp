@@ -38,11 +38,11 @@ MeasureOptions short_rule() {
 TEST(GpuBench, EverySmokeBenchmarkRunsVerifiedOrSkipsWithAReason) {
   GPUPROBE_REQUIRE_GPU();
   const auto gpu = describe_device0();
-  CatalogOptions small;
+  SelectOptions small;
   small.sizes = {512};
   const auto specs = select_benchmarks(Suite::smoke, "", small);
   ASSERT_FALSE(specs.empty());
-  const Factory make = make_gpu_factory(gpu);
+  const WorkloadFactory make = make_gpu_factory(gpu);
   const auto sampler = make_nvml_clock_sampler(gpu);
   int ran = 0;
   for (const auto& s : specs) {
@@ -68,7 +68,7 @@ TEST(GpuBench, EverySmokeBenchmarkRunsVerifiedOrSkipsWithAReason) {
 TEST(GpuBench, OutOfMemoryIsASkipNotACrash) {
   GPUPROBE_REQUIRE_GPU();
   const auto gpu = describe_device0();
-  CatalogOptions huge;
+  SelectOptions huge;
   huge.sizes = {131072};  // 3 x 64 GiB of FP32 for cuBLAS SGEMM: more than any GPU of 2026 holds
   const auto specs = select_benchmarks(Suite::smoke, "^matmul/cublas/fp32/", huge);
   ASSERT_EQ(specs.size(), 1u);

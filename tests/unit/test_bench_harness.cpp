@@ -1,4 +1,4 @@
-// The measurement harness without a GPU: fake instances with scripted timings, a fake clock
+// The measurement harness without a GPU: fake workloads with scripted timings, a fake clock
 // sampler, Google Benchmark driven through the real registration with a recording reporter.
 #include <gtest/gtest.h>
 
@@ -26,9 +26,9 @@ BenchSpec gemm_spec(int n = 1024) {
 }
 
 // Returns the scripted sample times in turn (the last one forever), verifies as told.
-class FakeInstance : public Instance {
+class FakeWorkload : public Workload {
  public:
-  FakeInstance(std::vector<double> times, bool correct) : times_(std::move(times)), correct_(correct) {}
+  FakeWorkload(std::vector<double> times, bool correct) : times_(std::move(times)), correct_(correct) {}
   double run() override {
     ++runs;
     const double t = times_[std::min(next_, times_.size() - 1)];
@@ -45,8 +45,8 @@ class FakeInstance : public Instance {
   bool correct_;
 };
 
-Factory fake(std::vector<double> times, bool correct = true) {
-  return [=](const BenchSpec&) { return std::make_unique<FakeInstance>(times, correct); };
+WorkloadFactory fake(std::vector<double> times, bool correct = true) {
+  return [=](const BenchSpec&) { return std::make_unique<FakeWorkload>(times, correct); };
 }
 
 class FakeClocks : public ClockSampler {
@@ -102,12 +102,12 @@ TEST(Measure, NoisySamplesRunIntoTheBudget) {
 }
 
 TEST(Measure, SkipFailureAndWrongResults) {
-  const Factory skipping = [](const BenchSpec&) -> std::unique_ptr<Instance> { throw Skip("needs cc 8.9"); };
+  const WorkloadFactory skipping = [](const BenchSpec&) -> std::unique_ptr<Workload> { throw Skip("needs cc 8.9"); };
   Measurement m = measure(gemm_spec(), skipping, quick(), nullptr);
   EXPECT_EQ(m.status, BenchStatus::skipped);
   EXPECT_EQ(m.reason, "needs cc 8.9");
 
-  const Factory failing = [](const BenchSpec&) -> std::unique_ptr<Instance> {
+  const WorkloadFactory failing = [](const BenchSpec&) -> std::unique_ptr<Workload> {
     throw std::runtime_error("cublasLtMatmul: CUBLAS_STATUS_EXECUTION_FAILED");
   };
   m = measure(gemm_spec(), failing, quick(), nullptr);
@@ -127,7 +127,7 @@ TEST(Measure, SkipFailureAndWrongResults) {
 }
 
 TEST(Measure, ClockSamplerStopsAlsoWhenTheRunThrows) {
-  class Throwing : public Instance {
+  class Throwing : public Workload {
    public:
     double run() override {
       if (++n > 3) throw std::runtime_error("illegal address");
@@ -312,9 +312,9 @@ TEST(GoogleBenchmark, RepetitionsAddSamplesAndFailuresStick) {
   RunPlan plan;
   plan.specs = {gemm_spec(512)};
   int made = 0;
-  plan.factory = [&](const BenchSpec&) -> std::unique_ptr<Instance> {
+  plan.factory = [&](const BenchSpec&) -> std::unique_ptr<Workload> {
     ++made;
-    return std::make_unique<FakeInstance>(std::vector<double>{0.001}, /*correct=*/made != 2);
+    return std::make_unique<FakeWorkload>(std::vector<double>{0.001}, /*correct=*/made != 2);
   };
   plan.measure = quick();
   int starts = 0, ends = 0;  // the bench watchdog is armed and disarmed around every run

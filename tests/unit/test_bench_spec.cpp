@@ -43,7 +43,7 @@ TEST(BenchSpec, SuitesNestAndGrow) {
 }
 
 TEST(BenchSpec, NamesAreUniqueAndStable) {
-  const auto full = full_catalog();
+  const auto full = all_benchmarks();
   std::set<std::string> seen;
   for (const auto& b : full) EXPECT_TRUE(seen.insert(b.gb_name()).second) << "duplicate " << b.gb_name();
   const auto bf16 = select_benchmarks(Suite::smoke, "^matmul/cublas/bf16/");
@@ -72,7 +72,7 @@ TEST(BenchSpec, EveryBaselineExistsWithTheSameParamsInTheSameSuite) {
 }
 
 TEST(BenchSpec, WorkIsCountedPerFamily) {
-  for (const auto& b : full_catalog()) {
+  for (const auto& b : all_benchmarks()) {
     EXPECT_GT(b.work, 0) << b.gb_name();
     switch (b.family) {
       case Family::matmul:
@@ -127,7 +127,7 @@ TEST(BenchSpec, FilterIsARegexSearchOverGoogleBenchmarkNames) {
 }
 
 TEST(BenchSpec, SizesReplaceTheSquareGemmSizes) {
-  CatalogOptions o;
+  SelectOptions o;
   o.sizes = {512, 8192};
   const auto v = select_benchmarks(Suite::smoke, "^matmul/", o);
   std::set<int> sizes;

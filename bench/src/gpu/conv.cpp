@@ -17,7 +17,7 @@
 #include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/kernels/conv.hpp"
 #include "gpuprobe/kernels/fill.hpp"
-#include "instances.hpp"
+#include "workloads.hpp"
 
 namespace gpuprobe::bench::gpu {
 namespace {
@@ -28,7 +28,7 @@ Elem elem_of(Dtype d) { return d == Dtype::fp16 ? Elem::f16 : d == Dtype::bf16 ?
 
 constexpr std::size_t kSampledOutputs = 4096;
 
-class ConvBase : public Instance {
+class ConvBase : public Workload {
  public:
   ConvBase(const GpuInfo& gpu, const BenchSpec& spec) : spec_(spec), sh_(spec.conv), e_(elem_of(*spec.dtype)),
                                                          work_(gpu.l2_cache_bytes) {
@@ -217,7 +217,7 @@ class CudnnConv : public ConvBase {
 
 }  // namespace
 
-std::unique_ptr<Instance> make_conv(const GpuInfo& gpu, const BenchSpec& spec) {
+std::unique_ptr<Workload> make_conv(const GpuInfo& gpu, const BenchSpec& spec) {
   if (!spec.dtype) throw Skip("a convolution benchmark without a dtype");
   if (*spec.dtype == Dtype::bf16) require_cc(gpu, 8, 0, spec.name());
   if (spec.impl == "cudnn") return std::make_unique<CudnnConv>(gpu, spec);

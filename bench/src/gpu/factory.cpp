@@ -17,11 +17,11 @@
 #include "gpuprobe/gpu/lost_context.hpp"
 #include "gpuprobe/gpu/nvml_read.hpp"
 #include "gpuprobe/probes/compat.hpp"
-#include "instances.hpp"
+#include "workloads.hpp"
 
 namespace gpuprobe::bench {
 
-Factory make_gpu_factory(const GpuInfo& gpu) {
+WorkloadFactory make_gpu_factory(const GpuInfo& gpu) {
   // After a sticky error every later CUDA call in the process fails the same way: the benchmarks
   // after the one that lost the context are skipped, naming it, rather than each failing with the
   // same error. Asked before each benchmark (gpu/lost_context.hpp).
@@ -30,7 +30,7 @@ Factory make_gpu_factory(const GpuInfo& gpu) {
     std::string lost;      // why the context is lost; empty while it works
   };
   auto state = std::make_shared<State>();
-  return [gpu, state](const BenchSpec& spec) -> std::unique_ptr<Instance> {
+  return [gpu, state](const BenchSpec& spec) -> std::unique_ptr<Workload> {
     if (state->lost.empty() && !state->previous.empty())
       if (const cudaError_t lost = lost_context_error(gpu.index); lost != cudaSuccess)
         state->lost = std::string("not run: the GPU's CUDA context has been lost since ") + state->previous + " (" +

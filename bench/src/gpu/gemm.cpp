@@ -17,7 +17,7 @@
 #include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/matmul.hpp"
-#include "instances.hpp"
+#include "workloads.hpp"
 
 namespace gpuprobe::bench::gpu {
 namespace {
@@ -41,7 +41,7 @@ GemmTypes types_for(Dtype d) {
 }
 
 // Buffers, stream, timer and verification shared by every GEMM; subclasses enqueue the GEMM.
-class GemmBase : public Instance {
+class GemmBase : public Workload {
  public:
   GemmBase(const GpuInfo& gpu, const BenchSpec& spec)
       : spec_(spec), t_(types_for(*spec.dtype)), work_(gpu.l2_cache_bytes) {
@@ -253,7 +253,7 @@ class HandTensorCore : public GemmBase {
 
 }  // namespace
 
-std::unique_ptr<Instance> make_gemm(const GpuInfo& gpu, const BenchSpec& spec) {
+std::unique_ptr<Workload> make_gemm(const GpuInfo& gpu, const BenchSpec& spec) {
   if (!spec.dtype) throw Skip("a GEMM benchmark without a dtype");
   require_dtype_hardware(gpu, *spec.dtype, spec.name());
   if (spec.impl == "cublas") return std::make_unique<CublasGemm>(gpu, spec);

@@ -13,7 +13,7 @@
 #include "gpuprobe/gpu/seed.hpp"
 #include "gpuprobe/kernels/fill.hpp"
 #include "gpuprobe/kernels/memory.hpp"
-#include "instances.hpp"
+#include "workloads.hpp"
 
 namespace gpuprobe::bench::gpu {
 namespace {
@@ -21,9 +21,9 @@ namespace {
 using kernels::Elem;
 constexpr float kScalar = 1.5f;  // exact in FP32, so scale/triad results are reproducible bit for bit
 
-class MemoryInstance : public Instance {
+class MemoryWorkload : public Workload {
  public:
-  MemoryInstance(const GpuInfo& gpu, const BenchSpec& spec) : spec_(spec), n_(spec.bytes / 4), work_(gpu.l2_cache_bytes) {
+  MemoryWorkload(const GpuInfo& gpu, const BenchSpec& spec) : spec_(spec), n_(spec.bytes / 4), work_(gpu.l2_cache_bytes) {
     const std::string& op = spec.variant;
     const bool host = op.rfind("h2d", 0) == 0 || op.rfind("d2h", 0) == 0;
     const int device_buffers = host ? 1 : (op == "reduce" ? 1 : op == "triad" ? 3 : 2);
@@ -150,9 +150,9 @@ class MemoryInstance : public Instance {
 
 }  // namespace
 
-std::unique_ptr<Instance> make_memory(const GpuInfo& gpu, const BenchSpec& spec) {
+std::unique_ptr<Workload> make_memory(const GpuInfo& gpu, const BenchSpec& spec) {
   if (spec.impl != "stream" && spec.impl != "memcpy") return nullptr;
-  return std::make_unique<MemoryInstance>(gpu, spec);
+  return std::make_unique<MemoryWorkload>(gpu, spec);
 }
 
 }  // namespace gpuprobe::bench::gpu

@@ -21,7 +21,7 @@ namespace gpuprobe::bench {
 
 struct RunPlan {
   std::vector<BenchSpec> specs;
-  Factory factory;
+  WorkloadFactory factory;
   MeasureOptions measure;
   ClockSampler* clocks = nullptr;
   GpuPeaks peaks;

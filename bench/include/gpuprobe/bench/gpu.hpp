@@ -1,4 +1,4 @@
-// The GPU side of `gpuprobe bench`: instances of every benchmark of the table on one device
+// The GPU side of `gpuprobe bench`: workloads of every benchmark of the table on one device
 // (kernels/ for the hand-written ones, cuBLAS / cuBLASLt / cuDNN loaded at run time for the
 // baselines), and the NVML clock sampler. No CUDA types here: the CLI (.cpp) includes it.
 #pragma once
@@ -12,10 +12,10 @@
 
 namespace gpuprobe::bench {
 
-// Makes the instances for `gpu` (its index selects the device). Benchmarks this GPU or this image
+// Makes the workloads for `gpu` (its index selects the device). Benchmarks this GPU or this image
 // cannot run (a dtype without hardware support, a missing library, too little free memory) throw
 // Skip with the reason when made.
-Factory make_gpu_factory(const GpuInfo& gpu);
+WorkloadFactory make_gpu_factory(const GpuInfo& gpu);
 
 // Samples the SM clock and the clock-event (throttle) reasons of `gpu` every 10 ms through NVML;
 // nullptr when NVML is unusable or does not know the GPU.

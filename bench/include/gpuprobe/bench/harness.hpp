@@ -1,7 +1,7 @@
 // The measurement harness of `gpuprobe bench`, independent of CUDA so that it is unit-tested on a
-// machine without a GPU (with fake instances and a fake clock sampler).
+// machine without a GPU (with fake workloads and a fake clock sampler).
 //
-//   spec (spec.hpp) --Factory--> Instance: prepare buffers, run() once = one timed sample,
+//   spec (spec.hpp) --WorkloadFactory--> Workload: prepare buffers, run() once = one timed sample,
 //                                verify() the output of the last run
 //   measure():  warm-up, then samples until the StopRule (stats.hpp) says converged or budget,
 //               clocks sampled meanwhile, then verification
@@ -32,15 +32,15 @@ struct Verification {
   std::string detail;  // "Freivalds: worst row 12 at 0.21 of tolerance", or what is wrong
 };
 
-// Thrown by a factory or an instance: the benchmark cannot run here (a dtype the GPU lacks, too
+// Thrown by a factory or a workload: the benchmark cannot run here (a dtype the GPU lacks, too
 // little free memory, a library missing). Reported as skipped with the message.
 struct Skip : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class Instance {
+class Workload {
  public:
-  virtual ~Instance() = default;
+  virtual ~Workload() = default;
   // One run, timed on the device: output poisoned and caches flushed before, outside the timing.
   // Returns seconds. Throws on an error (the benchmark then fails with the message).
   virtual double run() = 0;
@@ -49,7 +49,7 @@ class Instance {
   // Facts worth keeping beside the result (the algorithm a library chose, the buffers' size…).
   virtual nlohmann::json details() const { return nlohmann::json::object(); }
 };
-using Factory = std::function<std::unique_ptr<Instance>(const BenchSpec&)>;
+using WorkloadFactory = std::function<std::unique_ptr<Workload>(const BenchSpec&)>;
 
 // SM clock and throttling while a benchmark ran (NVML, sampled on a thread).
 struct ClockStats {
@@ -96,10 +96,10 @@ struct Measurement {
   double wall_seconds = 0;       // set-up, warm-up, samples and verification
 };
 
-// Prepares the instance, warms up, samples until the stop rule says so, verifies. Never throws:
+// Prepares the workload, warms up, samples until the stop rule says so, verifies. Never throws:
 // Skip becomes skipped, any other exception (out of memory at run time, a library error) failed,
 // a wrong result failed.
-Measurement measure(const BenchSpec& spec, const Factory& make, const MeasureOptions& opt, ClockSampler* clocks);
+Measurement measure(const BenchSpec& spec, const WorkloadFactory& make, const MeasureOptions& opt, ClockSampler* clocks);
 
 // Adds the samples of another repetition of the same benchmark (--benchmark_repetitions).
 void merge_repetition(Measurement& into, const Measurement& more);

@@ -54,16 +54,16 @@ struct BenchSpec {
   bool is_library() const { return impl == "cublas" || impl == "cublaslt" || impl == "cudnn" || impl == "memcpy"; }
 };
 
-struct CatalogOptions {
+struct SelectOptions {
   std::vector<int> sizes;  // overrides the square GEMM sizes of the suite (--sizes)
 };
 // Every benchmark gpuprobe knows, for every suite.
-std::vector<BenchSpec> full_catalog(const CatalogOptions& o = {});
+std::vector<BenchSpec> all_benchmarks(const SelectOptions& o = {});
 
 // The benchmarks of `suite` whose gb_name() matches `filter` (ECMAScript regex, searched; empty:
 // all). With --sizes, the square GEMM benchmarks of every suite are taken at those sizes instead.
 // Throws std::invalid_argument for a bad regex.
-std::vector<BenchSpec> select_benchmarks(Suite suite, const std::string& filter, const CatalogOptions& o = {});
+std::vector<BenchSpec> select_benchmarks(Suite suite, const std::string& filter, const SelectOptions& o = {});
 
 // "4096,8192" -> {4096, 8192}; throws std::invalid_argument (message for the user) on anything
 // but positive integers up to 65536.
