@@ -1,27 +1,22 @@
 #include "gpuprobe/gpu/float16.hpp"
 
-#include <cstring>
+#include <bit>
 
 namespace gpuprobe {
 
 std::uint16_t float_to_bf16(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, 4);
+  const auto u = std::bit_cast<std::uint32_t>(f);
   if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x007fffffu)) return static_cast<std::uint16_t>((u >> 16) | 0x40);
   const std::uint32_t rounding = 0x7fffu + ((u >> 16) & 1u);
   return static_cast<std::uint16_t>((u + rounding) >> 16);
 }
 
 float bf16_to_float(std::uint16_t h) {
-  const std::uint32_t u = static_cast<std::uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
+  return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
 }
 
 std::uint16_t float_to_half(float f) {
-  std::uint32_t x;
-  std::memcpy(&x, &f, 4);
+  const auto x = std::bit_cast<std::uint32_t>(f);
   const std::uint32_t sign = (x >> 16) & 0x8000u;
   std::uint32_t mant = x & 0x007fffffu;
   const int exp = static_cast<int>((x >> 23) & 0xff);
@@ -62,9 +57,7 @@ float half_to_float(std::uint16_t h) {
       bits = sign | (static_cast<std::uint32_t>(127 - 15 - e) << 23) | ((mant & 0x3ffu) << 13);
     }
   } else bits = sign | (static_cast<std::uint32_t>(exp - 15 + 127) << 23) | (mant << 13);
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
+  return std::bit_cast<float>(bits);
 }
 
 }  // namespace gpuprobe

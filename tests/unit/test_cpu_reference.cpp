@@ -13,16 +13,8 @@
 namespace gpuprobe {
 namespace {
 
-float from_bits(std::uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-std::uint32_t to_bits(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
+float from_bits(std::uint32_t u) { return std::bit_cast<float>(u); }
+std::uint32_t to_bits(float f) { return std::bit_cast<std::uint32_t>(f); }
 
 // ---- bfloat16 ------------------------------------------------------------------------------------
 
