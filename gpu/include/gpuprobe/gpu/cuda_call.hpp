@@ -48,8 +48,10 @@ struct CudaError : std::runtime_error {
 };
 
 // What GPUPROBE_CUDA_CALL_NOEXCEPT does with a failure: one line on stderr, the first time each
-// error code is seen in this process.
+// error code is seen in this process. cudaErrorCudartUnloading is left out: an owner destroyed while
+// the process exits, after the runtime shut down, has nothing left to free.
 inline void report_cleanup_error(cudaError_t code, const char* what_call, const char* file, int line) noexcept {
+  if (code == cudaErrorCudartUnloading) return;
   static std::mutex m;
   static std::set<int> seen;
   try {
