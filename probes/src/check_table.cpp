@@ -24,6 +24,7 @@ const std::vector<CheckSpec>& check_table() {
       {"cublas", "cuBLAS present and GEMMs correct", 60000, checks::cublas},
       {"cudnn", "cuDNN present and convolution correct", 60000, checks::cudnn},
       {"environment", "variables that distort results", 5000, checks::environment},
+      {"container", "container limits that break training", 5000, checks::container},
   };
   return table;
 }

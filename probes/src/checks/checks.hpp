@@ -16,4 +16,5 @@ CheckResult transfer(ProbeContext&);
 CheckResult cublas(ProbeContext&);
 CheckResult cudnn(ProbeContext&);
 CheckResult environment(ProbeContext&);
+CheckResult container(ProbeContext&);
 }  // namespace gpuprobe::checks

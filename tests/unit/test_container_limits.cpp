@@ -1,0 +1,118 @@
+// The container check's rules: facts read from a fake root, every verdict without a GPU.
+#include <gtest/gtest.h>
+
+#include "fake_root.hpp"
+#include "gpuprobe/probes/container_limits.hpp"
+
+namespace gpuprobe {
+namespace {
+
+using testing::FakeRoot;
+
+std::string limits(const std::string& memlock, const std::string& stack) {
+  return "Limit                     Soft Limit           Hard Limit           Units     \n"
+         "Max stack size            " + stack + "              unlimited            bytes     \n"
+         "Max locked memory         " + memlock + "              unlimited            bytes     \n";
+}
+
+void docker_default(const FakeRoot& r) {
+  r.write("/proc/meminfo", "MemTotal:       65536000 kB\nMemFree:  1 kB\n");
+  r.write("/proc/self/mounts", "overlay / overlay rw 0 0\nshm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n");
+  r.write("/proc/self/limits", limits("8388608", "8388608"));
+  r.symlink("ipc:[4026532201]", "/proc/self/ns/ipc");
+}
+
+std::vector<std::string> reasons(const std::vector<Finding>& fs) {
+  std::vector<std::string> out;
+  for (const auto& f : fs) out.push_back(f.reason);
+  return out;
+}
+
+TEST(ContainerLimits, ReadsDockerDefaults) {
+  FakeRoot r;
+  docker_default(r);
+  const auto l = read_container_limits(r.view());
+  EXPECT_TRUE(l.shm_mounted);
+  EXPECT_EQ(l.shm_bytes, 64ull << 20);
+  EXPECT_EQ(l.host_ipc, false);
+  EXPECT_EQ(l.ipc_namespace, "ipc:[4026532201]");
+  EXPECT_TRUE(l.limits_known);
+  EXPECT_EQ(l.memlock_bytes, 8388608u);
+  EXPECT_EQ(l.stack_bytes, 8388608u);
+}
+
+TEST(ContainerLimits, DockerDefaultsWarnShmMemlockStack) {
+  FakeRoot r;
+  docker_default(r);
+  const auto fs = evaluate_container_limits(read_container_limits(r.view()), true);
+  EXPECT_EQ(reasons(fs), (std::vector<std::string>{"shm_small", "memlock_low", "stack_low"}));
+  for (const auto& f : fs) EXPECT_EQ(f.status, Status::warn);
+  EXPECT_NE(fs[0].message.find("/dev/shm is 64 MiB in this container (a private IPC namespace)"), std::string::npos);
+  EXPECT_NE(fs[0].message.find("Bus error"), std::string::npos);
+  EXPECT_NE(fs[0].hint.find("--ipc=host"), std::string::npos);
+  EXPECT_NE(fs[0].hint.find("shm_size"), std::string::npos);
+  EXPECT_NE(fs[0].hint.find("medium: Memory"), std::string::npos);
+  EXPECT_NE(fs[1].hint.find("--ulimit memlock=-1"), std::string::npos);
+  EXPECT_NE(fs[2].hint.find("--ulimit stack=67108864"), std::string::npos);
+}
+
+TEST(ContainerLimits, NgcFlagsPass) {
+  FakeRoot r;
+  r.write("/proc/meminfo", "MemTotal:       65536000 kB\n");
+  // --ipc=host: the host's /dev/shm (no size option: half of RAM) in the host's namespace.
+  r.write("/proc/self/mounts", "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
+  r.write("/proc/self/limits", limits("unlimited", "67108864"));
+  r.symlink(kHostIpcNamespace, "/proc/self/ns/ipc");
+  const auto l = read_container_limits(r.view({{"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"}}));
+  EXPECT_EQ(l.shm_bytes, 65536000ull * 1024 / 2);
+  EXPECT_EQ(l.host_ipc, true);
+  EXPECT_FALSE(l.memlock_bytes);
+  EXPECT_TRUE(evaluate_container_limits(l, true).empty());
+}
+
+TEST(ContainerLimits, SizeUnitsAndPercent) {
+  FakeRoot r;
+  r.write("/proc/meminfo", "MemTotal: 1048576 kB\n");
+  r.write("/proc/self/mounts", "shm /dev/shm tmpfs rw,size=50% 0 0\n");
+  EXPECT_EQ(read_container_limits(r.view()).shm_bytes, 512ull << 20);
+  r.write("/proc/self/mounts", "shm /dev/shm tmpfs rw,size=2g 0 0\n");
+  EXPECT_EQ(read_container_limits(r.view()).shm_bytes, 2ull << 30);
+}
+
+TEST(ContainerLimits, UnknownIpcAndNoShm) {
+  FakeRoot r;
+  r.write("/proc/self/mounts", "overlay / overlay rw 0 0\n");
+  const auto l = read_container_limits(r.view());
+  EXPECT_FALSE(l.host_ipc);
+  EXPECT_FALSE(l.limits_known);
+  const auto fs = evaluate_container_limits(l, true);
+  ASSERT_EQ(reasons(fs), std::vector<std::string>{"shm_small"});
+  EXPECT_NE(fs[0].message.find("no /dev/shm is mounted in this container, under 1 GiB"), std::string::npos) << fs[0].message;
+}
+
+TEST(ContainerLimits, OnAHostOnlyShmIsJudged) {
+  FakeRoot r;
+  docker_default(r);
+  const auto fs = evaluate_container_limits(read_container_limits(r.view()), false);
+  ASSERT_EQ(reasons(fs), std::vector<std::string>{"shm_small"});
+  EXPECT_NE(fs[0].message.find("on this machine"), std::string::npos);
+  EXPECT_NE(fs[0].hint.find("remount,size="), std::string::npos);
+}
+
+TEST(ContainerLimits, CapabilitiesWithoutUtility) {
+  ContainerLimits l;
+  l.shm_mounted = true;
+  l.capabilities = "compute";
+  const auto fs = evaluate_container_limits(l, true);
+  ASSERT_EQ(reasons(fs), std::vector<std::string>{"capabilities_no_utility"});
+  EXPECT_NE(fs[0].hint.find("NVIDIA_DRIVER_CAPABILITIES=compute,utility"), std::string::npos);
+  l.capabilities = "all";
+  EXPECT_TRUE(evaluate_container_limits(l, true).empty());
+  l.capabilities = " compute , utility ";
+  EXPECT_TRUE(evaluate_container_limits(l, true).empty());
+  l.capabilities = "";  // unset or empty: the toolkit's default (utility,compute)
+  EXPECT_TRUE(evaluate_container_limits(l, true).empty());
+}
+
+}  // namespace
+}  // namespace gpuprobe
