@@ -193,6 +193,11 @@ def t_compose():
                 host_ip = str(p).split(":")[0]
                 assert str(p).count(":") == 2 and host_ip == "127.0.0.1", f"{name}: port {p} not bound to 127.0.0.1"
         assert not s.get("network_mode") == "host", name
+        # gpuprobe's container check: /dev/shm of at least 1 GiB (or the host's), NVIDIA's ulimits
+        shm = str(s.get("shm_size", ""))
+        assert s.get("ipc") == "host" or (shm.endswith("gb") and int(shm[:-2]) >= 1), f"{name}: shm_size {shm!r}"
+        assert s.get("ulimits", {}).get("memlock") == -1, f"{name}: ulimits memlock -1"
+        assert int(s.get("ulimits", {}).get("stack", 0)) >= 67108864, f"{name}: ulimits stack"
     assert svcs["check"]["build"]["target"] == "runtime" and svcs["check"]["command"][0] == "check"
     assert svcs["bench"]["command"] == ["bench", "--suite", "smoke"], svcs["bench"]["command"]
     j = svcs["jupyter"]
@@ -243,6 +248,12 @@ def t_k8s_common():
             assert "/reports" in mounts, f"{f}: /reports volume"
             if csc.get("readOnlyRootFilesystem"):
                 assert "/tmp" in mounts, f"{f}: read-only root needs a /tmp volume"
+            shm = [m["name"] for m in c["volumeMounts"] if m["mountPath"] == "/dev/shm"]
+            assert shm, f"{f}: /dev/shm volume (gpuprobe's container check)"
+            vol = next(v for v in spec["volumes"] if v["name"] == shm[0])
+            ed = vol.get("emptyDir", {})
+            assert ed.get("medium") == "Memory" and str(ed.get("sizeLimit", "")).endswith("Gi"), f"{f}: {vol}"
+            assert int(ed["sizeLimit"][:-2]) >= 1, f"{f}: /dev/shm sizeLimit under 1Gi"
     job = w["Job"][1]
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     job_script = job["spec"]["template"]["spec"]["containers"][0]["args"][0]
