@@ -128,7 +128,11 @@ std::vector<Finding> evaluate_container_limits(const ContainerLimits& l, bool in
     out.push_back({Status::warn, "shm_small",
                    what + ", under " + mib(kShmMinBytes) + ": PyTorch DataLoader workers die with \"Bus error\" "
                           "and NCCL fails to create its shared memory segment",
-                   in_container
+                   in_container && l.host_ipc == true
+                       ? "the container shares the host's /dev/shm (--ipc=host): grow it on the host (sudo mount -o "
+                         "remount,size=16G /dev/shm), or give the container its own with --shm-size=16g; Compose: "
+                         "shm_size: 16gb; Kubernetes: an emptyDir with medium: Memory on /dev/shm"
+                   : in_container
                        ? "docker run --ipc=host (the host's /dev/shm) or --shm-size=16g; Compose: ipc: host or "
                          "shm_size: 16gb; Kubernetes: an emptyDir volume with medium: Memory (and a sizeLimit) "
                          "mounted on /dev/shm"

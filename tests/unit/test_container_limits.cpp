@@ -79,6 +79,17 @@ TEST(ContainerLimits, SizeUnitsAndPercent) {
   EXPECT_EQ(read_container_limits(r.view()).shm_bytes, 2ull << 30);
 }
 
+TEST(ContainerLimits, SmallShmOfTheHostIsGrownOnTheHost) {
+  ContainerLimits l;
+  l.shm_mounted = true;
+  l.shm_bytes = 512ull << 20;
+  l.host_ipc = true;
+  const auto fs = evaluate_container_limits(l, true);
+  ASSERT_EQ(reasons(fs), std::vector<std::string>{"shm_small"});
+  EXPECT_NE(fs[0].message.find("512 MiB in this container (the host's IPC namespace)"), std::string::npos);
+  EXPECT_NE(fs[0].hint.find("grow it on the host"), std::string::npos);
+}
+
 TEST(ContainerLimits, UnknownIpcAndNoShm) {
   FakeRoot r;
   r.write("/proc/self/mounts", "overlay / overlay rw 0 0\n");
