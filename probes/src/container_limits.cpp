@@ -77,9 +77,24 @@ bool capability_listed(const std::string& caps, const std::string& want) {
 }
 
 // Kubernetes has no ulimit field in a pod spec: containers inherit the container runtime's limits.
-constexpr const char* kK8sUlimits =
-    "Kubernetes: containers inherit the node runtime's limits (containerd: LimitMEMLOCK=infinity in its "
-    "systemd unit; Docker: default-ulimits in /etc/docker/daemon.json)";
+// The fix for the ulimits that are low, both in one line when both are (NVIDIA's containers pass both
+// flags together), so that the check's fix line names each flag once.
+std::string ulimit_fix(bool memlock_low, bool stack_low) {
+  std::string run = "docker run", compose = "Compose: ulimits:", unit;
+  if (memlock_low) {
+    run += " --ulimit memlock=-1";
+    compose += " memlock: -1";
+    unit += "LimitMEMLOCK=infinity";
+  }
+  if (stack_low) {
+    run += " --ulimit stack=67108864";
+    compose += std::string(memlock_low ? "," : "") + " stack: 67108864";
+    unit += std::string(memlock_low ? " and " : "") + "LimitSTACK=67108864";
+  }
+  return run + "; " + compose +
+         "; Kubernetes: containers inherit the node runtime's limits (containerd: " + unit +
+         " in its systemd unit; Docker: default-ulimits in /etc/docker/daemon.json)";
+}
 
 }  // namespace
 
@@ -140,18 +155,19 @@ std::vector<Finding> evaluate_container_limits(const ContainerLimits& l, bool in
                          "/etc/fstab); in a container: docker run --ipc=host or --shm-size=16g, Compose: ipc: host "
                          "or shm_size, Kubernetes: an emptyDir with medium: Memory on /dev/shm"});
   }
-  if (in_container && l.limits_known && l.memlock_bytes)
+  const bool memlock_low = in_container && l.limits_known && l.memlock_bytes;
+  const bool stack_low = in_container && l.limits_known && l.stack_bytes && *l.stack_bytes < kStackMinBytes;
+  if (memlock_low)
     out.push_back({Status::warn, "memlock_low",
                    "the memlock ulimit is " + mib(*l.memlock_bytes) + " " + here +
                        ", not unlimited as NVIDIA's containers ask: RDMA (GPUDirect, EFA, InfiniBand) cannot pin "
                        "its buffers",
-                   std::string("docker run --ulimit memlock=-1; Compose: ulimits: memlock: -1; ") + kK8sUlimits});
-  if (in_container && l.limits_known && l.stack_bytes && *l.stack_bytes < kStackMinBytes)
+                   ulimit_fix(memlock_low, stack_low)});
+  if (stack_low)
     out.push_back({Status::warn, "stack_low",
                    "the stack ulimit is " + mib(*l.stack_bytes) + " " + here + ", under the " +
                        mib(kStackMinBytes) + " NVIDIA's containers ask for",
-                   std::string("docker run --ulimit stack=67108864; Compose: ulimits: stack: 67108864; ") +
-                       kK8sUlimits});
+                   ulimit_fix(memlock_low, stack_low)});
   // compute missing is the driver check's capabilities_no_compute: libcuda.so.1 is then absent.
   if (l.capabilities && !trim(*l.capabilities).empty() && !capability_listed(*l.capabilities, "utility"))
     out.push_back({Status::warn, "capabilities_no_utility",

@@ -32,6 +32,10 @@ container_run() {
   [[ "$output" == *"the memlock ulimit is 8 MiB in this container"* ]]
   [[ "$output" == *"the stack ulimit is 8 MiB in this container"* ]]
   [[ "$output" == *"NVIDIA_DRIVER_CAPABILITIES=compute leaves out utility"* ]]
+  # One fix line for all four: the shm options, both ulimits, the capabilities.
+  local hint
+  hint="$(json "$TEST_TMP/r.json" "r['checks'][0]['hint']")"
+  [[ "$hint" == *"--shm-size=16g"*"--ulimit memlock=-1"*"--ulimit stack=67108864"*"NVIDIA_DRIVER_CAPABILITIES=compute,utility"* ]]
   [ "$(json "$TEST_TMP/r.json" "r['checks'][0]['reason']")" = "shm_small" ]
   [ "$(json "$TEST_TMP/r.json" "r['checks'][0]['details']['shm_bytes']")" = "67108864" ]
   [ "$(json "$TEST_TMP/r.json" "r['checks'][0]['details']['host_ipc']")" = "false" ]

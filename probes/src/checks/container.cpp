@@ -11,9 +11,16 @@ CheckResult container(ProbeContext& ctx) {
   const SystemView& sys = ctx.system();
   const bool in_container = detect_container(sys).detected;
   const ContainerLimits l = read_container_limits(sys);
-  CheckResult r = from_findings(evaluate_container_limits(l, in_container),
-                                in_container ? "/dev/shm, memlock and stack ulimits suit training in this container"
-                                             : "/dev/shm suits training on this machine");
+  const std::vector<Finding> fs = evaluate_container_limits(l, in_container);
+  CheckResult r = from_findings(fs, in_container ? "/dev/shm, memlock and stack ulimits suit training in this container"
+                                                 : "/dev/shm suits training on this machine");
+  // Each warning here is fixed by a flag of its own, and a container usually lacks several at once
+  // (Docker's defaults: all three): the fix names every one, not only the first warning's.
+  std::string hint;
+  for (const auto& f : fs)
+    if (f.status != Status::pass && !f.hint.empty() && hint.find(f.hint) == std::string::npos)
+      hint += (hint.empty() ? "" : " — and ") + f.hint;
+  if (!hint.empty()) r.hint = hint;
   auto opt = [](const std::optional<std::uint64_t>& v) -> nlohmann::json { return v ? nlohmann::json(*v) : nullptr; };
   r.details["in_container"] = in_container;
   r.details["shm_mounted"] = l.shm_mounted;
