@@ -3,42 +3,22 @@
 #include <filesystem>
 #include <sstream>
 
+#include "gpuprobe/probes/host_info.hpp"
+#include "gpuprobe/probes/options.hpp"
+
 namespace gpuprobe {
 namespace {
 
 // "65536k", "1g", "12345", "50%" (of MemTotal): bytes, as tmpfs(5) reads its size= option.
 std::optional<std::uint64_t> tmpfs_size(const std::string& v, std::optional<std::uint64_t> mem_total) {
   if (v.empty()) return std::nullopt;
-  std::size_t used = 0;
-  unsigned long long n = 0;
   try {
-    n = std::stoull(v, &used);
-  } catch (...) {
+    if (v.back() == '%')
+      return mem_total ? std::optional<std::uint64_t>(*mem_total * std::stoull(v) / 100) : std::nullopt;
+    return parse_memory_size(v);
+  } catch (const std::exception&) {
     return std::nullopt;
   }
-  const std::string unit = v.substr(used);
-  if (unit.empty()) return n;
-  switch (unit[0]) {
-    case 'k': case 'K': return n << 10;
-    case 'm': case 'M': return n << 20;
-    case 'g': case 'G': return n << 30;
-    case 't': case 'T': return n << 40;
-    case '%': return mem_total ? std::optional<std::uint64_t>(*mem_total * n / 100) : std::nullopt;
-    default: return std::nullopt;
-  }
-}
-
-std::optional<std::uint64_t> mem_total_bytes(const SystemView& sys) {
-  const auto m = sys.read_file("/proc/meminfo");
-  if (!m) return std::nullopt;
-  std::istringstream in(*m);
-  std::string key;
-  unsigned long long kb = 0;
-  while (in >> key) {
-    if (key == "MemTotal:" && in >> kb) return static_cast<std::uint64_t>(kb) << 10;
-    in.ignore(1 << 12, '\n');
-  }
-  return std::nullopt;
 }
 
 // The soft limit of one row of /proc/self/limits ("Max locked memory   8388608   8388608   bytes").
@@ -76,7 +56,6 @@ bool capability_listed(const std::string& caps, const std::string& want) {
   return false;
 }
 
-// Kubernetes has no ulimit field in a pod spec: containers inherit the container runtime's limits.
 // The fix for the ulimits that are low, both in one line when both are (NVIDIA's containers pass both
 // flags together), so that the check's fix line names each flag once.
 std::string ulimit_fix(bool memlock_low, bool stack_low) {
@@ -91,6 +70,7 @@ std::string ulimit_fix(bool memlock_low, bool stack_low) {
     compose += std::string(memlock_low ? "," : "") + " stack: 67108864";
     unit += std::string(memlock_low ? " and " : "") + "LimitSTACK=67108864";
   }
+  // Kubernetes has no ulimit field in a pod spec: containers inherit the container runtime's limits.
   return run + "; " + compose +
          "; Kubernetes: containers inherit the node runtime's limits (containerd: " + unit +
          " in its systemd unit; Docker: default-ulimits in /etc/docker/daemon.json)";
@@ -100,7 +80,7 @@ std::string ulimit_fix(bool memlock_low, bool stack_low) {
 
 ContainerLimits read_container_limits(const SystemView& sys) {
   ContainerLimits l;
-  const auto mem_total = mem_total_bytes(sys);
+  const auto mem_total = memory_total_bytes(sys);
   if (const auto mounts = sys.read_file("/proc/self/mounts")) {
     std::istringstream in(*mounts);
     std::string line;

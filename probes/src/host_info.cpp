@@ -36,6 +36,14 @@ std::string cpuinfo_value(const std::string& text, const std::string& key) {
 
 }  // namespace
 
+std::optional<std::uint64_t> memory_total_bytes(const SystemView& sys) {
+  const std::string mem_kb = cpuinfo_value(sys.read_file("/proc/meminfo", 64 * 1024).value_or(""), "MemTotal");
+  std::uint64_t kb = 0;
+  const auto [end, ec] = std::from_chars(mem_kb.data(), mem_kb.data() + mem_kb.size(), kb);
+  if (ec != std::errc() || end == mem_kb.data() || kb > UINT64_MAX / 1024) return std::nullopt;
+  return kb * 1024ULL;
+}
+
 ContainerInfo detect_container(const SystemView& sys) {
   ContainerInfo c;
   auto add = [&](const std::string& runtime, const std::string& why) {
@@ -110,11 +118,7 @@ HostInfo collect_host_info(const SystemView& sys) {
   for (std::size_t pos = 0; (pos = cpuinfo.find("processor", pos)) != std::string::npos; ++pos)
     if (pos == 0 || cpuinfo[pos - 1] == '\n') ++processors;
   h.cpu_count = processors > 0 ? processors : static_cast<int>(std::thread::hardware_concurrency());
-  const std::string meminfo = sys.read_file("/proc/meminfo", 64 * 1024).value_or("");
-  const std::string mem_kb = cpuinfo_value(meminfo, "MemTotal");
-  std::uint64_t kb = 0;
-  const auto [end, ec] = std::from_chars(mem_kb.data(), mem_kb.data() + mem_kb.size(), kb);
-  if (ec == std::errc() && end != mem_kb.data() && kb <= UINT64_MAX / 1024) h.memory_total_bytes = kb * 1024ULL;
+  h.memory_total_bytes = memory_total_bytes(sys).value_or(0);
   h.container = detect_container(sys);
   h.ec2 = detect_ec2(sys);
   h.cloud = detect_cloud(sys, h.ec2);

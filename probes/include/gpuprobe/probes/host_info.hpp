@@ -9,6 +9,8 @@ namespace gpuprobe {
 
 HostInfo collect_host_info(const SystemView& sys);
 ContainerInfo detect_container(const SystemView& sys);
+// MemTotal of /proc/meminfo in bytes; nullopt when unreadable.
+std::optional<std::uint64_t> memory_total_bytes(const SystemView& sys);
 Ec2Info detect_ec2(const SystemView& sys);
 // The cloud from the providers' local evidence (today AWS: `ec2`), with the region the
 // environment names (AWS_REGION, else AWS_DEFAULT_REGION). nullopt: no known cloud.
