@@ -80,6 +80,13 @@ void add_software(std::vector<FingerprintField>& f, const SoftwareInfo& s) {
   add(f, "software.cuda_toolkit", s.cuda_toolkit);
   add(f, "software.cuda_architectures", s.cuda_architectures);
   for (const auto& [k, v] : s.libraries) add(f, "library." + k, v, FieldKind::library);
+  // One row per framework, the most specific environment's when several hold it.
+  std::set<std::string> seen;
+  for (const auto& fw : s.frameworks) {
+    if (!seen.insert(fw.name).second) continue;
+    add(f, "framework." + fw.name, fw.version, FieldKind::framework);
+    if (fw.gpu_available) add(f, "framework." + fw.name + ".gpu", *fw.gpu_available ? "yes" : "no", FieldKind::available);
+  }
 }
 
 // Every field key → index in the union, base order first.
@@ -289,6 +296,23 @@ Severity severity_of(FieldKind kind, const std::string& base, const std::string&
       if (is_ok(base) && is_ok(other)) {
         say(base + " → " + other);
         return Severity::warning;
+      }
+      return Severity::info;
+    case FieldKind::framework:
+      if (!base.empty() && other.empty()) {
+        say("missing here, present in the base");
+        return Severity::failure;
+      }
+      if (base.empty()) {
+        say("present here, missing in the base");
+        return Severity::info;
+      }
+      say(base + " → " + other);
+      return Severity::warning;
+    case FieldKind::available:
+      if (base == "yes" && other != "yes") {
+        say(other.empty() ? "not asked here, reaches the GPU in the base" : "no GPU here, reaches the GPU in the base");
+        return other.empty() ? Severity::warning : Severity::failure;
       }
       return Severity::info;
     case FieldKind::gpu_count: {

@@ -152,6 +152,58 @@ HostInfo host_from_json(const json& j) {
   return h;
 }
 
+json framework_to_json(const FrameworkInfo& f) {
+  json j{{"name", f.name},
+         {"version", f.version},
+         {"distribution", f.distribution},
+         {"build", f.build},
+         {"cuda", f.cuda.empty() ? json() : json(f.cuda)},
+         {"archs", f.archs},
+         {"location", f.location},
+         {"python", f.python},
+         {"missing_libraries", f.missing_libraries},
+         {"live", json()}};
+  if (f.live) {
+    json l{{"outcome", *f.live},
+           {"device_count", f.device_count},
+           {"devices", f.devices},
+           {"warnings", f.warnings},
+           {"error", f.error}};
+    put(l, "seconds", f.live_seconds);
+    put(l, "gpu_available", f.gpu_available);
+    put(l, "matmul_ok", f.matmul_ok);
+    j["live"] = l;
+  }
+  return j;
+}
+
+FrameworkInfo framework_from_json(const json& j) {
+  FrameworkInfo f;
+  if (!j.is_object()) return f;
+  get(j, "name", f.name);
+  get(j, "version", f.version);
+  get(j, "distribution", f.distribution);
+  get(j, "build", f.build);
+  get(j, "cuda", f.cuda);
+  get(j, "archs", f.archs);
+  get(j, "location", f.location);
+  get(j, "python", f.python);
+  get(j, "missing_libraries", f.missing_libraries);
+  if (const auto it = j.find("live"); it != j.end() && it->is_object()) {
+    const json& l = *it;
+    f.live = std::string();
+    get(l, "outcome", *f.live);
+    get(l, "seconds", f.live_seconds);
+    get(l, "gpu_available", f.gpu_available);
+    get(l, "device_count", f.device_count);
+    get(l, "devices", f.devices);
+    get(l, "warnings", f.warnings);
+    get(l, "matmul_ok", f.matmul_ok);
+    get(l, "error", f.error);
+  }
+  return f;
+}
+
 json software_to_json(const SoftwareInfo& s) {
   json j{
       {"gpuprobe_version", s.gpuprobe_version},
@@ -166,6 +218,11 @@ json software_to_json(const SoftwareInfo& s) {
   put(j, "cublas_version", s.cublas_version);
   put(j, "cudnn_version", s.cudnn_version);
   put(j, "nvml_version", s.nvml_version);
+  if (!s.frameworks.empty()) {
+    json fw = json::array();
+    for (const auto& f : s.frameworks) fw.push_back(framework_to_json(f));
+    j["frameworks"] = fw;
+  }
   return j;
 }
 
@@ -182,6 +239,8 @@ SoftwareInfo software_from_json(const json& j) {
   get(j, "cublas_version", s.cublas_version);
   get(j, "cudnn_version", s.cudnn_version);
   get(j, "nvml_version", s.nvml_version);
+  if (const auto it = j.find("frameworks"); it != j.end() && it->is_array())
+    for (const auto& f : *it) s.frameworks.push_back(framework_from_json(f));
   return s;
 }
 

@@ -69,6 +69,42 @@ TEST(Severity, MissingLibraryFailsOnlyWhenTheBaseHadIt) {
   EXPECT_EQ(severity_of(FieldKind::library, "/a/libcudnn.so.9", "/b/libcudnn.so.9"), Severity::info);
 }
 
+TEST(Severity, FrameworkVersionsAndTheirGpu) {
+  std::string note;
+  EXPECT_EQ(severity_of(FieldKind::framework, "2.6.0+cu124", "2.5.1+cu121", &note), Severity::warning);
+  EXPECT_EQ(note, "2.6.0+cu124 → 2.5.1+cu121");
+  EXPECT_EQ(severity_of(FieldKind::framework, "2.6.0+cu124", ""), Severity::failure);
+  EXPECT_EQ(severity_of(FieldKind::framework, "", "2.6.0+cu124"), Severity::info);
+  EXPECT_EQ(severity_of(FieldKind::available, "yes", "no"), Severity::failure);
+  EXPECT_EQ(severity_of(FieldKind::available, "yes", ""), Severity::warning);
+  EXPECT_EQ(severity_of(FieldKind::available, "no", "yes"), Severity::info);
+}
+
+TEST(Compare, FrameworksAreEnvironmentRows) {
+  Report local, remote;
+  FrameworkInfo t;
+  t.name = "torch";
+  t.version = "2.6.0+cu124";
+  t.gpu_available = true;
+  local.software.frameworks = {t};
+  t.version = "2.5.1+cu121";
+  t.gpu_available = false;
+  FrameworkInfo again = t;  // a second environment holding torch: the first one counts
+  again.version = "1.0";
+  remote.software.frameworks = {t, again};
+  const auto rows = environment_rows({local, remote}, false);
+  auto row = [&](const std::string& key) -> const EnvRow* {
+    for (const auto& r : rows)
+      if (r.field == key) return &r;
+    return nullptr;
+  };
+  ASSERT_TRUE(row("framework.torch"));
+  EXPECT_EQ(row("framework.torch")->values, (std::vector<std::string>{"2.6.0+cu124", "2.5.1+cu121"}));
+  EXPECT_EQ(row("framework.torch")->severity, Severity::warning);
+  ASSERT_TRUE(row("framework.torch.gpu"));
+  EXPECT_EQ(row("framework.torch.gpu")->severity, Severity::failure);
+}
+
 TEST(Severity, CheckPassingInOneAndFailingInTheOtherFails) {
   EXPECT_EQ(severity_of(FieldKind::check, "pass", "fail"), Severity::failure);
   EXPECT_EQ(severity_of(FieldKind::check, "fail", "pass"), Severity::failure);

@@ -45,6 +45,31 @@ Report full_report() {
   r.software.cublas_version = "13.0.0";
   r.software.cudnn_version = "9.13.0";
   r.software.nvml_version = "13.580.65.06";
+  {
+    FrameworkInfo torch;  // answered live
+    torch.name = "torch";
+    torch.version = "2.15.0+cu132";
+    torch.distribution = "torch";
+    torch.build = "cuda";
+    torch.cuda = "13.2";
+    torch.archs = {"sm_75", "sm_90", "sm_120"};
+    torch.location = "/opt/venv/lib/python3.11/site-packages";
+    torch.python = "/opt/venv/bin/python3.11";
+    torch.live = "answered";
+    torch.live_seconds = 2.75;
+    torch.gpu_available = true;
+    torch.device_count = 1;
+    torch.devices = {"NVIDIA H200"};
+    torch.warnings = {"a warning"};
+    torch.matmul_ok = true;
+    FrameworkInfo jax;  // not asked, CPU-only
+    jax.name = "jax";
+    jax.version = "0.10.2";
+    jax.distribution = "jaxlib";
+    jax.build = "cpu";
+    jax.missing_libraries = {"libcufile.so.0"};
+    r.software.frameworks = {torch, jax};
+  }
   r.software.libraries = {{"libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.580.65.06"},
                           {"libcudnn.so.9", "missing: not found"}};
 
@@ -182,6 +207,7 @@ void expect_report_eq(const Report& a, const Report& b) {
   EXPECT_EQ(a.software.cudnn_version, b.software.cudnn_version);
   EXPECT_EQ(a.software.nvml_version, b.software.nvml_version);
   EXPECT_EQ(a.software.libraries, b.software.libraries);
+  EXPECT_TRUE(a.software.frameworks == b.software.frameworks);
 
   ASSERT_EQ(a.gpus.size(), b.gpus.size());
   for (std::size_t i = 0; i < a.gpus.size(); ++i) {

@@ -24,6 +24,8 @@ enum class FieldKind {
   library,        // a library found in the base and missing in the other: failure
   check,          // pass/warn in one and fail in the other: failure; pass vs warn: warning
   gpu_count,      // fewer GPUs than the base: failure
+  framework,      // a framework's version ("2.15.0+cu132"): missing where the base has it: failure; another: warning
+  available,      // "yes"/"no" (a framework reaches the GPU): yes in the base, no here: failure
 };
 
 struct FingerprintField {

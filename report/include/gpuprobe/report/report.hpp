@@ -16,7 +16,7 @@ namespace gpuprobe {
 
 // The version this binary writes. It reads every "gpuprobe.report/1" and "gpuprobe.report/1.N":
 // within a major version fields are only added (docs/report-schema.md lists what each minor adds).
-inline constexpr const char* kReportSchema = "gpuprobe.report/1.1";
+inline constexpr const char* kReportSchema = "gpuprobe.report/1.2";
 inline constexpr const char* kReportSchemaMajor = "gpuprobe.report/1";
 
 enum class Status { pass, warn, fail, skip };
@@ -65,6 +65,30 @@ struct HostInfo {
   std::vector<std::string> device_nodes;          // /dev/nvidia*
 };
 
+// A Python framework (PyTorch, JAX, TensorFlow, CuPy) the frameworks check found, read from its
+// files, with its live answer when it was asked (schema 1.2).
+struct FrameworkInfo {
+  std::string name;          // "torch", "jax", "tensorflow", "cupy"
+  std::string version;       // "2.15.0+cu132"
+  std::string distribution;  // the pip distribution: "torch", "jaxlib", "cupy_cuda13x"
+  std::string build;         // "cuda", "cpu", "rocm", "unknown"
+  std::string cuda;          // the CUDA it was built for ("13.2", "13"), "" when unknown or none
+  std::vector<std::string> archs;              // "sm_90", ..., when its files list them
+  std::string location;                        // its site-packages folder
+  std::string python;                          // the interpreter that imports it, "" when none found
+  std::vector<std::string> missing_libraries;  // CUDA libraries it links that the loader would not find
+  // Its live answer: nullopt when it was not asked.
+  std::optional<std::string> live;      // "answered", "import_failed", "timed_out", "crashed", "not_started"
+  std::optional<double> live_seconds;
+  std::optional<bool> gpu_available;
+  int device_count = 0;
+  std::vector<std::string> devices;     // device names, as the framework reports them
+  std::vector<std::string> warnings;    // what it warned while answering
+  std::optional<bool> matmul_ok;        // a GPU matmul agreed with the CPU
+  std::string error;                    // the import error, or an error after import; "" when none
+  bool operator==(const FrameworkInfo&) const = default;
+};
+
 struct SoftwareInfo {
   std::string gpuprobe_version;
   std::string gpuprobe_revision;
@@ -77,6 +101,7 @@ struct SoftwareInfo {
   std::optional<std::string> cudnn_version;     // e.g. "9.13.0"
   std::optional<std::string> nvml_version;
   std::map<std::string, std::string> libraries; // library -> path it was loaded from, or "missing: why"
+  std::vector<FrameworkInfo> frameworks;        // the frameworks check's findings, most specific env first
 };
 
 struct GpuInfo {
