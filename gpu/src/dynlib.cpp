@@ -154,6 +154,7 @@ std::vector<std::string> python_prefixes(const SystemView& sys) {
   const std::string pyenv = sys.getenv("PYENV_ROOT").value_or(sys.getenv("HOME").value_or("") + "/.pyenv");
   for (const auto& v : sys.list_dir(pyenv + "/versions")) add(pyenv + "/versions/" + v);
   add_with_envs("/opt/conda");
+  add("/opt/jupyter");  // the virtualenv of gpuprobe's Jupyter image (docker/Dockerfile)
   add("/usr/local");
   add("/usr");
   return out;
@@ -170,24 +171,8 @@ int python3_minor(const std::string& name) {
 // <site-packages> of a wheel library folder <site-packages>/nvidia/<package>/lib.
 std::string site_of(const std::string& wheel_dir) { return wheel_dir.substr(0, wheel_dir.rfind("/nvidia/")); }
 
-// The distributions installed in a site-packages folder (a real path), from pip's
-// <name>-<version>.dist-info folders (the name normalized to lower case and '_').
-struct Distribution {
-  std::string name, version;
-};
-std::vector<Distribution> installed_distributions(const std::string& site) {
-  static const std::string suffix = ".dist-info";
-  std::vector<Distribution> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(site, ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
-    const auto dash = n.find('-');
-    if (dash == std::string::npos) continue;
-    out.push_back({n.substr(0, dash), n.substr(dash + 1, n.size() - suffix.size() - dash - 1)});
-  }
-  return out;
-}
+using Distribution = PythonDistribution;
+std::vector<Distribution> installed_distributions(const std::string& site) { return python_distributions(site); }
 
 // "13.1.0.3" -> "13.1.0": at most major.minor.patch; "" when a component before that is not a number.
 std::string major_minor_patch(const std::string& v) {
@@ -201,7 +186,24 @@ std::string major_minor_patch(const std::string& v) {
 
 }  // namespace
 
-std::vector<std::string> python_wheel_library_dirs(const SystemView& sys) {
+std::vector<PythonDistribution> python_distributions(const std::string& site) {
+  static const std::string suffix = ".dist-info";
+  std::vector<PythonDistribution> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(site, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    const auto dash = n.find('-');
+    if (dash == std::string::npos) continue;
+    std::string name = n.substr(0, dash);
+    for (char& c : name) c = c == '-' || c == '.' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.push_back({name, n.substr(dash + 1, n.size() - suffix.size() - dash - 1), n});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.dist_info < b.dist_info; });
+  return out;
+}
+
+std::vector<std::string> python_site_packages_dirs(const SystemView& sys) {
   std::vector<std::string> sites;
   for (const auto& prefix : python_prefixes(sys)) {
     const std::string lib = prefix + "/lib";
@@ -215,9 +217,15 @@ std::vector<std::string> python_wheel_library_dirs(const SystemView& sys) {
       for (const char* kind : {"/site-packages", "/dist-packages"}) sites.push_back(lib + "/" + py + kind);
   }
   sites.push_back("/usr/lib/python3/dist-packages");
-
   std::vector<std::string> out;
-  for (const auto& site : sites) {
+  for (const auto& site : sites)
+    if (sys.exists(site)) out.push_back(site);
+  return out;
+}
+
+std::vector<std::string> python_wheel_library_dirs(const SystemView& sys) {
+  std::vector<std::string> out;
+  for (const auto& site : python_site_packages_dirs(sys)) {
     const std::string nvidia = site + "/nvidia";
     for (const auto& pkg : sys.list_dir(nvidia)) {
       const std::string dir = nvidia + "/" + pkg + "/lib";

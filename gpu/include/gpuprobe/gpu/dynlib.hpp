@@ -65,10 +65,22 @@ std::string version_from_library_path(const std::string& path);
 // search there (the Python packages load them by path), so an image with only the wheels has the
 // libraries and still "lacks" them for the loader.
 
-// Those folders that exist, in the Python environments of this machine, most specific first:
+// The site-packages (and dist-packages) folders of the Python environments of this machine that
+// exist, most specific first, in the order described below.
+std::vector<std::string> python_site_packages_dirs(const SystemView& sys);
+// A distribution pip installed in a site-packages folder, from its <name>-<version>.dist-info
+// folder: name normalized (lower case, '-' and '.' as '_': "nvidia_cudnn_cu13"), version as written
+// ("2.15.0", "9.26.0.51"), dist_info the folder's own name.
+struct PythonDistribution {
+  std::string name, version, dist_info;
+};
+// Those of a site-packages folder (a real path, not through a SystemView), sorted by dist_info.
+std::vector<PythonDistribution> python_distributions(const std::string& site);
+
+// The nvidia/<package>/lib folders of NVIDIA's wheels that exist in those site-packages folders:
 // $VIRTUAL_ENV, $CONDA_PREFIX, virtualenvs whose bin/ is on $PATH (pyvenv.cfg), ~/.local, conda in
 // ~/{miniconda3,miniforge3,mambaforge,anaconda3} and /opt/conda (with their envs/), pyenv's
-// versions, /usr/local, /usr (each lib/python3.*/{site,dist}-packages, newest Python first), and
+// versions, /opt/jupyter, /usr/local, /usr (each lib/python3.*/{site,dist}-packages, newest Python first), and
 // /usr/lib/python3/dist-packages. Duplicates removed.
 std::vector<std::string> python_wheel_library_dirs(const SystemView& sys);
 // The first of those folders holding `soname`, resolved (symlinks followed); "" when none does.
