@@ -1,6 +1,15 @@
 #include "gpuprobe/probes/container_limits.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 #include "gpuprobe/probes/host_info.hpp"
@@ -76,26 +85,55 @@ std::string ulimit_fix(bool memlock_low, bool stack_low) {
          " in its systemd unit; Docker: default-ulimits in /etc/docker/daemon.json)";
 }
 
+std::string join_paths(const std::vector<const NodeOpen*>& nodes) {
+  std::string out;
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == nodes.size() ? " and " : ", ") + nodes[i]->path;
+  return out;
+}
+
+std::string device_number(const NodeOpen& n) {
+  return "c " + std::to_string(n.major) + ":" + std::to_string(n.minor);
+}
+
+// "open() fails with EPERM (Operation not permitted)"
+std::string open_fails(int error) {
+  return "open() fails with " + errno_name(error) + " (" + std::strerror(error) + ")";
+}
+
+// The mount in effect on `target`: the last line for it in /proc/self/mounts.
+struct MountEntry {
+  std::string type;
+  std::vector<std::string> options;
+  bool has(const std::string& o) const { return std::find(options.begin(), options.end(), o) != options.end(); }
+};
+std::optional<MountEntry> last_mount(const SystemView& sys, const std::string& target) {
+  std::optional<MountEntry> found;
+  if (const auto mounts = sys.read_file("/proc/self/mounts")) {
+    std::istringstream in(*mounts);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string src, t, type, opts;
+      if (!(f >> src >> t >> type >> opts) || t != target) continue;
+      found = MountEntry{type, {}};
+      std::istringstream o(opts);
+      for (std::string opt; std::getline(o, opt, ',');) found->options.push_back(opt);
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 ContainerLimits read_container_limits(const SystemView& sys) {
   ContainerLimits l;
   const auto mem_total = memory_total_bytes(sys);
-  if (const auto mounts = sys.read_file("/proc/self/mounts")) {
-    std::istringstream in(*mounts);
-    std::string line;
-    while (std::getline(in, line)) {  // the last mount on /dev/shm is the one in effect
-      std::istringstream f(line);
-      std::string src, target, type, opts;
-      if (!(f >> src >> target >> type >> opts) || target != "/dev/shm") continue;
-      l.shm_mounted = true;
-      l.shm_bytes.reset();
-      std::istringstream o(opts);
-      std::string opt;
-      while (std::getline(o, opt, ','))
-        if (opt.rfind("size=", 0) == 0) l.shm_bytes = tmpfs_size(opt.substr(5), mem_total);
-      if (!l.shm_bytes && type == "tmpfs" && mem_total) l.shm_bytes = *mem_total / 2;
-    }
+  if (const auto shm = last_mount(sys, "/dev/shm")) {
+    l.shm_mounted = true;
+    for (const auto& opt : shm->options)
+      if (opt.rfind("size=", 0) == 0) l.shm_bytes = tmpfs_size(opt.substr(5), mem_total);
+    if (!l.shm_bytes && shm->type == "tmpfs" && mem_total) l.shm_bytes = *mem_total / 2;
   }
   std::error_code ec;
   const auto ns = std::filesystem::read_symlink(sys.path("/proc/self/ns/ipc"), ec);
@@ -157,6 +195,149 @@ std::vector<Finding> evaluate_container_limits(const ContainerLimits& l, bool in
                    "add utility: docker run -e NVIDIA_DRIVER_CAPABILITIES=compute,utility; Compose: capabilities: "
                    "[gpu, compute, utility]; Kubernetes: set the container's env "
                    "NVIDIA_DRIVER_CAPABILITIES=compute,utility"});
+  return out;
+}
+
+std::string errno_name(int error) {
+  switch (error) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
+    case EAGAIN: return "EAGAIN";
+    case EACCES: return "EACCES";
+    case EBUSY: return "EBUSY";
+    case ENODEV: return "ENODEV";
+    case EROFS: return "EROFS";
+    default: return "errno " + std::to_string(error);
+  }
+}
+
+std::vector<NodeOpen> open_nvidia_device_nodes(const SystemView& sys) {
+  static const std::regex node(R"(nvidia([0-9]+|ctl|-uvm))");
+  std::vector<NodeOpen> out;
+  for (const auto& name : sys.list_dir("/dev")) {
+    if (!std::regex_match(name, node)) continue;
+    NodeOpen n;
+    n.path = "/dev/" + name;
+    const std::string host = sys.path(n.path);
+    struct stat st {};
+    if (::stat(host.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+    if (S_ISCHR(st.st_mode)) {
+      n.major = ::major(st.st_rdev);
+      n.minor = ::minor(st.st_rdev);
+    }
+    // Read-only and non-blocking: the NVIDIA driver then defers initializing a GPU instead of making
+    // the open wait for it, and close() follows at once.
+    const int fd = ::open(host.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+    // EAGAIN and EBUSY come from the driver itself: the node reaches it.
+    else if (errno != EAGAIN && errno != EBUSY) n.error = errno;
+    out.push_back(n);
+  }
+  return out;
+}
+
+DeviceAccess evaluate_device_access(const std::vector<NodeOpen>& nodes, const KernelDriverView& k, bool dev_nodev,
+                                    const std::string& symptom) {
+  DeviceAccess a;
+  std::vector<const NodeOpen*> eperm, eacces, other;
+  for (const auto& n : nodes) {
+    if (n.error == EPERM) eperm.push_back(&n);
+    else if (n.error == EACCES) eacces.push_back(&n);
+    else if (n.error != 0) other.push_back(&n);
+  }
+  const std::string exist = (eperm.empty() ? eacces : eperm).size() > 1 ? " exist but " : " exists but ";
+  if (!eperm.empty()) {
+    // The device cgroup answers EPERM before the driver sees the open; permissions, a nodev mount
+    // and security modules answer EACCES.
+    if (k.in_container)
+      a.finding = Finding{
+          Status::fail, "device_access_revoked",
+          symptom + ": " + join_paths(eperm) + exist + open_fails(EPERM) +
+              ": the container's device cgroup no longer lets it use the GPU. This is what a `systemctl "
+              "daemon-reload` (or any systemd reload, e.g. by a package upgrade) on a host whose container "
+              "runtime uses the systemd cgroup driver does to running GPU containers; nvidia-smi in it says "
+              "\"Failed to initialize NVML: Unknown Error\"",
+          "recreate the container, a restart of its process does not restore the access: docker rm -f NAME and "
+          "docker run it again; Compose: docker compose up -d --force-recreate; Kubernetes: kubectl delete pod "
+          "NAME (its controller starts a new one). So that it does not recur, on the host: sudo nvidia-ctk system "
+          "create-dev-char-symlinks --create-all (the /dev/char links runc needs to keep NVIDIA devices across a "
+          "reload; NVIDIA's udev rule reruns it when the driver loads), or run Docker with the cgroupfs driver "
+          "(\"exec-opts\": [\"native.cgroupdriver=cgroupfs\"] in /etc/docker/daemon.json)"};
+    else
+      a.finding = Finding{
+          Status::fail, "device_access_revoked",
+          symptom + ": " + join_paths(eperm) + exist + open_fails(EPERM) +
+              ": this process's device cgroup does not allow the GPU (cat /proc/self/cgroup names it)",
+          "a systemd service needs DeviceAllow=/dev/nvidiactl rw and DeviceAllow=/dev/nvidia0 rw (and the other "
+          "GPUs, /dev/nvidia-uvm) when its DevicePolicy is closed or strict, or PrivateDevices=no; a container "
+          "needs --gpus all"};
+    return a;
+  }
+  if (!eacces.empty()) {
+    std::string why, hint;
+    if (dev_nodev) {
+      why = ": /dev is mounted nodev, which refuses every device node";
+      hint = k.in_container ? "start the container without a nodev /dev (a plain docker run --gpus all mounts /dev "
+                              "without nodev; check the runtime's or the pod's mount options)"
+                            : "remount /dev without nodev (findmnt /dev shows its options)";
+    } else {
+      why = ": the nodes' permissions do not let this user read them (ls -l /dev/nvidia*), or a security module "
+            "(AppArmor, SELinux) refuses; the device cgroup would answer EPERM, not this";
+      hint = k.in_container
+                 ? "start the container with --gpus all, which passes the nodes with the host's permissions "
+                   "(crw-rw-rw-); do not create them in the image; Compose: deploy.resources.reservations.devices "
+                   "with driver: nvidia; Kubernetes: resources.limits nvidia.com/gpu; if the nodes are crw-rw-rw- "
+                   "here, look at the AppArmor/SELinux profile (docker run --security-opt)"
+                 : "on the host the nodes should be crw-rw-rw- (the driver's NVreg_DeviceFileMode=0666 default), or "
+                   "owned by a group this user is in (sudo usermod -aG video $USER, then log in again); otherwise "
+                   "look at the AppArmor/SELinux log (journalctl -k | grep -i denied)";
+    }
+    a.finding = Finding{Status::fail, "device_access_denied",
+                        symptom + ": " + join_paths(eacces) + exist + open_fails(EACCES) + why, hint};
+    return a;
+  }
+  if (other.empty()) return a;
+  // ENXIO: the node's number names no device of a loaded driver. With the module loaded and the
+  // nodes all there, that is the failure itself; otherwise the missing part says more (see
+  // diagnose_no_gpu_behind_driver) and this is a note to its message.
+  std::string listed;
+  for (const auto* n : other)
+    listed += (listed.empty() ? "" : ", ") + n->path + " (" + device_number(*n) + ")";
+  const int first = other.front()->error;
+  const bool all_same = std::all_of(other.begin(), other.end(), [&](const NodeOpen* n) { return n->error == first; });
+  const std::string fails = (all_same ? open_fails(first) : std::string("open() fails"));
+  const std::string meaning = first == ENXIO ? ": no driver answers to that device number" : "";
+  if (k.complete() && all_same && first == ENXIO) {
+    a.finding = Finding{
+        Status::fail, "device_nodes_unbacked",
+        symptom + ": " + listed + (other.size() > 1 ? " exist" : " exists") + " but " + fails +
+            ": the loaded NVIDIA driver has no device with that number (a node created by hand, or for a GPU that "
+            "is gone)",
+        k.in_container ? "recreate the container with --gpus all: the NVIDIA Container Toolkit passes the host's own "
+                         "nodes; nodes created in the image or passed with --device may carry numbers the host's "
+                         "driver does not use"
+                       : "recreate the nodes: sudo rm the stale ones, then sudo nvidia-modprobe -u -c=0 (-c=N for GPU "
+                         "N); nvidia-smi lists the GPUs the driver has"};
+    return a;
+  }
+  a.note = "; " + listed + (other.size() > 1 ? " exist" : " exists") + " but " + fails + meaning;
+  return a;
+}
+
+DeviceAccessProbe probe_device_access(const SystemView& sys, const KernelDriverView& k, const std::string& symptom) {
+  DeviceAccessProbe p;
+  p.nodes = open_nvidia_device_nodes(sys);
+  const auto dev = last_mount(sys, "/dev");
+  const bool nodev = dev && dev->has("nodev");
+  p.access = evaluate_device_access(p.nodes, k, nodev, symptom);
+  return p;
+}
+
+std::map<std::string, std::string> node_open_results(const std::vector<NodeOpen>& nodes) {
+  std::map<std::string, std::string> out;
+  for (const auto& n : nodes) out[n.path] = n.error == 0 ? "opened" : errno_name(n.error);
   return out;
 }
 

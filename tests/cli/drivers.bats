@@ -270,3 +270,74 @@ assert_capabilities_no_compute() {
   [ -n "$(driver_field hint)" ]
   [ "$(nvml_field reason)" = "device_nodes_missing" ]
 }
+
+# Device nodes that exist but do not open, with the kernel's own errno: a kernel module as a
+# container sees the host's (/proc/driver/nvidia in this run's own mounts), real nodes c 195:255
+# and c 195:0 made in the private /dev, and one way to make open() fail:
+#   eperm:  a cgroup v1 devices controller denying c 195:* (what a container's device cgroup does
+#           once `systemctl daemon-reload` has rewritten it);
+#   eacces: /dev remounted nodev;
+#   enxio:  nothing more (no NVIDIA module answers to major 195 here).
+# node_access_run MODE: gpuprobe check --json $TEST_TMP/r.json so, as in Docker, under `run`.
+node_access_run() {
+  local mode="$1" version
+  require_real_driver 535
+  require_private_dev
+  version="$(real_driver_version 535)"
+  if [ "$mode" = eperm ]; then
+    [ -w /sys/fs/cgroup/devices ] || skip "no writable cgroup v1 devices controller: EPERM cannot be made real here"
+    NODE_CGROUP="/sys/fs/cgroup/devices/gpuprobe-test-$$-$BATS_TEST_NUMBER"
+    mkdir "$NODE_CGROUP"
+    echo "c 195:* rwm" >"$NODE_CGROUP/devices.deny"
+  fi
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  container=docker run with_real_driver 535 both in_private_dev sh -c '
+    set -e
+    mode="$1" version="$2" cgroup="$3"
+    shift 3
+    mknod -m 666 /dev/nvidiactl c 195 255
+    mknod -m 666 /dev/nvidia0 c 195 0
+    mount -t tmpfs gpuprobe-proc-driver /proc/driver && mkdir /proc/driver/nvidia
+    echo "NVRM version: NVIDIA UNIX x86_64 Kernel Module  $version  Release Build" >/proc/driver/nvidia/version
+    case "$mode" in
+      eperm) echo $$ >"$cgroup/cgroup.procs" ;;
+      eacces) mount -o remount,bind,nodev /dev ;;
+    esac
+    exec "$@"' sh "$mode" "$version" "${NODE_CGROUP:-}" "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  # The run has ended: its cgroup is empty and goes.
+  if [ -n "${NODE_CGROUP:-}" ]; then rmdir "$NODE_CGROUP"; fi
+  echo "$output"
+}
+
+@test "real 535, device nodes denied by the device cgroup (EPERM): driver and nvml name device_access_revoked, NVML's own 'Unknown Error', recreate the container, exit 3" {
+  node_access_run eperm
+  [ "$status" -eq 3 ]
+  [ "$(driver_field reason)" = "device_access_revoked" ]
+  [ "$(nvml_field reason)" = "device_access_revoked" ]
+  # What nvidia-smi prints in such a container, from NVIDIA's real NVML.
+  [ "$(nvml_field measured)" = "nvmlInit: Unknown Error" ]
+  [[ "$(driver_field message)" == *"/dev/nvidia0 and /dev/nvidiactl exist but open() fails with EPERM (Operation not permitted): the container's device cgroup"* ]]
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'driver'][0]['details']['device_nodes_open']")" = \
+    '{"/dev/nvidia0": "EPERM", "/dev/nvidiactl": "EPERM"}' ]
+  hint="$(driver_field hint)"
+  [[ "$hint" == *"docker rm -f"*"docker compose up -d --force-recreate"*"kubectl delete pod"* ]]
+  [[ "$hint" == *"nvidia-ctk system create-dev-char-symlinks --create-all"* ]]
+}
+
+@test "real 535, /dev mounted nodev (EACCES): driver and nvml name device_access_denied and say nodev, not the cgroup, exit 3" {
+  node_access_run eacces
+  [ "$status" -eq 3 ]
+  [ "$(driver_field reason)" = "device_access_denied" ]
+  [ "$(nvml_field reason)" = "device_access_denied" ]
+  [ "$(nvml_field measured)" = "nvmlInit: Insufficient Permissions" ]
+  [[ "$(driver_field message)" == *"open() fails with EACCES (Permission denied): /dev is mounted nodev"* ]]
+}
+
+@test "real 535, nodes c 195:* with no driver behind them (ENXIO): driver and nvml name device_nodes_unbacked, exit 3" {
+  node_access_run enxio
+  [ "$status" -eq 3 ]
+  [ "$(driver_field reason)" = "device_nodes_unbacked" ]
+  [ "$(nvml_field reason)" = "device_nodes_unbacked" ]
+  [[ "$(driver_field message)" == *"/dev/nvidia0 (c 195:0), /dev/nvidiactl (c 195:255) exist but open() fails with ENXIO"* ]]
+  [[ "$(driver_field hint)" == *"--gpus all"* ]]
+}

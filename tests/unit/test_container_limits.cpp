@@ -1,6 +1,8 @@
 // The container check's rules: facts read from a fake root, every verdict without a GPU.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
 #include "fake_root.hpp"
 #include "gpuprobe/probes/container_limits.hpp"
 
@@ -123,6 +125,103 @@ TEST(ContainerLimits, CapabilitiesWithoutUtility) {
   EXPECT_TRUE(evaluate_container_limits(l, true).empty());
   l.capabilities = "";  // unset or empty: the toolkit's default (utility,compute)
   EXPECT_TRUE(evaluate_container_limits(l, true).empty());
+}
+
+
+// ---- device nodes that do not open (the errnos are real in tests/cli/drivers.bats) ----------------
+
+KernelDriverView complete_view(bool in_container) {
+  KernelDriverView k;
+  k.module_loaded = true;
+  k.module_version = "535.261.03";
+  k.device_nodes = {"/dev/nvidia0", "/dev/nvidiactl"};
+  k.in_container = in_container;
+  return k;
+}
+
+std::vector<NodeOpen> nodes(int error) { return {{"/dev/nvidia0", 195, 0, error}, {"/dev/nvidiactl", 195, 255, error}}; }
+
+TEST(DeviceAccess, EpermInAContainerIsRevokedAccessWithRecreateAndHostFix) {
+  const auto a = evaluate_device_access(nodes(EPERM), complete_view(true), false, "NVML 535.261.03 loads but nvmlInit says Unknown Error");
+  ASSERT_TRUE(a.finding);
+  EXPECT_EQ(a.finding->status, Status::fail);
+  EXPECT_EQ(a.finding->reason, "device_access_revoked");
+  EXPECT_NE(a.finding->message.find("nvmlInit says Unknown Error: /dev/nvidia0 and /dev/nvidiactl exist but open() fails with "
+                                    "EPERM (Operation not permitted)"),
+            std::string::npos)
+      << a.finding->message;
+  EXPECT_NE(a.finding->message.find("systemctl daemon-reload"), std::string::npos);
+  EXPECT_NE(a.finding->message.find("Failed to initialize NVML: Unknown Error"), std::string::npos);
+  for (const char* fix : {"docker rm -f", "--force-recreate", "kubectl delete pod", "create-dev-char-symlinks --create-all",
+                          "native.cgroupdriver=cgroupfs"})
+    EXPECT_NE(a.finding->hint.find(fix), std::string::npos) << fix;
+  EXPECT_TRUE(a.note.empty());
+}
+
+TEST(DeviceAccess, EpermOnAHostNamesTheProcessCgroup) {
+  auto ns = nodes(0);
+  ns[1].error = EPERM;
+  const auto a = evaluate_device_access(ns, complete_view(false), false, "s");
+  ASSERT_TRUE(a.finding);
+  EXPECT_EQ(a.finding->reason, "device_access_revoked");
+  EXPECT_NE(a.finding->message.find("s: /dev/nvidiactl exists but open() fails with EPERM"), std::string::npos) << a.finding->message;
+  EXPECT_NE(a.finding->hint.find("DeviceAllow="), std::string::npos);
+}
+
+TEST(DeviceAccess, EaccesIsPermissionsOrNodevNeverTheCgroup) {
+  auto a = evaluate_device_access(nodes(EACCES), complete_view(true), true, "s");
+  ASSERT_TRUE(a.finding);
+  EXPECT_EQ(a.finding->reason, "device_access_denied");
+  EXPECT_NE(a.finding->message.find("EACCES (Permission denied): /dev is mounted nodev"), std::string::npos) << a.finding->message;
+  a = evaluate_device_access(nodes(EACCES), complete_view(false), false, "s");
+  ASSERT_TRUE(a.finding);
+  EXPECT_NE(a.finding->message.find("permissions"), std::string::npos);
+  EXPECT_NE(a.finding->message.find("would answer EPERM, not this"), std::string::npos);
+  EXPECT_NE(a.finding->hint.find("usermod -aG video"), std::string::npos);
+}
+
+TEST(DeviceAccess, EnxioWithModuleAndNodesIsUnbackedElseANote) {
+  auto a = evaluate_device_access(nodes(ENXIO), complete_view(true), false, "s");
+  ASSERT_TRUE(a.finding);
+  EXPECT_EQ(a.finding->reason, "device_nodes_unbacked");
+  EXPECT_NE(a.finding->message.find("/dev/nvidia0 (c 195:0), /dev/nvidiactl (c 195:255) exist but open() fails with ENXIO"),
+            std::string::npos)
+      << a.finding->message;
+  EXPECT_NE(a.finding->hint.find("--gpus all"), std::string::npos);
+  // No kernel module: the node has no driver behind it, which kernel_module_missing explains.
+  KernelDriverView no_module = complete_view(false);
+  no_module.module_loaded = false;
+  a = evaluate_device_access({{"/dev/nvidiactl", 195, 255, ENXIO}}, no_module, false, "s");
+  EXPECT_FALSE(a.finding);
+  EXPECT_EQ(a.note, "; /dev/nvidiactl (c 195:255) exists but open() fails with ENXIO (No such device or address): no driver "
+                    "answers to that device number");
+}
+
+TEST(DeviceAccess, NodesThatOpenSayNothing) {
+  const auto a = evaluate_device_access(nodes(0), complete_view(true), false, "s");
+  EXPECT_FALSE(a.finding);
+  EXPECT_TRUE(a.note.empty());
+  EXPECT_FALSE(evaluate_device_access({}, complete_view(true), false, "s").finding);
+}
+
+TEST(DeviceAccess, OpensOnlyTheDriversNodesAndReportsEach) {
+  FakeRoot r;
+  for (const char* n : {"/dev/nvidiactl", "/dev/nvidia0", "/dev/nvidia12", "/dev/nvidia-uvm", "/dev/nvidia-modeset",
+                        "/dev/nvidia-uvm-tools", "/dev/null-ish"})
+    r.write(n, "");
+  r.mkdir("/dev/nvidia-caps");
+  const auto ns = open_nvidia_device_nodes(r.view());
+  std::vector<std::string> paths;
+  for (const auto& n : ns) {
+    paths.push_back(n.path);
+    EXPECT_EQ(n.error, 0) << n.path;  // plain files open
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidia12", "/dev/nvidiactl"}));
+  std::vector<NodeOpen> mixed = {{"/dev/nvidia0", 195, 0, 0}, {"/dev/nvidiactl", 195, 255, EPERM}};
+  EXPECT_EQ(node_open_results(mixed),
+            (std::map<std::string, std::string>{{"/dev/nvidia0", "opened"}, {"/dev/nvidiactl", "EPERM"}}));
+  EXPECT_EQ(errno_name(ENXIO), "ENXIO");
+  EXPECT_EQ(errno_name(12345), "errno 12345");
 }
 
 }  // namespace

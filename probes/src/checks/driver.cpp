@@ -4,6 +4,7 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/gpu/nvml_read.hpp"
+#include "gpuprobe/probes/container_limits.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/report/render.hpp"
 
@@ -93,7 +94,16 @@ CheckResult driver(ProbeContext& ctx) {
     if (d.init_code != 0) {
       const std::string err = d.init_name + " (" + std::to_string(d.init_code) + "): " + d.init_text;
       CheckResult f;
-      switch (d.init_code) {
+      // Device nodes that exist but do not open fail cuInit whatever it returns (100, 999): asked
+      // first. 802, 803 and 804 come from a driver that was reached.
+      std::optional<DeviceAccessProbe> access;
+      if (d.init_code != 802 && d.init_code != 803 && d.init_code != 804)
+        access = probe_device_access(sys, read_kernel_driver_view(sys),
+                                     driver_library(d) + " loads but cuInit fails (" + d.init_name + ")");
+      if (access && access->access.finding) {
+        const Finding& a = *access->access.finding;
+        f = outcome(a.status, a.reason, a.message, a.hint);
+      } else switch (d.init_code) {
         case 100:  // CUDA_ERROR_NO_DEVICE
           f = no_device(d, sys);
           break;
@@ -127,6 +137,10 @@ CheckResult driver(ProbeContext& ctx) {
           break;
         default:
           f = fail("driver_init", "cuInit failed", "check the host: nvidia-smi, dmesg for Xid errors");
+      }
+      if (access) {
+        f.message += access->access.note;
+        if (!access->nodes.empty()) f.details["device_nodes_open"] = node_open_results(access->nodes);
       }
       f.measured = err;
       f.expected = "CUDA_SUCCESS";

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gpuprobe/gpu/system.hpp"
+#include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/probes/health.hpp"
 
 namespace gpuprobe {
@@ -40,5 +42,42 @@ ContainerLimits read_container_limits(const SystemView& sys);
 // One finding per limit. in_container: wording ("this container" or "this machine") and whether
 // the ulimits are judged (on a host the distribution's defaults apply, and the fix is not a run flag).
 std::vector<Finding> evaluate_container_limits(const ContainerLimits& l, bool in_container);
+
+// ---- device nodes that exist but do not open -----------------------------------------------------
+// What open(2) says of one NVIDIA device node.
+struct NodeOpen {
+  std::string path;  // "/dev/nvidiactl", as seen inside the SystemView's root
+  unsigned major = 0, minor = 0;  // its device number (0:0 when it is no character device)
+  int error = 0;     // errno of open(O_RDONLY | O_NONBLOCK | O_CLOEXEC); 0: it opened, and was closed at once
+};
+
+// Opens /dev/nvidiactl, /dev/nvidia<N> and /dev/nvidia-uvm (under sys.root) read-only and
+// non-blocking, and closes each at once: no ioctl, so the driver is asked nothing. The kernel's
+// answer tells the device cgroup (EPERM) from file permissions, a nodev mount or a security module
+// (EACCES) and a node with no driver behind its number (ENXIO).
+std::vector<NodeOpen> open_nvidia_device_nodes(const SystemView& sys);
+std::string errno_name(int error);  // "EPERM", "EACCES", "ENXIO", …; "errno N" for others
+
+struct DeviceAccess {
+  // device_access_revoked (EPERM), device_access_denied (EACCES), or device_nodes_unbacked (ENXIO
+  // while module and nodes look complete): a driver library fails because it cannot open the nodes.
+  std::optional<Finding> finding;
+  // For the other diagnoses (no kernel module, nodes missing): "; /dev/nvidiactl (c 195:255) exists
+  // but open() fails with ENXIO: …", "" when every node opened.
+  std::string note;
+};
+// `symptom` opens the finding's message, as in diagnose_no_gpu_behind_driver; `dev_nodev`: /dev is
+// mounted nodev, which refuses every device node with EACCES.
+DeviceAccess evaluate_device_access(const std::vector<NodeOpen>& nodes, const KernelDriverView& k, bool dev_nodev,
+                                    const std::string& symptom);
+// The same from the machine: opens the nodes and reads /proc/self/mounts; `k` is
+// read_kernel_driver_view(sys). The driver and nvml checks ask it when cuInit or nvmlInit fails.
+struct DeviceAccessProbe {
+  std::vector<NodeOpen> nodes;
+  DeviceAccess access;
+};
+DeviceAccessProbe probe_device_access(const SystemView& sys, const KernelDriverView& k, const std::string& symptom);
+// details.device_nodes_open: node -> "opened" or the errno's name.
+std::map<std::string, std::string> node_open_results(const std::vector<NodeOpen>& nodes);
 
 }  // namespace gpuprobe
