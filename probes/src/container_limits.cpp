@@ -12,8 +12,10 @@
 #include <regex>
 #include <sstream>
 
+#include "gpuprobe/probes/compat.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/probes/options.hpp"
+#include "gpuprobe/report/render.hpp"
 
 namespace gpuprobe {
 namespace {
@@ -339,6 +341,131 @@ std::map<std::string, std::string> node_open_results(const std::vector<NodeOpen>
   std::map<std::string, std::string> out;
   for (const auto& n : nodes) out[n.path] = n.error == 0 ? "opened" : errno_name(n.error);
   return out;
+}
+
+namespace {
+
+// "12.8" or "535.261.03" -> {12, 8} / {535, 261, 3}; nullopt when not numbers and dots.
+std::optional<std::vector<int>> version_parts(const std::string& v) {
+  std::vector<int> out;
+  std::istringstream in(v);
+  for (std::string p; std::getline(in, p, '.');) {
+    if (p.empty() || p.find_first_not_of("0123456789") != std::string::npos || p.size() > 9) return std::nullopt;
+    out.push_back(std::stoi(p));
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+int compare_versions(std::vector<int> a, std::vector<int> b) {
+  const std::size_t n = std::max(a.size(), b.size());
+  a.resize(n, 0);
+  b.resize(n, 0);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+bool holds(int cmp, const std::string& op) {
+  if (op == "=" || op == "==") return cmp == 0;
+  if (op == "!=") return cmp != 0;
+  if (op == "<") return cmp < 0;
+  if (op == "<=") return cmp <= 0;
+  if (op == ">") return cmp > 0;
+  return cmp >= 0;  // ">="
+}
+
+Truth all_of(const std::vector<Truth>& ts) {
+  Truth out = Truth::yes;
+  for (Truth t : ts) {
+    if (t == Truth::no) return Truth::no;
+    if (t == Truth::unknown) out = Truth::unknown;
+  }
+  return out;
+}
+
+}  // namespace
+
+RequireCuda assess_require_cuda(const std::string& value, int driver_cuda, const std::string& driver_version) {
+  static const std::regex term(R"(([a-z]+)(>=|<=|!=|==|=|<|>)(.+))");
+  RequireCuda r;
+  r.value = value;
+  const auto driver = version_parts(driver_version);
+  std::vector<Truth> alternatives;
+  std::istringstream in(value);
+  for (std::string alt; in >> alt;) {
+    std::vector<Truth> terms;
+    std::istringstream t(alt);
+    for (std::string item; std::getline(t, item, ',');) {
+      std::smatch m;
+      if (item.empty()) continue;
+      if (!std::regex_match(item, m, term)) {
+        r.unparsed.push_back(item);
+        terms.push_back(Truth::unknown);
+        continue;
+      }
+      const std::string key = m[1], op = m[2], v = m[3];
+      const auto want = version_parts(v);
+      if (key == "cuda" && want && driver_cuda > 0) {
+        if (r.cuda_term.empty()) {
+          r.cuda_term = item;
+          r.required_cuda = (*want)[0] * 1000 + (want->size() > 1 ? (*want)[1] * 10 : 0);
+        }
+        terms.push_back(holds(compare_versions({driver_cuda / 1000, driver_cuda % 1000 / 10}, *want), op) ? Truth::yes
+                                                                                                           : Truth::no);
+      } else if (key == "driver" && want && driver) {
+        terms.push_back(holds(compare_versions(*driver, *want), op) ? Truth::yes : Truth::no);
+      } else {
+        if (std::find(r.not_evaluated.begin(), r.not_evaluated.end(), item) == r.not_evaluated.end())
+          r.not_evaluated.push_back(item);
+        terms.push_back(Truth::unknown);
+      }
+    }
+    if (!terms.empty()) alternatives.push_back(all_of(terms));
+  }
+  if (alternatives.empty()) return r;  // nothing required
+  r.met = Truth::no;
+  for (Truth a : alternatives)
+    if (a == Truth::yes || (a == Truth::unknown && r.met == Truth::no)) r.met = a;
+  return r;
+}
+
+std::optional<Finding> evaluate_require_cuda(const RequireCuda& r, int driver_cuda, const std::string& driver_version,
+                                             bool disable_require) {
+  if (r.met == Truth::yes || r.value.empty()) return std::nullopt;
+  const std::string drv = (driver_version.empty() ? std::string("the driver") : "driver " + driver_version) +
+                          " (CUDA " + format_cuda_version(driver_cuda) + ")";
+  const std::string failing = r.cuda_term.empty() ? r.value : r.cuda_term;
+  if (r.met == Truth::unknown) {
+    if (r.not_evaluated.empty() && r.unparsed.empty()) return std::nullopt;
+    std::string terms;
+    for (const auto& t : r.not_evaluated) terms += (terms.empty() ? "" : ", ") + t;
+    for (const auto& t : r.unparsed) terms += (terms.empty() ? "" : ", ") + t;
+    return Finding{Status::pass, "require_cuda_brand",
+                   "NVIDIA_REQUIRE_CUDA=\"" + r.value + "\": " +
+                       (r.cuda_term.empty() ? std::string("") : r.cuda_term + " is not met by " + drv + ", ") +
+                       "an alternative may hold that depends on terms not judged here (" + terms +
+                       "): the toolkit starts such an image on a GPU of that brand, where the image's cuda-compat "
+                       "package provides the newer CUDA",
+                   ""};
+  }
+  std::string hint = "use an image built for this driver";
+  if (const std::string image = image_version_for_driver(driver_cuda); !image.empty())
+    hint += ", e.g. nvidia/cuda:" + image + "-cudnn-runtime-ubuntu22.04 or a framework build for CUDA " +
+            image.substr(0, image.rfind('.'));
+  hint += " (docker run IMAGE; Compose: image:; Kubernetes: the container's image:), or upgrade the host driver";
+  if (r.required_cuda > 0) {
+    const std::string ga = ga_driver_for_cuda(r.required_cuda);
+    hint += " to one for CUDA " + format_cuda_version(r.required_cuda) + (ga.empty() ? "" : " (" + ga + " or newer)");
+  }
+  hint += "; on Kubernetes that is the node's driver (the GPU Operator's driver version or the node image)";
+  return Finding{Status::warn, "require_cuda_unmet",
+                 "this image's NVIDIA_REQUIRE_CUDA (\"" + r.value + "\") is not met by " + drv +
+                     ": on this host nvidia-container-cli refuses to start it (\"requirement error: unsatisfied "
+                     "condition: " + failing + "\"); it runs here only because " +
+                     (disable_require ? std::string("NVIDIA_DISABLE_REQUIRE is set")
+                                      : std::string("its runtime did not check (CDI, or a runtime other than "
+                                                    "nvidia-container-runtime)")) +
+                     ", and the image's CUDA libraries may fail with \"driver version is insufficient\"",
+                 hint};
 }
 
 }  // namespace gpuprobe

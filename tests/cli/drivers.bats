@@ -341,3 +341,20 @@ node_access_run() {
   [[ "$(driver_field message)" == *"/dev/nvidia0 (c 195:0), /dev/nvidiactl (c 195:255) exist but open() fails with ENXIO"* ]]
   [[ "$(driver_field hint)" == *"--gpus all"* ]]
 }
+
+@test "real 535 (CUDA 12.2) in a container with NVIDIA_REQUIRE_CUDA=cuda>=12.8 and NVIDIA_DISABLE_REQUIRE=1: compat says what nvidia-container-cli would refuse" {
+  NVIDIA_REQUIRE_CUDA="cuda>=12.8 brand=tesla,driver>=470,driver<471" NVIDIA_DISABLE_REQUIRE=1 container=docker \
+    real_check 535 both
+  [ "$(check_field "$TEST_TMP/r.json" compat status)" = "fail" ]  # this binary's CUDA 13 runtime first
+  message="$(check_field "$TEST_TMP/r.json" compat message)"
+  [[ "$message" == *"NVIDIA_REQUIRE_CUDA (\"cuda>=12.8 brand=tesla,driver>=470,driver<471\") is not met by driver $(real_driver_version 535) (CUDA 12.2)"* ]]
+  [[ "$message" == *"\"requirement error: unsatisfied condition: cuda>=12.8\""*"because NVIDIA_DISABLE_REQUIRE is set"* ]]
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'compat'][0]['details']['nvidia_require_cuda']['met']")" = "no" ]
+}
+
+@test "real 535 with NVIDIA_REQUIRE_CUDA's brand alternative for branch 535: not refused, brand not judged" {
+  NVIDIA_REQUIRE_CUDA="cuda>=12.8 brand=tesla,driver>=535,driver<536" real_check 535 both
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'compat'][0]['details']['nvidia_require_cuda']['met']")" = "unknown" ]
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'compat'][0]['details']['nvidia_require_cuda']['not_evaluated']")" = '["brand=tesla"]' ]
+  [[ "$(check_field "$TEST_TMP/r.json" compat message)" != *"requirement error"* ]]
+}

@@ -224,5 +224,77 @@ TEST(DeviceAccess, OpensOnlyTheDriversNodesAndReportsEach) {
   EXPECT_EQ(errno_name(12345), "errno 12345");
 }
 
+
+// ---- NVIDIA_REQUIRE_CUDA --------------------------------------------------------------------------
+
+// The nvidia/cuda:12.8.1 images' value: cuda>=12.8, or one of twelve brands on a driver of the
+// branches forward compatibility serves (470, 535, 550, 560, 565).
+const std::string kRequire128 = [] {
+  std::string v = "cuda>=12.8";
+  for (const char* branch : {"470", "535", "550", "560", "565"})
+    for (const char* brand : {"unknown", "grid", "tesla", "nvidia", "quadro", "quadrortx", "nvidiartx", "vapps", "vpc",
+                              "vcs", "vws", "cloudgaming"})
+      v += std::string(" brand=") + brand + ",driver>=" + branch + ",driver<" + std::to_string(std::stoi(branch) + 1);
+  return v;
+}();
+
+TEST(RequireCuda, ANewEnoughDriverMeetsIt) {
+  const auto r = assess_require_cuda(kRequire128, 12080, "570.124.06");
+  EXPECT_EQ(r.met, Truth::yes);
+  EXPECT_EQ(r.cuda_term, "cuda>=12.8");
+  EXPECT_EQ(r.required_cuda, 12080);
+  EXPECT_FALSE(evaluate_require_cuda(r, 12080, "570.124.06", false));
+  EXPECT_EQ(assess_require_cuda("cuda>=12.8", 13000, "580.65.06").met, Truth::yes);
+}
+
+TEST(RequireCuda, AnOlderDriverOutsideEveryBrandRangeIsRefusedInTheToolkitsWords) {
+  // 555 (CUDA 12.5): no forward-compatibility branch of the list.
+  const auto r = assess_require_cuda(kRequire128, 12050, "555.42.06");
+  EXPECT_EQ(r.met, Truth::no);
+  const auto f = evaluate_require_cuda(r, 12050, "555.42.06", true);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->status, Status::warn);
+  EXPECT_EQ(f->reason, "require_cuda_unmet");
+  EXPECT_NE(f->message.find("not met by driver 555.42.06 (CUDA 12.5)"), std::string::npos) << f->message;
+  EXPECT_NE(f->message.find("\"requirement error: unsatisfied condition: cuda>=12.8\""), std::string::npos);
+  EXPECT_NE(f->message.find("because NVIDIA_DISABLE_REQUIRE is set"), std::string::npos);
+  EXPECT_NE(f->hint.find("nvidia/cuda:12.5.1-"), std::string::npos) << f->hint;
+  EXPECT_NE(f->hint.find("570.26 or newer"), std::string::npos);
+  EXPECT_NE(f->hint.find("Kubernetes"), std::string::npos);
+  const auto g = evaluate_require_cuda(r, 12050, "555.42.06", false);
+  EXPECT_NE(g->message.find("its runtime did not check"), std::string::npos);
+}
+
+TEST(RequireCuda, ABrandAlternativeWhoseDriverRangeHoldsIsNotJudged) {
+  // A 535 driver: cuda>=12.8 fails, brand=tesla,driver>=535,driver<536 holds on a Tesla.
+  const auto r = assess_require_cuda(kRequire128, 12020, "535.261.03");
+  EXPECT_EQ(r.met, Truth::unknown);
+  EXPECT_EQ(r.not_evaluated.size(), 12u);
+  EXPECT_EQ(r.not_evaluated[2], "brand=tesla");
+  const auto f = evaluate_require_cuda(r, 12020, "535.261.03", false);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->status, Status::pass);
+  EXPECT_EQ(f->reason, "require_cuda_brand");
+  EXPECT_NE(f->message.find("cuda>=12.8 is not met by driver 535.261.03 (CUDA 12.2)"), std::string::npos) << f->message;
+}
+
+TEST(RequireCuda, OperatorsAndAndOr) {
+  EXPECT_EQ(assess_require_cuda("cuda>=12.2,driver<536", 12020, "535.261.03").met, Truth::yes);
+  EXPECT_EQ(assess_require_cuda("cuda>=12.2,driver<535", 12020, "535.261.03").met, Truth::no);
+  EXPECT_EQ(assess_require_cuda("cuda>12.2 driver=535.261.03", 12020, "535.261.03").met, Truth::yes);
+  EXPECT_EQ(assess_require_cuda("cuda!=12.2", 12020, "").met, Truth::no);
+  EXPECT_EQ(assess_require_cuda("cuda<=11.8", 12020, "").met, Truth::no);
+  // Driver terms without a known driver version are not judged.
+  const auto r = assess_require_cuda("driver>=535", 12020, "");
+  EXPECT_EQ(r.met, Truth::unknown);
+  EXPECT_EQ(r.not_evaluated, std::vector<std::string>{"driver>=535"});
+  // arch terms are not judged; nonsense is kept as unparsed.
+  EXPECT_EQ(assess_require_cuda("cuda>=13.0,arch>=7.5", 12020, "").met, Truth::no);
+  const auto bad = assess_require_cuda("whatever", 12020, "");
+  EXPECT_EQ(bad.unparsed, std::vector<std::string>{"whatever"});
+  EXPECT_EQ(assess_require_cuda("", 12020, "").met, Truth::unknown);
+  EXPECT_FALSE(evaluate_require_cuda(assess_require_cuda("", 12020, ""), 12020, "", false));
+}
+
 }  // namespace
 }  // namespace gpuprobe

@@ -80,4 +80,30 @@ DeviceAccessProbe probe_device_access(const SystemView& sys, const KernelDriverV
 // details.device_nodes_open: node -> "opened" or the errno's name.
 std::map<std::string, std::string> node_open_results(const std::vector<NodeOpen>& nodes);
 
+// ---- NVIDIA_REQUIRE_CUDA inside the container -----------------------------------------------------
+// nvidia/cuda images set NVIDIA_REQUIRE_CUDA, e.g. "cuda>=12.8 brand=tesla,driver>=535,driver<536":
+// terms are key op value (keys cuda, driver, brand, arch; ops = != < <= > >=); comma-separated terms
+// are ANDed, space-separated alternatives ORed. On the host, nvidia-container-cli refuses to start an
+// image whose requirement the driver does not meet; a container runs anyway with
+// NVIDIA_DISABLE_REQUIRE=1 or under a runtime that does not check (CDI).
+enum class Truth { no, yes, unknown };
+struct RequireCuda {
+  std::string value;                      // the variable as set
+  Truth met = Truth::unknown;
+  std::string cuda_term;                  // the first cuda term ("cuda>=12.8"), "" when none
+  int required_cuda = 0;                  // its version in the CUDA API's encoding (12080), 0 when none
+  std::vector<std::string> not_evaluated; // terms gpuprobe does not judge ("brand=tesla", "arch>=7.5")
+  std::vector<std::string> unparsed;      // terms that are not key op value
+};
+// Judges `value` against the driver's CUDA version (cuDriverGetVersion's encoding) and driver version
+// ("535.261.03", "" when unknown: driver terms are then not evaluated). brand and arch terms are not
+// evaluated: an alternative that needs one is `unknown` when its other terms hold.
+RequireCuda assess_require_cuda(const std::string& value, int driver_cuda, const std::string& driver_version);
+// require_cuda_unmet (warn) when no alternative can hold, in nvidia-container-cli's words, with an
+// image tag for this driver and the driver branch the image needs; require_cuda_brand (pass, a note)
+// when only an alternative with a brand or arch term may hold. nullopt when met.
+// `disable_require`: NVIDIA_DISABLE_REQUIRE is true, which is why the container started.
+std::optional<Finding> evaluate_require_cuda(const RequireCuda& r, int driver_cuda, const std::string& driver_version,
+                                             bool disable_require);
+
 }  // namespace gpuprobe
