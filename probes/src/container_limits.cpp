@@ -468,4 +468,74 @@ std::optional<Finding> evaluate_require_cuda(const RequireCuda& r, int driver_cu
                  hint};
 }
 
+namespace {
+
+// `abs` (inside the view's root) with symlinks resolved, as a path inside the root again; "" when it
+// does not exist.
+std::string resolved(const SystemView& sys, const std::string& abs) {
+  std::error_code ec;
+  const auto host = std::filesystem::canonical(sys.path(abs), ec);
+  if (ec) return "";
+  if (sys.root.empty() || sys.root == "/") return host.string();
+  const auto root = std::filesystem::canonical(sys.root, ec).string();
+  const std::string h = host.string();
+  return !ec && h.rfind(root, 0) == 0 ? (h.size() == root.size() ? "/" : h.substr(root.size())) : "";
+}
+
+}  // namespace
+
+std::vector<CompatLibrary> find_cuda_compat(const SystemView& sys) {
+  static const std::regex lib(R"(libcuda\.so\.([0-9]+\.[0-9]+(\.[0-9]+)?))");
+  std::vector<CompatLibrary> out;
+  for (const auto& name : sys.list_dir("/usr/local")) {
+    if (name.rfind("cuda", 0) != 0) continue;
+    const std::string dir = resolved(sys, "/usr/local/" + name + "/compat");
+    if (dir.empty() || std::any_of(out.begin(), out.end(), [&](const CompatLibrary& c) { return c.dir == dir; }))
+      continue;  // /usr/local/cuda is usually a link to /usr/local/cuda-X.Y
+    for (const auto& file : sys.list_dir(dir)) {
+      std::smatch m;
+      if (std::regex_match(file, m, lib)) {
+        out.push_back({dir, m[1], ""});
+        break;
+      }
+    }
+  }
+  if (out.empty()) return out;
+  auto mark = [&](const std::string& entry, const std::string& how) {
+    if (entry.empty() || entry[0] != '/') return;
+    const std::string dir = resolved(sys, entry);
+    for (auto& c : out)
+      if (c.on_path.empty() && c.dir == dir) c.on_path = how;
+  };
+  if (const auto ld = sys.getenv("LD_LIBRARY_PATH")) {
+    std::istringstream in(*ld);
+    for (std::string e; std::getline(in, e, ':');) mark(e, "LD_LIBRARY_PATH");
+  }
+  for (const auto& conf : sys.list_dir("/etc/ld.so.conf.d")) {
+    if (conf.size() < 5 || conf.compare(conf.size() - 5, 5, ".conf") != 0) continue;
+    const std::string file = "/etc/ld.so.conf.d/" + conf;
+    std::istringstream in(sys.read_file(file, 64 * 1024).value_or(""));
+    for (std::string line; std::getline(in, line);) mark(trim(line.substr(0, line.find('#'))), file);
+  }
+  return out;
+}
+
+const CompatLibrary* loaded_compat_library(const std::vector<CompatLibrary>& compat, const SystemView& sys,
+                                           const std::string& lib_path) {
+  if (lib_path.empty()) return nullptr;
+  std::error_code ec;
+  const auto folder = std::filesystem::canonical(std::filesystem::path(lib_path).parent_path(), ec);
+  if (ec) return nullptr;
+  for (const auto& c : compat) {
+    const auto dir = std::filesystem::canonical(sys.path(c.dir), ec);
+    if (!ec && dir == folder) return &c;
+  }
+  return nullptr;
+}
+
+std::string describe_compat_library(const CompatLibrary& c) {
+  return "libcuda " + c.version + " of the image's cuda-compat (" + c.dir +
+         (c.on_path.empty() ? ", not on the loader's path" : ", on the loader's path through " + c.on_path) + ")";
+}
+
 }  // namespace gpuprobe

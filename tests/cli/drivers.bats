@@ -358,3 +358,36 @@ node_access_run() {
   [ "$(report "[c for c in r['checks'] if c['id'] == 'compat'][0]['details']['nvidia_require_cuda']['not_evaluated']")" = '["brand=tesla"]' ]
   [[ "$(check_field "$TEST_TMP/r.json" compat message)" != *"requirement error"* ]]
 }
+
+@test "real 550 libcuda as an image's cuda-compat (/usr/local/cuda-12.4/compat on LD_LIBRARY_PATH) over a 535 kernel module: driver and compat name the compat library and its version" {
+  require_real_driver 550
+  require_real_driver 535
+  require_private_dev
+  local module
+  module="$(real_driver_version 535)"
+  # A private /usr/local holding only the compat folder (links to NVIDIA's real 550 files), and the
+  # host's 535 kernel module as a container sees it; no GPU, so cuInit fails after loading it.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  container=docker run in_private_dev sh -c '
+    set -e
+    drivers="$1" module="$2"
+    shift 2
+    mount -t tmpfs gpuprobe-usr-local /usr/local
+    mkdir -p /usr/local/cuda-12.4/compat
+    ln -s cuda-12.4 /usr/local/cuda
+    real="$(readlink -f "$drivers/550/cuda/libcuda.so.1")"
+    ln -s "$real" /usr/local/cuda-12.4/compat/
+    ln -s "$(basename "$real")" /usr/local/cuda-12.4/compat/libcuda.so.1
+    mount -t tmpfs gpuprobe-proc-driver /proc/driver && mkdir /proc/driver/nvidia
+    echo "NVRM version: NVIDIA UNIX x86_64 Kernel Module  $module  Release Build" >/proc/driver/nvidia/version
+    LD_LIBRARY_PATH=/usr/local/cuda/compat:$drivers/535/nvml exec "$@"' sh "$NVIDIA_DRIVERS_DIR" "$module" \
+    "$GPUPROBE" check --only driver,compat --json "$TEST_TMP/r.json"
+  echo "$output"
+  local version driver
+  version="$(real_driver_version 550)"
+  driver="[c for c in r['checks'] if c['id'] == 'driver'][0]"
+  [ "$(report "$driver['details']['cuda_compat']")" = \
+    "[{\"dir\": \"/usr/local/cuda-12.4/compat\", \"loaded\": true, \"on_path\": \"LD_LIBRARY_PATH\", \"version\": \"$version\"}]" ]
+  [ "$(report "r['software']['cuda_driver_version']")" = 12040 ]
+  [[ "$(check_field "$TEST_TMP/r.json" compat message)" == *"driver CUDA 12.4 is libcuda $version of the image's cuda-compat (/usr/local/cuda-12.4/compat, on the loader's path through LD_LIBRARY_PATH), standing in for the host's kernel module $module"* ]]
+}

@@ -296,5 +296,57 @@ TEST(RequireCuda, OperatorsAndAndOr) {
   EXPECT_FALSE(evaluate_require_cuda(assess_require_cuda("", 12020, ""), 12020, "", false));
 }
 
+
+// ---- cuda-compat in the image ------------------------------------------------------------------------
+
+// An nvidia/cuda:12.8 image's layout: the compat package in /usr/local/cuda-12.8/compat, reached
+// through the /usr/local/cuda link.
+void cuda_compat_image(const FakeRoot& r) {
+  r.write("/usr/local/cuda-12.8/compat/libcuda.so.570.124.06");
+  r.symlink("libcuda.so.570.124.06", "/usr/local/cuda-12.8/compat/libcuda.so.1");
+  r.write("/usr/local/cuda-12.8/compat/libnvidia-ptxjitcompiler.so.570.124.06");
+  r.symlink("cuda-12.8", "/usr/local/cuda");
+  r.mkdir("/usr/local/cuda-12.8/lib64");
+  r.write("/host/libcuda.so.535.261.03");
+}
+
+TEST(CudaCompat, FoundOnceThroughTheLinkAndOnLdLibraryPath) {
+  FakeRoot r;
+  cuda_compat_image(r);
+  const SystemView sys = r.view({{"LD_LIBRARY_PATH", "/usr/local/nvidia/lib64:/usr/local/cuda/compat"}});
+  const auto c = find_cuda_compat(sys);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].dir, "/usr/local/cuda-12.8/compat");
+  EXPECT_EQ(c[0].version, "570.124.06");
+  EXPECT_EQ(c[0].on_path, "LD_LIBRARY_PATH");
+  // The compat libcuda loaded (through either name), or the host's.
+  EXPECT_EQ(loaded_compat_library(c, sys, r.host("/usr/local/cuda/compat/libcuda.so.1").string()), &c[0]);
+  EXPECT_EQ(loaded_compat_library(c, sys, r.host("/host/libcuda.so.535.261.03").string()), nullptr);
+  EXPECT_EQ(describe_compat_library(c[0]), "libcuda 570.124.06 of the image's cuda-compat (/usr/local/cuda-12.8/compat, "
+                                           "on the loader's path through LD_LIBRARY_PATH)");
+}
+
+TEST(CudaCompat, OnTheLoadersPathThroughLdSoConfD) {
+  FakeRoot r;
+  cuda_compat_image(r);
+  r.write("/etc/ld.so.conf.d/000_cuda.conf", "# forward compatibility\n/usr/local/cuda-12.8/compat\n");
+  r.write("/etc/ld.so.conf.d/nvidia.conf.disabled", "/usr/local/cuda/compat\n");
+  const auto c = find_cuda_compat(r.view());
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].on_path, "/etc/ld.so.conf.d/000_cuda.conf");
+}
+
+TEST(CudaCompat, PresentButNotOnThePathOrAbsent) {
+  FakeRoot r;
+  cuda_compat_image(r);
+  const auto c = find_cuda_compat(r.view({{"LD_LIBRARY_PATH", "/usr/local/cuda/lib64"}}));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].on_path, "");
+  EXPECT_NE(describe_compat_library(c[0]).find("not on the loader's path"), std::string::npos);
+  FakeRoot empty;
+  empty.mkdir("/usr/local/cuda-12.8/lib64");
+  EXPECT_TRUE(find_cuda_compat(empty.view()).empty());
+}
+
 }  // namespace
 }  // namespace gpuprobe

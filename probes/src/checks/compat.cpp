@@ -27,8 +27,12 @@ CheckResult compat(ProbeContext& ctx) {
     r.reason = "driver_too_old";
     r.message = "the CUDA runtime rejects driver " + version + " (error 35): " + a.message;
   }
-  // The image's own requirement (nvidia/cuda images): what nvidia-container-cli judges on the host.
   const SystemView& sys = ctx.system();
+  // cuDriverGetVersion answers for the libcuda loaded: the image's cuda-compat one, when it is.
+  if (const auto compat = find_cuda_compat(sys); const CompatLibrary* c = loaded_compat_library(compat, sys, d.lib_path))
+    r.message += "; driver CUDA " + format_cuda_version(d.cuda_version) + " is " + describe_compat_library(*c) +
+                 (d.kernel_module.empty() ? "" : ", standing in for the host's kernel module " + d.kernel_module);
+  // The image's own requirement (nvidia/cuda images): what nvidia-container-cli judges on the host.
   if (const auto require = sys.getenv("NVIDIA_REQUIRE_CUDA"); require && !trim(*require).empty()) {
     const std::string judged = ctx.driver_version() ? ctx.driver_version()->version : version;
     const RequireCuda req = assess_require_cuda(*require, d.cuda_version, judged);

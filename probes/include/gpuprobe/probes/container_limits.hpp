@@ -106,4 +106,21 @@ RequireCuda assess_require_cuda(const std::string& value, int driver_cuda, const
 std::optional<Finding> evaluate_require_cuda(const RequireCuda& r, int driver_cuda, const std::string& driver_version,
                                              bool disable_require);
 
+// ---- CUDA forward compatibility in the image -----------------------------------------------------
+// NVIDIA's cuda-compat package puts a newer libcuda in /usr/local/cuda-X.Y/compat; on the loader's
+// path (LD_LIBRARY_PATH or /etc/ld.so.conf.d) it is loaded instead of the host's, and works on
+// data-center GPUs only (elsewhere cuInit returns 804).
+struct CompatLibrary {
+  std::string dir;      // "/usr/local/cuda-12.8/compat" (symlinks resolved, inside the SystemView's root)
+  std::string version;  // "570.124.06", from the file name libcuda.so.570.124.06
+  std::string on_path;  // "LD_LIBRARY_PATH", "/etc/ld.so.conf.d/000_cuda.conf", or "" when on neither
+};
+std::vector<CompatLibrary> find_cuda_compat(const SystemView& sys);
+// The entry whose folder holds `lib_path` (the libcuda.so.1 the process loaded, a path of the real
+// file system), nullptr when the loaded library is another (the host's).
+const CompatLibrary* loaded_compat_library(const std::vector<CompatLibrary>& compat, const SystemView& sys,
+                                           const std::string& lib_path);
+// "libcuda 570.124.06 of the image's cuda-compat (/usr/local/cuda-12.8/compat, on LD_LIBRARY_PATH)".
+std::string describe_compat_library(const CompatLibrary& c);
+
 }  // namespace gpuprobe
