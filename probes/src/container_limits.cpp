@@ -317,9 +317,10 @@ DeviceAccess evaluate_device_access(const std::vector<NodeOpen>& nodes, const Ke
         symptom + ": " + listed + (other.size() > 1 ? " exist" : " exists") + " but " + fails +
             ": the loaded NVIDIA driver has no device with that number (a node created by hand, or for a GPU that "
             "is gone)",
-        k.in_container ? "recreate the container with --gpus all: the NVIDIA Container Toolkit passes the host's own "
-                         "nodes; nodes created in the image or passed with --device may carry numbers the host's "
-                         "driver does not use"
+        k.in_container ? "recreate the container with --gpus all (Compose: deploy.resources.reservations.devices with "
+                         "driver: nvidia; Kubernetes: resources.limits nvidia.com/gpu): the NVIDIA Container Toolkit "
+                         "passes the host's own nodes; nodes created in the image or passed with --device may carry "
+                         "numbers the host's driver does not use"
                        : "recreate the nodes: sudo rm the stale ones, then sudo nvidia-modprobe -u -c=0 (-c=N for GPU "
                          "N); nvidia-smi lists the GPUs the driver has"};
     return a;

@@ -278,9 +278,10 @@ assert_capabilities_no_compute() {
 #           once `systemctl daemon-reload` has rewritten it);
 #   eacces: /dev remounted nodev;
 #   enxio:  nothing more (no NVIDIA module answers to major 195 here).
-# node_access_run MODE: gpuprobe check --json $TEST_TMP/r.json so, as in Docker, under `run`.
+# node_access_run MODE REASON: gpuprobe check --json $TEST_TMP/r.json so, as in Docker, under
+# `run`; asserts exit 3 (no GPU) with REASON from both the driver and the nvml check.
 node_access_run() {
-  local mode="$1" version
+  local mode="$1" reason="$2" version
   require_real_driver 535
   require_private_dev
   version="$(real_driver_version 535)"
@@ -307,13 +308,13 @@ node_access_run() {
   # The run has ended: its cgroup is empty and goes.
   if [ -n "${NODE_CGROUP:-}" ]; then rmdir "$NODE_CGROUP"; fi
   echo "$output"
+  [ "$status" -eq 3 ]
+  [ "$(driver_field reason)" = "$reason" ]
+  [ "$(nvml_field reason)" = "$reason" ]
 }
 
 @test "real 535, device nodes denied by the device cgroup (EPERM): driver and nvml name device_access_revoked, NVML's own 'Unknown Error', recreate the container, exit 3" {
-  node_access_run eperm
-  [ "$status" -eq 3 ]
-  [ "$(driver_field reason)" = "device_access_revoked" ]
-  [ "$(nvml_field reason)" = "device_access_revoked" ]
+  node_access_run eperm device_access_revoked
   # What nvidia-smi prints in such a container, from NVIDIA's real NVML.
   [ "$(nvml_field measured)" = "nvmlInit: Unknown Error" ]
   [[ "$(driver_field message)" == *"/dev/nvidia0 and /dev/nvidiactl exist but open() fails with EPERM (Operation not permitted): the container's device cgroup"* ]]
@@ -325,19 +326,13 @@ node_access_run() {
 }
 
 @test "real 535, /dev mounted nodev (EACCES): driver and nvml name device_access_denied and say nodev, not the cgroup, exit 3" {
-  node_access_run eacces
-  [ "$status" -eq 3 ]
-  [ "$(driver_field reason)" = "device_access_denied" ]
-  [ "$(nvml_field reason)" = "device_access_denied" ]
+  node_access_run eacces device_access_denied
   [ "$(nvml_field measured)" = "nvmlInit: Insufficient Permissions" ]
   [[ "$(driver_field message)" == *"open() fails with EACCES (Permission denied): /dev is mounted nodev"* ]]
 }
 
 @test "real 535, nodes c 195:* with no driver behind them (ENXIO): driver and nvml name device_nodes_unbacked, exit 3" {
-  node_access_run enxio
-  [ "$status" -eq 3 ]
-  [ "$(driver_field reason)" = "device_nodes_unbacked" ]
-  [ "$(nvml_field reason)" = "device_nodes_unbacked" ]
+  node_access_run enxio device_nodes_unbacked
   [[ "$(driver_field message)" == *"/dev/nvidia0 (c 195:0), /dev/nvidiactl (c 195:255) exist but open() fails with ENXIO"* ]]
   [[ "$(driver_field hint)" == *"--gpus all"* ]]
 }
