@@ -127,9 +127,10 @@ CheckResult driver(ProbeContext& ctx) {
         case 804: {  // CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE
           const CompatLibrary* c = loaded_compat_library(compat, sys, d.lib_path);
           const std::string remove =
-              !c ? "remove /usr/local/cuda/compat from LD_LIBRARY_PATH"
+              !c                                  ? "remove /usr/local/cuda/compat from LD_LIBRARY_PATH"
+              : c->on_path == "LD_LIBRARY_PATH"   ? "remove " + c->dir + " from LD_LIBRARY_PATH"
               : c->on_path.rfind("/etc/", 0) == 0 ? "remove " + c->on_path + " and run ldconfig (in the image)"
-                                                  : "remove " + c->dir + " from LD_LIBRARY_PATH";
+                                                  : "take " + c->dir + " off the loader's path (ldconfig -p | grep libcuda)";
           f = fail("compat_unsupported",
                    "the forward-compatibility driver (cuda-compat) " +
                        std::string(container ? "in this image" : "on this machine") + " does not support this GPU" +

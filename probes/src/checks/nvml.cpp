@@ -56,20 +56,18 @@ CheckResult nvml(ProbeContext& ctx) {
     ctx.note_driver_version(file_version, DriverVersionSource::nvml_file_name);
     const std::string why = !n.missing.empty() ? n.missing : "nvmlInit: " + n.error_string(n.init_result);
     CheckResult r;
-    const std::string lib = "NVML " + (file_version.empty() ? n.lib.path() : file_version);
+    const std::string symptom = "NVML " + (file_version.empty() ? n.lib.path() : file_version) +
+                                " loads but nvmlInit says " + n.error_string(n.init_result);
     // Device nodes that exist but do not open: "Failed to initialize NVML: Unknown Error" of a
     // container whose device access was revoked, in the driver check's words.
     std::optional<DeviceAccessProbe> access;
-    if (n.missing.empty())
-      access = probe_device_access(sys, read_kernel_driver_view(sys),
-                                   lib + " loads but nvmlInit says " + n.error_string(n.init_result));
+    if (n.missing.empty()) access = probe_device_access(sys, read_kernel_driver_view(sys), symptom);
     if (access && access->access.finding) {
       const Finding& a = *access->access.finding;
       r = outcome(a.status, a.reason, a.message, a.hint);
     } else if (n.missing.empty() && n.init_result == kNvmlErrorDriverNotLoaded && !ctx.driver().ok()) {
       // No kernel module or no device nodes behind the library: the same words as the driver check.
-      const Finding f = diagnose_no_gpu_behind_driver(
-          sys, lib + " loads but nvmlInit says " + n.error_string(n.init_result), file_version, false);
+      const Finding f = diagnose_no_gpu_behind_driver(sys, symptom, file_version, false);
       r = outcome(f.status, f.reason, f.message, f.hint);
     } else {
       r = outcome(ctx.driver().ok() || required ? Status::fail : Status::skip, "nvml_init",
