@@ -7,7 +7,8 @@ namespace gpuprobe {
 
 bool is_no_gpu_reason(const std::string& reason) {
   return reason == "no_driver" || reason == "no_device" || reason == "driver_stub" ||
-         reason == "kernel_module_missing" || reason == "device_nodes_missing" || reason == "capabilities_no_compute";
+         reason == "kernel_module_missing" || reason == "device_nodes_missing" || reason == "capabilities_no_compute" ||
+         reason == "device_access_revoked" || reason == "device_access_denied" || reason == "device_nodes_unbacked";
 }
 
 namespace {

@@ -270,3 +270,119 @@ assert_capabilities_no_compute() {
   [ -n "$(driver_field hint)" ]
   [ "$(nvml_field reason)" = "device_nodes_missing" ]
 }
+
+# Device nodes that exist but do not open, with the kernel's own errno: a kernel module as a
+# container sees the host's (/proc/driver/nvidia in this run's own mounts), real nodes c 195:255
+# and c 195:0 made in the private /dev, and one way to make open() fail:
+#   eperm:  a cgroup v1 devices controller denying c 195:* (what a container's device cgroup does
+#           once `systemctl daemon-reload` has rewritten it);
+#   eacces: /dev remounted nodev;
+#   enxio:  nothing more (no NVIDIA module answers to major 195 here).
+# node_access_run MODE REASON: gpuprobe check --json $TEST_TMP/r.json so, as in Docker, under
+# `run`; asserts exit 3 (no GPU) with REASON from both the driver and the nvml check.
+node_access_run() {
+  local mode="$1" reason="$2" version
+  require_real_driver 535
+  require_private_dev
+  version="$(real_driver_version 535)"
+  if [ "$mode" = eperm ]; then
+    [ -w /sys/fs/cgroup/devices ] || skip "no writable cgroup v1 devices controller: EPERM cannot be made real here"
+    NODE_CGROUP="/sys/fs/cgroup/devices/gpuprobe-test-$$-$BATS_TEST_NUMBER"
+    mkdir "$NODE_CGROUP"
+    echo "c 195:* rwm" >"$NODE_CGROUP/devices.deny"
+  fi
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  container=docker run with_real_driver 535 both in_private_dev sh -c '
+    set -e
+    mode="$1" version="$2" cgroup="$3"
+    shift 3
+    mknod -m 666 /dev/nvidiactl c 195 255
+    mknod -m 666 /dev/nvidia0 c 195 0
+    mount -t tmpfs gpuprobe-proc-driver /proc/driver && mkdir /proc/driver/nvidia
+    echo "NVRM version: NVIDIA UNIX x86_64 Kernel Module  $version  Release Build" >/proc/driver/nvidia/version
+    case "$mode" in
+      eperm) echo $$ >"$cgroup/cgroup.procs" ;;
+      eacces) mount -o remount,bind,nodev /dev ;;
+    esac
+    exec "$@"' sh "$mode" "$version" "${NODE_CGROUP:-}" "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  # The run has ended: its cgroup is empty and goes.
+  if [ -n "${NODE_CGROUP:-}" ]; then rmdir "$NODE_CGROUP"; fi
+  echo "$output"
+  [ "$status" -eq 3 ]
+  [ "$(driver_field reason)" = "$reason" ]
+  [ "$(nvml_field reason)" = "$reason" ]
+}
+
+@test "real 535, device nodes denied by the device cgroup (EPERM): driver and nvml name device_access_revoked, NVML's own 'Unknown Error', recreate the container, exit 3" {
+  node_access_run eperm device_access_revoked
+  # What nvidia-smi prints in such a container, from NVIDIA's real NVML.
+  [ "$(nvml_field measured)" = "nvmlInit: Unknown Error" ]
+  [[ "$(driver_field message)" == *"/dev/nvidia0 and /dev/nvidiactl exist but open() fails with EPERM (Operation not permitted): the container's device cgroup"* ]]
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'driver'][0]['details']['device_nodes_open']")" = \
+    '{"/dev/nvidia0": "EPERM", "/dev/nvidiactl": "EPERM"}' ]
+  hint="$(driver_field hint)"
+  [[ "$hint" == *"docker rm -f"*"docker compose up -d --force-recreate"*"kubectl delete pod"* ]]
+  [[ "$hint" == *"nvidia-ctk system create-dev-char-symlinks --create-all"* ]]
+}
+
+@test "real 535, /dev mounted nodev (EACCES): driver and nvml name device_access_denied and say nodev, not the cgroup, exit 3" {
+  node_access_run eacces device_access_denied
+  [ "$(nvml_field measured)" = "nvmlInit: Insufficient Permissions" ]
+  [[ "$(driver_field message)" == *"open() fails with EACCES (Permission denied): /dev is mounted nodev"* ]]
+}
+
+@test "real 535, nodes c 195:* with no driver behind them (ENXIO): driver and nvml name device_nodes_unbacked, exit 3" {
+  node_access_run enxio device_nodes_unbacked
+  [[ "$(driver_field message)" == *"/dev/nvidia0 (c 195:0), /dev/nvidiactl (c 195:255) exist but open() fails with ENXIO"* ]]
+  [[ "$(driver_field hint)" == *"--gpus all"* ]]
+}
+
+@test "real 535 (CUDA 12.2) in a container with NVIDIA_REQUIRE_CUDA=cuda>=12.8 and NVIDIA_DISABLE_REQUIRE=1: compat says what nvidia-container-cli would refuse" {
+  NVIDIA_REQUIRE_CUDA="cuda>=12.8 brand=tesla,driver>=470,driver<471" NVIDIA_DISABLE_REQUIRE=1 container=docker \
+    real_check 535 both
+  [ "$(check_field "$TEST_TMP/r.json" compat status)" = "fail" ]  # this binary's CUDA 13 runtime first
+  message="$(check_field "$TEST_TMP/r.json" compat message)"
+  [[ "$message" == *"NVIDIA_REQUIRE_CUDA (\"cuda>=12.8 brand=tesla,driver>=470,driver<471\") is not met by driver $(real_driver_version 535) (CUDA 12.2)"* ]]
+  [[ "$message" == *"\"requirement error: unsatisfied condition: cuda>=12.8\""*"because NVIDIA_DISABLE_REQUIRE is set"* ]]
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'compat'][0]['details']['nvidia_require_cuda']['met']")" = "no" ]
+}
+
+@test "real 535 with NVIDIA_REQUIRE_CUDA's brand alternative for branch 535: not refused, brand not judged" {
+  NVIDIA_REQUIRE_CUDA="cuda>=12.8 brand=tesla,driver>=535,driver<536" real_check 535 both
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'compat'][0]['details']['nvidia_require_cuda']['met']")" = "unknown" ]
+  [ "$(report "[c for c in r['checks'] if c['id'] == 'compat'][0]['details']['nvidia_require_cuda']['not_evaluated']")" = '["brand=tesla"]' ]
+  [[ "$(check_field "$TEST_TMP/r.json" compat message)" != *"requirement error"* ]]
+}
+
+@test "real 550 libcuda as an image's cuda-compat (/usr/local/cuda-12.4/compat on LD_LIBRARY_PATH) over a 535 kernel module: driver and compat name the compat library and its version" {
+  require_real_driver 550
+  require_real_driver 535
+  require_private_dev
+  local module
+  module="$(real_driver_version 535)"
+  # A private /usr/local holding only the compat folder (links to NVIDIA's real 550 files), and the
+  # host's 535 kernel module as a container sees it; no GPU, so cuInit fails after loading it.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  container=docker run in_private_dev sh -c '
+    set -e
+    drivers="$1" module="$2"
+    shift 2
+    mount -t tmpfs gpuprobe-usr-local /usr/local
+    mkdir -p /usr/local/cuda-12.4/compat
+    ln -s cuda-12.4 /usr/local/cuda
+    real="$(readlink -f "$drivers/550/cuda/libcuda.so.1")"
+    ln -s "$real" /usr/local/cuda-12.4/compat/
+    ln -s "$(basename "$real")" /usr/local/cuda-12.4/compat/libcuda.so.1
+    mount -t tmpfs gpuprobe-proc-driver /proc/driver && mkdir /proc/driver/nvidia
+    echo "NVRM version: NVIDIA UNIX x86_64 Kernel Module  $module  Release Build" >/proc/driver/nvidia/version
+    LD_LIBRARY_PATH=/usr/local/cuda/compat:$drivers/535/nvml exec "$@"' sh "$NVIDIA_DRIVERS_DIR" "$module" \
+    "$GPUPROBE" check --only driver,compat --json "$TEST_TMP/r.json"
+  echo "$output"
+  local version driver
+  version="$(real_driver_version 550)"
+  driver="[c for c in r['checks'] if c['id'] == 'driver'][0]"
+  [ "$(report "$driver['details']['cuda_compat']")" = \
+    "[{\"dir\": \"/usr/local/cuda-12.4/compat\", \"loaded\": true, \"on_path\": \"LD_LIBRARY_PATH\", \"version\": \"$version\"}]" ]
+  [ "$(report "r['software']['cuda_driver_version']")" = 12040 ]
+  [[ "$(check_field "$TEST_TMP/r.json" compat message)" == *"driver CUDA 12.4 is libcuda $version of the image's cuda-compat (/usr/local/cuda-12.4/compat, on the loader's path through LD_LIBRARY_PATH), standing in for the host's kernel module $module"* ]]
+}

@@ -4,6 +4,7 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/gpu/nvml_read.hpp"
+#include "gpuprobe/probes/container_limits.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 #include "gpuprobe/report/render.hpp"
 
@@ -73,12 +74,18 @@ CheckResult no_device(const DriverState& d, const SystemView& sys) {
   return outcome(f.status, f.reason, f.message, f.hint);
 }
 
+// " over the host's kernel module 535.261.03": what the compat library stands in for.
+std::string over_host(const DriverState& d) {
+  return d.kernel_module.empty() ? "" : " over the host's kernel module " + d.kernel_module;
+}
+
 }  // namespace
 
 CheckResult driver(ProbeContext& ctx) {
   const DriverState& d = ctx.driver();
   const SystemView& sys = ctx.system();
   const bool container = detect_container(sys).detected;
+  const std::vector<CompatLibrary> compat = find_cuda_compat(sys);
   CheckResult r = [&] {
     if (!d.lib_loaded) return missing_libcuda(ctx, d);
     if (d.is_stub) {
@@ -93,7 +100,16 @@ CheckResult driver(ProbeContext& ctx) {
     if (d.init_code != 0) {
       const std::string err = d.init_name + " (" + std::to_string(d.init_code) + "): " + d.init_text;
       CheckResult f;
-      switch (d.init_code) {
+      // Device nodes that exist but do not open fail cuInit whatever it returns (100, 999): asked
+      // first. 802, 803 and 804 come from a driver that was reached.
+      std::optional<DeviceAccessProbe> access;
+      if (d.init_code != 802 && d.init_code != 803 && d.init_code != 804)
+        access = probe_device_access(sys, read_kernel_driver_view(sys),
+                                     driver_library(d) + " loads but cuInit fails (" + d.init_name + ")");
+      if (access && access->access.finding) {
+        const Finding& a = *access->access.finding;
+        f = outcome(a.status, a.reason, a.message, a.hint);
+      } else switch (d.init_code) {
         case 100:  // CUDA_ERROR_NO_DEVICE
           f = no_device(d, sys);
           break;
@@ -108,13 +124,21 @@ CheckResult driver(ProbeContext& ctx) {
                                "another libcuda.so.1 is first on the loader's path: reboot, or remove the stray "
                                "library (ldconfig -p | grep libcuda)");
           break;
-        case 804:  // CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE
+        case 804: {  // CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE
+          const CompatLibrary* c = loaded_compat_library(compat, sys, d.lib_path);
+          const std::string remove =
+              !c                                  ? "remove /usr/local/cuda/compat from LD_LIBRARY_PATH"
+              : c->on_path == "LD_LIBRARY_PATH"   ? "remove " + c->dir + " from LD_LIBRARY_PATH"
+              : c->on_path.rfind("/etc/", 0) == 0 ? "remove " + c->on_path + " and run ldconfig (in the image)"
+                                                  : "take " + c->dir + " off the loader's path (ldconfig -p | grep libcuda)";
           f = fail("compat_unsupported",
                    "the forward-compatibility driver (cuda-compat) " +
-                       std::string(container ? "in this image" : "on this machine") + " does not support this GPU",
-                   "remove /usr/local/cuda/compat from LD_LIBRARY_PATH and upgrade the host driver instead (forward "
-                   "compatibility works on data-center GPUs only)");
+                       std::string(container ? "in this image" : "on this machine") + " does not support this GPU" +
+                       (c ? ": " + describe_compat_library(*c) + " was loaded" + over_host(d) : ""),
+                   remove + " and upgrade the host driver instead (forward compatibility works on data-center GPUs "
+                            "only)");
           break;
+        }
         case 802: {  // CUDA_ERROR_SYSTEM_NOT_READY
           nlohmann::json survey;
           f = system_not_ready(survey);
@@ -128,6 +152,10 @@ CheckResult driver(ProbeContext& ctx) {
         default:
           f = fail("driver_init", "cuInit failed", "check the host: nvidia-smi, dmesg for Xid errors");
       }
+      if (access) {
+        f.message += access->access.note;
+        if (!access->nodes.empty()) f.details["device_nodes_open"] = node_open_results(access->nodes);
+      }
       f.measured = err;
       f.expected = "CUDA_SUCCESS";
       return f;
@@ -135,8 +163,20 @@ CheckResult driver(ProbeContext& ctx) {
     std::string msg = "libcuda " + d.lib_path;
     if (!d.version().empty()) msg += ", driver " + d.version();
     msg += ", CUDA " + format_cuda_version(d.cuda_version);
+    if (const CompatLibrary* c = loaded_compat_library(compat, sys, d.lib_path))
+      msg += "; forward compatibility: " + describe_compat_library(*c) + over_host(d);
     return pass(msg, d.version().empty() ? std::to_string(d.cuda_version) : d.version());
   }();
+  if (!compat.empty()) {
+    nlohmann::json libs = nlohmann::json::array();
+    const CompatLibrary* loaded = d.lib_loaded ? loaded_compat_library(compat, sys, d.lib_path) : nullptr;
+    for (const auto& c : compat)
+      libs.push_back({{"dir", c.dir},
+                      {"version", c.version},
+                      {"on_path", c.on_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.on_path)},
+                      {"loaded", &c == loaded}});
+    r.details["cuda_compat"] = libs;
+  }
   record_driver_version(r, ctx);
   return r;
 }

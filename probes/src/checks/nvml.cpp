@@ -5,6 +5,7 @@
 #include "check_util.hpp"
 #include "checks.hpp"
 #include "gpuprobe/gpu/nvml_read.hpp"
+#include "gpuprobe/probes/container_limits.hpp"
 #include "gpuprobe/probes/host_info.hpp"
 
 namespace gpuprobe::checks {
@@ -55,11 +56,18 @@ CheckResult nvml(ProbeContext& ctx) {
     ctx.note_driver_version(file_version, DriverVersionSource::nvml_file_name);
     const std::string why = !n.missing.empty() ? n.missing : "nvmlInit: " + n.error_string(n.init_result);
     CheckResult r;
-    if (n.missing.empty() && n.init_result == kNvmlErrorDriverNotLoaded && !ctx.driver().ok()) {
+    const std::string symptom = "NVML " + (file_version.empty() ? n.lib.path() : file_version) +
+                                " loads but nvmlInit says " + n.error_string(n.init_result);
+    // Device nodes that exist but do not open: "Failed to initialize NVML: Unknown Error" of a
+    // container whose device access was revoked, in the driver check's words.
+    std::optional<DeviceAccessProbe> access;
+    if (n.missing.empty()) access = probe_device_access(sys, read_kernel_driver_view(sys), symptom);
+    if (access && access->access.finding) {
+      const Finding& a = *access->access.finding;
+      r = outcome(a.status, a.reason, a.message, a.hint);
+    } else if (n.missing.empty() && n.init_result == kNvmlErrorDriverNotLoaded && !ctx.driver().ok()) {
       // No kernel module or no device nodes behind the library: the same words as the driver check.
-      const std::string lib = "NVML " + (file_version.empty() ? n.lib.path() : file_version);
-      const Finding f = diagnose_no_gpu_behind_driver(
-          sys, lib + " loads but nvmlInit says " + n.error_string(n.init_result), file_version, false);
+      const Finding f = diagnose_no_gpu_behind_driver(sys, symptom, file_version, false);
       r = outcome(f.status, f.reason, f.message, f.hint);
     } else {
       r = outcome(ctx.driver().ok() || required ? Status::fail : Status::skip, "nvml_init",
@@ -69,6 +77,10 @@ CheckResult nvml(ProbeContext& ctx) {
                               "driver libraries by hand"
                             : "NVML may not match the kernel module (a driver upgraded without a reboot, or a "
                               "second driver installation): check nvidia-smi; reboot after a driver upgrade");
+    }
+    if (access) {
+      r.message += access->access.note;
+      if (!access->nodes.empty()) r.details["device_nodes_open"] = node_open_results(access->nodes);
     }
     r.measured = why;
     r.details["library"] = n.lib.path();
