@@ -197,6 +197,15 @@ PY
   [[ "$(check_field "$TEST_TMP/r.json" driver hint)" == *"reboot"* ]]
 }
 
+@test "forward compatibility refused (804) is named, with the folder to take off the loader's path" {
+  run with_fake_driver compat "$GPUPROBE" check --json "$TEST_TMP/r.json"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "$(check_field "$TEST_TMP/r.json" driver status)" = "fail" ]
+  [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "compat_unsupported" ]
+  [[ "$(check_field "$TEST_TMP/r.json" driver message)" == *"forward-compatibility"* ]]
+}
+
 @test "system not ready (802) without NVML: names Fabric Manager and persistenced, exit 1" {
   require_no_nvml
   run with_fake_driver notready "$GPUPROBE" check --json "$TEST_TMP/r.json"
