@@ -34,6 +34,7 @@ struct LiveResult {
   std::string version;            // as the imported module reports it (torch.__version__)
   std::string import_error;       // last line of the traceback: "ImportError: libcufile.so.0: cannot open ..."
   std::optional<bool> gpu_available;          // torch.cuda.is_available(), jax has a gpu backend, ...
+  std::string backend;                        // jax.default_backend() ("cpu", "gpu"); torch: "cuda" or "rocm"
   int device_count = 0;
   std::vector<std::string> device_names;
   std::vector<std::string> arch_list;         // torch.cuda.get_arch_list() when the framework tells
