@@ -307,6 +307,9 @@ void start(Child& c, const SystemView& sys) {
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
+  // `python -c PROGRAM FRAMEWORK`, without -I, -s or -E: the framework may live in the user's
+  // site-packages (pip install --user) or on PYTHONPATH, and the answer is the one the user's own
+  // `python` gives.
   std::string flag = "-c", program = kProgram, framework = c.req.framework, python = c.req.python;
   std::vector<char*> argv{python.data(), flag.data(), program.data(), framework.data(), nullptr};
 

@@ -72,6 +72,14 @@ class FrameworkLive : public ::testing::Test {
     EXPECT_EQ(r.size(), 1u);
     return r.at(0);
   }
+  // A captured answer of a framework that imported and found no GPU.
+  LiveResult answered_without_gpu(const std::string& framework, const std::string& c) {
+    auto r = one(framework, replay(c));
+    EXPECT_EQ(r.outcome, Outcome::answered);
+    EXPECT_EQ(r.gpu_available, false);
+    EXPECT_EQ(r.device_count, 0);
+    return r;
+  }
   fs::path dir_;
 };
 
@@ -98,11 +106,8 @@ TEST_F(FrameworkLive, CapturedTorchInstalledWithoutItsDependencies) {
 }
 
 TEST_F(FrameworkLive, CapturedTorchWithNoDriver) {
-  auto r = one("torch", replay("torch-nodriver"));
-  EXPECT_EQ(r.outcome, Outcome::answered);
+  auto r = answered_without_gpu("torch", "torch-nodriver");
   EXPECT_EQ(r.version, "2.15.0+cu132");
-  EXPECT_EQ(r.gpu_available, false);
-  EXPECT_EQ(r.device_count, 0);
   EXPECT_TRUE(r.device_names.empty());
   EXPECT_EQ(r.backend, "cuda");
   EXPECT_EQ(r.arch_list, (std::vector<std::string>{"sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"}));
@@ -114,34 +119,26 @@ TEST_F(FrameworkLive, CapturedTorchWithNoDriver) {
 }
 
 TEST_F(FrameworkLive, CapturedTorchWithTheR535Driver) {
-  auto r = one("torch", replay("torch-r535"));
-  EXPECT_EQ(r.outcome, Outcome::answered);
-  EXPECT_EQ(r.gpu_available, false);
+  auto r = answered_without_gpu("torch", "torch-r535");
   EXPECT_TRUE(any_contains(r.warnings, "The NVIDIA driver on your system is too old (found version 12020)"));
 }
 
 TEST_F(FrameworkLive, CapturedJaxWithoutCudaPlugin) {
-  auto r = one("jax", replay("jax-cpu"));
-  EXPECT_EQ(r.outcome, Outcome::answered);
+  auto r = answered_without_gpu("jax", "jax-cpu");
   EXPECT_FALSE(r.version.empty());
-  EXPECT_EQ(r.gpu_available, false);
   EXPECT_EQ(r.backend, "cpu");
   EXPECT_TRUE(r.warnings.empty());
 }
 
 TEST_F(FrameworkLive, CapturedJaxWithCudaPluginAndTheR535Driver) {
-  auto r = one("jax", replay("jax-cuda13-r535"));
-  EXPECT_EQ(r.outcome, Outcome::answered);
-  EXPECT_EQ(r.gpu_available, false);
+  auto r = answered_without_gpu("jax", "jax-cuda13-r535");
   EXPECT_EQ(r.backend, "cpu");
   EXPECT_TRUE(any_contains(r.warnings, "operation cuInit(0) failed: CUDA_ERROR_NO_DEVICE"));
   EXPECT_TRUE(any_contains(r.warnings, "An NVIDIA GPU may be present on this machine"));
 }
 
 TEST_F(FrameworkLive, CapturedCupyWithNoDriver) {
-  auto r = one("cupy", replay("cupy-nodriver"));
-  EXPECT_EQ(r.outcome, Outcome::answered);
-  EXPECT_EQ(r.gpu_available, false);
+  auto r = answered_without_gpu("cupy", "cupy-nodriver");
   EXPECT_TRUE(contains(r.error, "CUDARuntimeError: cudaErrorInsufficientDriver"));
 }
 
