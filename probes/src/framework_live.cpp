@@ -345,10 +345,15 @@ void step(Child& c, bool stopping) {
     // Exited? Asked without reaping it, so that its process group cannot be reused before the
     // descendants still in it are killed.
     siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(c.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c.pid) {
+    int rc = ::waitid(P_PID, static_cast<id_t>(c.pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (rc == 0 && info.si_pid == c.pid) {
       c.exited_at = now;
       c.seconds = std::chrono::duration<double>(now - c.start).count();
       ::kill(-c.pid, SIGKILL);
+    } else if (rc != 0 && errno == ECHILD) {  // reaped already (SIGCHLD ignored): status unknown
+      c.exited_at = now;
+      c.seconds = std::chrono::duration<double>(now - c.start).count();
+      c.reaped = true;
     } else if (now >= c.deadline || stopping) {
       c.timed_out = !stopping;
       c.killed_at = now;

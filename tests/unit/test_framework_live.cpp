@@ -282,6 +282,21 @@ TEST_F(FrameworkLive, JaxIsToldNotToTakeTheGpusMemory) {
   EXPECT_EQ(read(out), "xla= tf=true\n");
 }
 
+TEST_F(FrameworkLive, ACallerIgnoringSigchldStillGetsTheAnswer) {
+  // The kernel reaps the children itself then; the answer is read all the same, and the
+  // interpreter does not inherit the ignored signal.
+  auto out = (dir_ / "seen").string();
+  auto py = python("ign", "grep SigIgn /proc/$$/status > '" + out + "'; echo '" + std::string(kAnswer) + "'");
+  auto old = ::signal(SIGCHLD, SIG_IGN);
+  auto r = one("torch", py);
+  ::signal(SIGCHLD, old);
+  EXPECT_EQ(r.outcome, Outcome::answered);
+  EXPECT_EQ(r.version, "9.9");
+  auto seen = read(out);
+  ASSERT_TRUE(seen.starts_with("SigIgn:\t")) << seen;
+  EXPECT_EQ(std::stoull(seen.substr(8), nullptr, 16) & (1ULL << (SIGCHLD - 1)), 0u) << seen;
+}
+
 TEST_F(FrameworkLive, DestroyingKillsWhatStillRuns) {
   auto pidfile = (dir_ / "py.pid").string();
   auto py = python("slow", "echo $$ > '" + pidfile + "'; exec sleep 30");
