@@ -130,6 +130,12 @@ TEST_F(FrameworkLive, CapturedJaxWithoutCudaPlugin) {
   EXPECT_TRUE(r.warnings.empty());
 }
 
+TEST_F(FrameworkLive, CapturedJaxWithCudaPluginAndNoDriver) {
+  auto r = answered_without_gpu("jax", "jax-cuda13-nodriver");
+  EXPECT_EQ(r.backend, "cpu");
+  EXPECT_TRUE(any_contains(r.warnings, "Exception when calling jax_plugins.xla_cuda13.initialize(): RuntimeError"));
+}
+
 TEST_F(FrameworkLive, CapturedJaxWithCudaPluginAndTheR535Driver) {
   auto r = answered_without_gpu("jax", "jax-cuda13-r535");
   EXPECT_EQ(r.backend, "cpu");
