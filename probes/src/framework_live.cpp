@@ -13,6 +13,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -421,6 +422,16 @@ std::string stderr_tail(const std::string& err) {
   return tail;
 }
 
+// A line of stderr as a warning: the prefix of an absl/glog log line (TensorFlow's and XLA's C++
+// logging: "E0000 00:00:1796637496.666678   25297 cuda_platform.cc:52] ...") shortened to its
+// severity ("E cuda_platform.cc:52] ..."), so that the same message logged twice is kept once.
+std::string warning_of_stderr_line(const std::string& line) {
+  static const std::regex glog(R"(^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ (\S+:\d+\] .*)$)");
+  std::smatch m;
+  if (line.size() <= kLineMax && std::regex_match(line, m, glog)) return m[1].str() + " " + m[2].str();
+  return line;
+}
+
 LiveResult result_of(Child& c, std::chrono::milliseconds bound) {
   LiveResult r;
   r.framework = c.req.framework;
@@ -475,7 +486,7 @@ LiveResult result_of(Child& c, std::chrono::milliseconds bound) {
     r.warnings.push_back(w);
   };
   for (auto& w : strings(j, "warnings")) add(w);
-  for (auto& line : lines_of(c.err_buf)) add(line);
+  for (auto& line : lines_of(c.err_buf)) add(warning_of_stderr_line(line));
   return r;
 }
 

@@ -124,6 +124,25 @@ no_warning() { [ "$(field "any('''$1''' in w for w in r['warnings'])")" = "false
   has_warning "Could not find cuda drivers on your machine"
 }
 
+@test "tensorflow with no driver: answered, no GPU, TensorFlow's log lines about CUDA" {
+  require_no_driver
+  live -- tensorflow-full tensorflow
+  [ "$(field "r['outcome']")" = "answered" ]
+  [[ "$(field "r['version']")" == 2.* ]]
+  [ "$(field "r['gpu_available']")" = "false" ]
+  [ "$(field "r['device_count']")" = "0" ]
+  has_warning "failed call to cuInit"
+}
+
+@test "tensorflow with NVIDIA's real R535 libraries: answered, no GPU, cuInit's CUDA_ERROR_NO_DEVICE in its log" {
+  require_real_driver 535
+  require_private_dev
+  live with_real_driver 535 in_private_dev -- tensorflow-full tensorflow
+  [ "$(field "r['outcome']")" = "answered" ]
+  [ "$(field "r['gpu_available']")" = "false" ]
+  has_warning "CUDA_ERROR_NO_DEVICE"
+}
+
 @test "every framework at once: the same answers, in the order asked" {
   for e in torch-nodeps torch jax-cpu cupy; do require_env "$e"; done
   require_no_driver

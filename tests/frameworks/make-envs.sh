@@ -11,6 +11,8 @@
 #   jax-cuda13    jax[cuda13]: jaxlib with the CUDA 13 plugin and its NVIDIA wheels
 #   cupy          cupy-cuda13x with its dependencies
 #   tensorflow    tensorflow without its dependencies (what the static detection reads)
+#   tensorflow-full  tensorflow with its dependencies, without the NVIDIA wheels of its [and-cuda]
+#                 extra: it imports and answers (the live probe's TensorFlow path)
 #
 # Usage: make-envs.sh DEST [NAME...]   (no NAME: all of them). Prints DEST.
 set -euo pipefail
@@ -26,9 +28,10 @@ declare -A spec=(
   [jax-cuda13]="jax[cuda13]"
   [cupy]="cupy-cuda13x"
   [tensorflow]="--no-deps tensorflow"
+  [tensorflow-full]="tensorflow"
 )
 names=("$@")
-((${#names[@]})) || names=(torch torch-nodeps jax-cpu jax-cuda13 cupy tensorflow)
+((${#names[@]})) || names=(torch torch-nodeps jax-cpu jax-cuda13 cupy tensorflow tensorflow-full)
 
 for name in "${names[@]}"; do
   [[ -n "${spec[$name]:-}" ]] || { echo "make-envs.sh: unknown environment '$name'" >&2; exit 2; }

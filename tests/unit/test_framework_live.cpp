@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,20 @@ TEST_F(FrameworkLive, CapturedTensorflowWithoutItsDependenciesKeepsWhatItLoggedO
   EXPECT_EQ(r.outcome, Outcome::import_failed);
   EXPECT_TRUE(contains(r.import_error, "ModuleNotFoundError: No module named"));
   EXPECT_TRUE(any_contains(r.warnings, "Could not find cuda drivers on your machine, GPU will not be used."));
+}
+
+TEST_F(FrameworkLive, CapturedTensorflowWithNoDriverItsLogLinesOnceEach) {
+  auto r = answered_without_gpu("tensorflow", "tensorflow-full-nodriver");
+  EXPECT_TRUE(r.version.starts_with("2.")) << r.version;
+  // TensorFlow logs its CUDA lines twice, with different times: absl's prefix is dropped, each is kept once.
+  EXPECT_EQ(std::count(r.warnings.begin(), r.warnings.end(),
+                       "I cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used."), 1);
+  EXPECT_TRUE(any_contains(r.warnings, "E cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR (303)"));
+}
+
+TEST_F(FrameworkLive, CapturedTensorflowWithTheR535Driver) {
+  auto r = answered_without_gpu("tensorflow", "tensorflow-full-r535");
+  EXPECT_TRUE(any_contains(r.warnings, "failed call to cuInit: INTERNAL: CUDA error: Failed call to cuInit: CUDA_ERROR_NO_DEVICE"));
 }
 
 TEST_F(FrameworkLive, AnswerAmongStdoutNoise) {
