@@ -42,6 +42,22 @@ live() {
   cat "$TEST_TMP/r.json"
 }
 
+# answered_without_gpu ENV FRAMEWORK [r535]: live with no driver at all, or with NVIDIA's R535
+# libraries in a private /dev; the answer must be "answered, no GPU".
+answered_without_gpu() {
+  if [[ "${3:-}" == r535 ]]; then
+    require_real_driver 535
+    require_private_dev
+    live with_real_driver 535 in_private_dev -- "$1" "$2"
+  else
+    require_no_driver
+    live -- "$1" "$2"
+  fi
+  [ "$(field "r['outcome']")" = "answered" ]
+  [ "$(field "r['gpu_available']")" = "false" ]
+  [ "$(field "r['device_count']")" = "0" ]
+}
+
 # field EXPR: EXPR of the first result, bound to `r`.
 field() { json "$TEST_TMP/r.json" "(lambda r: $1)(r[0])"; }
 # has_warning TEXT: some warning contains TEXT.
@@ -57,12 +73,8 @@ no_warning() { [ "$(field "any('''$1''' in w for w in r['warnings'])")" = "false
 }
 
 @test "torch with no driver at all: answered, no GPU, no warning about the driver" {
-  require_no_driver
-  live -- torch torch
-  [ "$(field "r['outcome']")" = "answered" ]
+  answered_without_gpu torch torch
   [[ "$(field "r['version']")" == 2.*+cu1* ]]
-  [ "$(field "r['gpu_available']")" = "false" ]
-  [ "$(field "r['device_count']")" = "0" ]
   [ "$(field "r['backend']")" = "cuda" ]
   # The architectures the wheel was built for, known without a GPU.
   [ "$(field "'sm_90' in r['arch_list']")" = "true" ]
@@ -72,12 +84,7 @@ no_warning() { [ "$(field "any('''$1''' in w for w in r['warnings'])")" = "false
 }
 
 @test "torch with NVIDIA's real R535 libraries: answered, no GPU, torch's warning that the driver is too old" {
-  require_real_driver 535
-  require_private_dev
-  live with_real_driver 535 in_private_dev -- torch torch
-  [ "$(field "r['outcome']")" = "answered" ]
-  [ "$(field "r['gpu_available']")" = "false" ]
-  [ "$(field "r['device_count']")" = "0" ]
+  answered_without_gpu torch torch r535
   has_warning "The NVIDIA driver on your system is too old (found version 12020)"
 }
 
@@ -90,28 +97,18 @@ no_warning() { [ "$(field "any('''$1''' in w for w in r['warnings'])")" = "false
 }
 
 @test "jax without a CUDA plugin: answered, no GPU, the cpu backend" {
-  live -- jax-cpu jax
-  [ "$(field "r['outcome']")" = "answered" ]
-  [ "$(field "r['gpu_available']")" = "false" ]
-  [ "$(field "r['device_count']")" = "0" ]
+  answered_without_gpu jax-cpu jax
   [ "$(field "r['backend']")" = "cpu" ]
 }
 
 @test "jax with its CUDA 13 plugin and NVIDIA's real R535 libraries: the cpu backend, the plugin's failure to initialize in the warnings" {
-  require_real_driver 535
-  require_private_dev
-  live with_real_driver 535 in_private_dev -- jax-cuda13 jax
-  [ "$(field "r['outcome']")" = "answered" ]
-  [ "$(field "r['gpu_available']")" = "false" ]
+  answered_without_gpu jax-cuda13 jax r535
   [ "$(field "r['backend']")" = "cpu" ]
   has_warning "jax_plugins.xla_cuda13.initialize()"
 }
 
 @test "cupy with no driver: answered, no GPU, CUDA's error as the answer" {
-  require_no_driver
-  live -- cupy cupy
-  [ "$(field "r['outcome']")" = "answered" ]
-  [ "$(field "r['gpu_available']")" = "false" ]
+  answered_without_gpu cupy cupy
   [[ "$(field "r['version']")" == 1* ]]
   [[ "$(field "r['error']")" == *"CUDARuntimeError: cudaErrorInsufficientDriver"* ]]
 }
@@ -125,21 +122,13 @@ no_warning() { [ "$(field "any('''$1''' in w for w in r['warnings'])")" = "false
 }
 
 @test "tensorflow with no driver: answered, no GPU, TensorFlow's log lines about CUDA" {
-  require_no_driver
-  live -- tensorflow-full tensorflow
-  [ "$(field "r['outcome']")" = "answered" ]
+  answered_without_gpu tensorflow-full tensorflow
   [[ "$(field "r['version']")" == 2.* ]]
-  [ "$(field "r['gpu_available']")" = "false" ]
-  [ "$(field "r['device_count']")" = "0" ]
   has_warning "failed call to cuInit"
 }
 
 @test "tensorflow with NVIDIA's real R535 libraries: answered, no GPU, cuInit's CUDA_ERROR_NO_DEVICE in its log" {
-  require_real_driver 535
-  require_private_dev
-  live with_real_driver 535 in_private_dev -- tensorflow-full tensorflow
-  [ "$(field "r['outcome']")" = "answered" ]
-  [ "$(field "r['gpu_available']")" = "false" ]
+  answered_without_gpu tensorflow-full tensorflow r535
   has_warning "CUDA_ERROR_NO_DEVICE"
 }
 
