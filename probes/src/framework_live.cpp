@@ -37,6 +37,11 @@ constexpr std::string_view kMarker = "GPUPROBE-LIVE ";
 // Python 3.8 or newer; numpy only where the framework needs it anyway (torch does not).
 constexpr const char* kProgram = R"PY(
 import json, logging, os, sys, traceback, warnings
+try:  # a crash in the framework's native code prints the Python stack on stderr
+    import faulthandler
+    faulthandler.enable()
+except Exception:
+    pass
 name = sys.argv[1] if len(sys.argv) > 1 else ""
 out = {"framework": name, "outcome": "answered", "version": "", "import_error": "",
        "gpu_available": None, "device_count": 0, "device_names": [], "arch_list": [],

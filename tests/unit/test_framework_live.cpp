@@ -332,5 +332,110 @@ TEST_F(FrameworkLive, DestroyingKillsWhatStillRuns) {
   EXPECT_NE(::kill(pid, 0), 0);  // killed and reaped
 }
 
+// The embedded program itself, in the machine's /usr/bin/python3, importing a stand-in torch
+// package (Python source) from PYTHONPATH or from the user's site-packages: both are searched,
+// as they are for the user (the interpreter runs without -E and -s).
+class FrameworkLiveProgram : public FrameworkLive {
+ protected:
+  void SetUp() override {
+    FrameworkLive::SetUp();
+    if (::access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is not here";
+  }
+  // A package `torch` whose __init__.py is SOURCE, under DIR/site; the probe's environment.
+  SystemView stand_in_torch(const std::string& source) {
+    fs::create_directories(dir_ / "site" / "torch");
+    std::ofstream(dir_ / "site" / "torch" / "__init__.py") << source;
+    SystemView sys;
+    sys.env = {{"PYTHONPATH", (dir_ / "site").string()}};
+    return sys;
+  }
+  static constexpr const char* kPython = "/usr/bin/python3";
+};
+
+constexpr const char* kStandInTorch = R"(import logging, sys, warnings
+print("torch: loading native code")
+sys.stdout.flush()
+warnings.warn("CUDA initialization: a stand-in warning")
+logging.getLogger("torch.cuda").warning("a stand-in log record")
+sys.stderr.write("a stand-in line on stderr\n")
+__version__ = "0.0+stand.in"
+class _C:
+    _cuda_getArchFlags = staticmethod(lambda: "sm_80 sm_90")
+class version:
+    hip = None
+class cuda:
+    is_available = staticmethod(lambda: AVAILABLE)
+    device_count = staticmethod(lambda: 1 if AVAILABLE else 0)
+    get_device_name = staticmethod(lambda i: "Stand-in GPU %d" % i)
+)";
+
+std::string stand_in_source(bool available) {
+  return std::string("AVAILABLE = ") + (available ? "True" : "False") + "\n" + kStandInTorch;
+}
+
+TEST_F(FrameworkLiveProgram, AnswersWithWhatTheFrameworkWarnedLoggedAndWroteOnStderr) {
+  auto r = one("torch", kPython, 20000ms, stand_in_torch(stand_in_source(false)));
+  EXPECT_EQ(r.outcome, Outcome::answered) << r.error << r.stderr_tail;
+  EXPECT_EQ(r.version, "0.0+stand.in");
+  EXPECT_EQ(r.gpu_available, false);
+  EXPECT_EQ(r.device_count, 0);
+  EXPECT_EQ(r.backend, "cuda");
+  EXPECT_EQ(r.arch_list, (std::vector<std::string>{"sm_80", "sm_90"}));
+  EXPECT_EQ(r.warnings, (std::vector<std::string>{"a stand-in log record", "UserWarning: CUDA initialization: a stand-in warning",
+                                                  "a stand-in line on stderr"}));
+  EXPECT_FALSE(r.matmul_ok.has_value());
+  EXPECT_EQ(r.error, "");
+}
+
+TEST_F(FrameworkLiveProgram, AFailureAfterTheImportIsTheAnswersError) {
+  // A GPU is said to be there; the stand-in has no tensors, so the matmul fails.
+  auto r = one("torch", kPython, 20000ms, stand_in_torch(stand_in_source(true)));
+  EXPECT_EQ(r.outcome, Outcome::answered);
+  EXPECT_EQ(r.gpu_available, true);
+  EXPECT_EQ(r.device_count, 1);
+  EXPECT_EQ(r.device_names, std::vector<std::string>{"Stand-in GPU 0"});
+  EXPECT_TRUE(r.error.starts_with("AttributeError: ")) << r.error;
+  EXPECT_FALSE(r.matmul_ok.has_value());
+}
+
+TEST_F(FrameworkLiveProgram, FoundInTheUsersSitePackages) {
+  auto sys = stand_in_torch(stand_in_source(false));
+  sys.env = {{"PYTHONUSERBASE", (dir_ / "userbase").string()}};
+  FILE* p = ::popen(("PYTHONUSERBASE='" + (dir_ / "userbase").string() + "' " + kPython +
+                     " -c 'import site; print(site.getusersitepackages())'").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096] = {};
+  std::string site = ::fgets(buf, sizeof buf, p) ? trim(buf) : "";
+  ::pclose(p);
+  ASSERT_FALSE(site.empty());
+  fs::create_directories(site);
+  fs::rename(dir_ / "site" / "torch", fs::path(site) / "torch");
+  auto r = one("torch", kPython, 20000ms, sys);
+  EXPECT_EQ(r.outcome, Outcome::answered) << r.error << r.stderr_tail;
+  EXPECT_EQ(r.version, "0.0+stand.in");
+}
+
+TEST_F(FrameworkLiveProgram, AnImportThatRaisesIsImportFailedWithTheTracebacksLastLine) {
+  auto r = one("torch", kPython, 20000ms,
+               stand_in_torch("raise OSError('libcudart.so.13: cannot open shared object file: No such file or directory')\n"));
+  EXPECT_EQ(r.outcome, Outcome::import_failed);
+  EXPECT_EQ(r.import_error, "OSError: libcudart.so.13: cannot open shared object file: No such file or directory");
+  EXPECT_EQ(r.version, "");
+}
+
+TEST_F(FrameworkLiveProgram, ACrashInNativeCodeLeavesThePythonStackInTheStderrTail) {
+  auto r = one("torch", kPython, 20000ms, stand_in_torch("import ctypes\nctypes.string_at(0)\n"));
+  EXPECT_EQ(r.outcome, Outcome::crashed);
+  EXPECT_TRUE(r.error.starts_with("killed by signal 11")) << r.error;
+  EXPECT_TRUE(contains(r.stderr_tail, "Fatal Python error: Segmentation fault")) << r.stderr_tail;
+  EXPECT_TRUE(contains(r.stderr_tail, "torch/__init__.py")) << r.stderr_tail;
+}
+
+TEST_F(FrameworkLiveProgram, AnUnknownFrameworkIsAnError) {
+  auto r = one("mxnet", kPython);
+  EXPECT_EQ(r.outcome, Outcome::answered);
+  EXPECT_EQ(r.error, "ValueError: unknown framework 'mxnet'");
+}
+
 }  // namespace
 }  // namespace gpuprobe
