@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -437,6 +438,14 @@ std::string warning_of_stderr_line(const std::string& line) {
   return line;
 }
 
+bool about_the_gpu(const std::string& warning) {
+  std::string w = warning;
+  std::transform(w.begin(), w.end(), w.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  for (const char* word : {"cuda", "gpu", "nvidia", "driver", "cuinit", "rocm"})
+    if (w.find(word) != std::string::npos) return true;
+  return false;
+}
+
 LiveResult result_of(Child& c, std::chrono::milliseconds bound) {
   LiveResult r;
   r.framework = c.req.framework;
@@ -492,6 +501,9 @@ LiveResult result_of(Child& c, std::chrono::milliseconds bound) {
   };
   for (auto& w : strings(j, "warnings")) add(w);
   for (auto& line : lines_of(c.err_buf)) add(warning_of_stderr_line(line));
+  // Those about CUDA, the GPU or its driver first, in their order: they are what explains the
+  // answer (torch warns about NumPy at import, TensorFlow about its CPU instructions).
+  std::stable_partition(r.warnings.begin(), r.warnings.end(), about_the_gpu);
   return r;
 }
 

@@ -41,7 +41,8 @@ struct LiveResult {
   // Warnings the framework emitted while answering: Python warnings ("UserWarning: CUDA
   // initialization: The NVIDIA driver on your system is too old ..."), log records at WARNING and
   // above (JAX's plugin errors), then the lines it wrote to stderr (TensorFlow's C++ log, absl's
-  // prefix shortened to its severity: "E cuda_platform.cc:52] failed call to cuInit: ..."), each once.
+  // prefix shortened to its severity: "E cuda_platform.cc:52] failed call to cuInit: ..."), each
+  // once; those that mention CUDA, the GPU or the driver first.
   std::vector<std::string> warnings;
   // 256x256 float32 on the first GPU against float64 on the CPU; the error of each element
   // relative to sum_k |a_ik||b_kj|, allowed up to 2^-9 + 256 * 2^-24 (TF32 inputs, float32 sums).
