@@ -96,6 +96,15 @@ run() {
   # Per-check durations (compat must stay far below its bound; devices enumerates the GPUs).
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  ".join("%s %.0f ms" % (c["id"], c.get("duration_ms", 0)) for c in r["checks"]))' \
     "$work/check-cold.json" 2>/dev/null | sed 's/^/  cold: /' | tee -a "$log"
+  # The frameworks check on the image's own PyTorch, JAX, CuPy: the verdict, then what each answered
+  # live (GPU, devices, matmul, seconds, its first warning).
+  python3 -c 'import json,sys
+r=json.load(open(sys.argv[1])); c=[c for c in r["checks"] if c["id"]=="frameworks"]
+print("%s: %s" % (c[0]["status"], c[0]["message"][:300]) if c else "not run")
+for f in r["software"].get("frameworks", []):
+    l=f.get("live") or {}
+    print("%s %s (%s %s) in %s: live %s, gpu %s, devices %s, matmul %s, %.1f s%s" % (f["name"], f["version"], f["build"], f["cuda"], f["location"], l.get("outcome"), l.get("gpu_available"), l.get("devices"), l.get("matmul_ok"), l.get("seconds") or 0, (", warned: " + l["warnings"][0][:160]) if l.get("warnings") else ""))' \
+    "$work/check-cold.json" 2>/dev/null | sed 's/^/  frameworks: /' | tee -a "$log"
   NO_COLOR=1 "$BUNDLE/gpuprobe" check --require cublas,cudnn,nvml --expect-gpus 1 --min-cc 7.5 --strict \
     --json "$work/check-strict.json" >"$work/check-strict.txt" 2>&1
   say "check --require cublas,cudnn,nvml --expect-gpus 1 --strict: exit $?"

@@ -25,12 +25,17 @@ const std::vector<CheckSpec>& check_table() {
       {"cudnn", "cuDNN present and convolution correct", 60000, checks::cudnn},
       {"environment", "variables that distort results", 5000, checks::environment},
       {"container", "container limits that break training", 5000, checks::container},
+      // Last: it collects what its subprocesses (started with the run) answered meanwhile.
+      {"frameworks", "PyTorch, JAX, TensorFlow, CuPy see the GPU", 60000, checks::frameworks,
+       checks::start_frameworks},
   };
   return table;
 }
 
 std::vector<RunnableCheck> runnable_checks(ProbeContext& ctx) {
   std::vector<RunnableCheck> out;
+  for (const auto& spec : check_table())
+    if (spec.start && is_selected(spec.id, ctx.options().only, ctx.options().skip)) spec.start(ctx);
   for (const auto& spec : check_table()) {
     RunnableCheck r;
     r.id = spec.id;

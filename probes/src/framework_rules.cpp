@@ -48,6 +48,15 @@ std::string build_for_driver(const FrameworkInstall& f, int major) {
   return "a build for CUDA " + m;
 }
 
+// The last non-empty line of a text.
+std::string last_line(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
 // Pass-level verdict: informational.
 Finding info(std::string reason, std::string message) { return {Status::pass, std::move(reason), std::move(message), ""}; }
 
@@ -249,7 +258,8 @@ void live_answer(const FrameworkInstall& f, const FrameworkHost& host, const Liv
       return;
     case LiveResult::Outcome::crashed:
       out.push_back({Status::fail, "framework_crashed",
-                     "import " + f.name + " crashed the interpreter" + (l.stderr_tail.empty() ? "" : ": " + l.stderr_tail),
+                     "import " + f.name + " crashed the interpreter" + (l.error.empty() ? "" : ": " + l.error) +
+                         (last_line(l.stderr_tail).empty() ? "" : " (" + last_line(l.stderr_tail) + ")"),
                      "run it by hand: " + f.python + " -c 'import " + f.name + "'"});
       return;
     case LiveResult::Outcome::import_failed:

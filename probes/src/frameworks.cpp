@@ -71,6 +71,9 @@ std::string python_for_site(const std::string& site, const SystemView& sys) {
   std::vector<std::string> candidates = {prefix + "/bin/" + py, prefix + "/bin/python3", prefix + "/bin/python"};
   if (const auto home = sys.getenv("HOME"); home && prefix == *home + "/.local")
     candidates = {"/usr/local/bin/" + py, "/usr/bin/" + py};
+  // Debian's and Ubuntu's /usr/bin/python3.X reads /usr/local/lib/python3.X/dist-packages, where
+  // `sudo pip install` puts packages.
+  if (prefix == "/usr/local") candidates.push_back("/usr/bin/" + py);
   for (const auto& c : candidates)
     if (sys.exists(c)) return c;
   return "";

@@ -254,6 +254,15 @@ TEST(Frameworks, EachEnvironmentOnceAndItsOwnPython) {
   EXPECT_EQ(fs[1].python, "/usr/bin/python3.11");  // a user site is read by the system's interpreter
 }
 
+TEST(Frameworks, DebiansLocalDistPackagesBelongToTheSystemPython) {
+  FakeRoot root;
+  root.write("/usr/local/lib/python3.11/dist-packages/cupy_cuda13x-14.2.0.dist-info/METADATA", "");
+  root.write("/usr/bin/python3.11", "");
+  const auto fs = find_frameworks(root.view());
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].python, "/usr/bin/python3.11");
+}
+
 // ---- verdicts ------------------------------------------------------------------------------------
 
 FrameworkInstall torch_cu132() {

@@ -17,4 +17,6 @@ CheckResult cublas(ProbeContext&);
 CheckResult cudnn(ProbeContext&);
 CheckResult environment(ProbeContext&);
 CheckResult container(ProbeContext&);
+CheckResult frameworks(ProbeContext&);
+void start_frameworks(ProbeContext&);
 }  // namespace gpuprobe::checks

@@ -13,6 +13,9 @@ struct CheckSpec {
   const char* title;
   int time_bound_ms;
   CheckResult (*fn)(ProbeContext&);
+  // Background work the check needs, begun when the run starts (when the check is selected), so
+  // that it runs beside the checks before it; nullptr for most.
+  void (*start)(ProbeContext&) = nullptr;
 };
 
 const std::vector<CheckSpec>& check_table();

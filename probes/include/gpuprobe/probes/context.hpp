@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "gpuprobe/gpu/system.hpp"
+#include "gpuprobe/probes/frameworks.hpp"
 #include "gpuprobe/probes/health.hpp"
 #include "gpuprobe/probes/options.hpp"
 #include "gpuprobe/report/report.hpp"
@@ -86,6 +88,16 @@ struct RuntimeState {
   bool ok() const { return attempted && code == 0 && device_count > 0; }
 };
 
+// The frameworks check's work: what was found on disk, and the live subprocesses asking each.
+// Started at the beginning of the run (CheckSpec::start) so that the imports, seconds each, run
+// beside the GPU checks; the check itself collects the answers.
+struct FrameworksRun {
+  std::vector<FrameworkInstall> found;
+  double scan_seconds = 0;  // the static part: reading the files
+  std::unique_ptr<LiveProbes> live;      // null when nothing could be asked
+  std::vector<std::size_t> live_index;   // live answer i belongs to found[live_index[i]]
+};
+
 // A CUDA call about one GPU that failed while enumerating the GPUs.
 struct GpuProblem {
   int index = 0;
@@ -140,6 +152,9 @@ class ProbeContext {
   void note_lost_contexts(const std::string& check);
   const LostContext* lost_context(int gpu) const;  // nullptr: not lost
 
+  // Finds the frameworks and starts asking them, once; later calls return the same run.
+  FrameworksRun& frameworks();
+
   // software.driver_version, from the best source seen so far: a later check may know a better
   // one (NVML) than an earlier one (a library's file name), never the reverse.
   void note_driver_version(const std::string& version, DriverVersionSource from);
@@ -158,6 +173,7 @@ class ProbeContext {
   std::optional<std::vector<GpuProblem>> gpu_problems_;  // set once enumerated
   std::map<int, LostContext> lost_;
   std::optional<DriverVersion> driver_version_;
+  std::unique_ptr<FrameworksRun> frameworks_;
   std::thread prefetch_;
 };
 
