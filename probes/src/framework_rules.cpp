@@ -167,21 +167,48 @@ std::string wheel_for(const std::string& soname, const std::vector<WheelRequirem
 // The folder a file is in.
 std::string folder(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
+// A library of the framework's own NVIDIA wheels that loses to another copy found first (a CUDA
+// toolkit on LD_LIBRARY_PATH, most often): one process then mixes two builds of CUDA's libraries,
+// which breaks where the winner is older ("undefined symbol: __nvJitLink...", version errors).
+void shadowed(const FrameworkInstall& f, std::vector<Finding>& out) {
+  std::vector<std::string> what, dirs;
+  bool by_llp = false;
+  for (const auto& l : f.libs) {
+    if (l.shadowed.empty()) continue;
+    what.push_back(l.soname + " (for " + l.needed_by + ")");
+    const std::string dir = folder(l.path);
+    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+    by_llp = by_llp || l.via == "ld_library_path";
+  }
+  if (what.empty()) return;
+  out.push_back({Status::warn, "framework_lib_shadowed",
+                 label(f) + " would load " + join(what) + " from " + join(dirs) +
+                     (by_llp ? " (LD_LIBRARY_PATH)" : "") + ", not the copies its own NVIDIA wheels hold (in " + f.site +
+                     "/nvidia): one process then mixes two builds of CUDA's libraries, which breaks where the copy "
+                     "that wins is older (undefined symbols, JIT-LTO version errors)",
+                 by_llp ? "take " + join(dirs) + " off LD_LIBRARY_PATH where Python runs (the wheels bring their own "
+                              "libraries), or set it only for the programs that need it"
+                        : "remove the stray copies from the loader's paths, or reinstall " + f.name +
+                              "'s NVIDIA wheels"});
+}
+
 void libraries(const FrameworkInstall& f, std::vector<Finding>& out) {
   if (f.cuda_library.empty()) return;  // no library linking CUDA's (the frameworks that dlopen them)
   std::vector<std::string> missing, wheels, foreign, foreign_dirs;
   const auto add_wheel = [&](const std::string& w) {
     if (!w.empty() && std::find(wheels.begin(), wheels.end(), w) == wheels.end()) wheels.push_back(w);
   };
+  std::vector<std::string> needers;
   for (const auto& l : f.libs) {
     if (l.path.empty()) {
       missing.push_back(l.soname);
+      if (std::find(needers.begin(), needers.end(), l.needed_by) == needers.end()) needers.push_back(l.needed_by);
       add_wheel(wheel_for(l.soname, f.requirements));
       continue;
     }
     // Taken from outside the framework's environment while it requires the wheel that carries it:
     // the framework would run on a copy it was not built with.
-    if (l.in_wheel) continue;
+    if (l.in_wheel || !l.shadowed.empty()) continue;
     const std::string w = wheel_for(l.soname, f.requirements);
     if (w.empty()) continue;
     add_wheel(w);
@@ -190,6 +217,7 @@ void libraries(const FrameworkInstall& f, std::vector<Finding>& out) {
     const std::string dir = folder(l.path) + (l.via == "ld_library_path" ? " (LD_LIBRARY_PATH)" : "");
     if (std::find(foreign_dirs.begin(), foreign_dirs.end(), dir) == foreign_dirs.end()) foreign_dirs.push_back(dir);
   }
+  shadowed(f, out);
   if (missing.empty() && foreign.empty()) return;
   std::string fix = "reinstall it with its dependencies: pip install --force-reinstall " +
                     (f.name == "torch" ? "torch==" + public_version(f.version) : f.distribution);
@@ -199,7 +227,7 @@ void libraries(const FrameworkInstall& f, std::vector<Finding>& out) {
     fix = "install the NVIDIA wheels it requires: pip install" + quoted +
           " (it was installed with --no-deps, or they were removed); or " + fix;
   }
-  const std::string lib = f.cuda_library.substr(f.cuda_library.rfind('/') + 1);
+  const std::string lib = join(needers);
   const std::string elsewhere = std::to_string(foreign.size()) + " CUDA librar" + (foreign.size() == 1 ? "y" : "ies") +
                                 " it links (" + join(foreign) + ") would come from " + join(foreign_dirs) +
                                 ", not from the wheels it requires: versions it was not built with";

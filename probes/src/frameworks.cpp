@@ -216,36 +216,76 @@ std::vector<std::string> split_path(const std::string& s) {
   return out;
 }
 
-// The libraries the CUDA library of a framework needs, found the way glibc's loader finds them for
-// that library: DT_RPATH (when there is no DT_RUNPATH), LD_LIBRARY_PATH, DT_RUNPATH, then the
-// loader's cache and system folders. Only the CUDA libraries and the missing ones are kept.
-std::vector<FrameworkLib> resolve_dependencies(const std::string& lib, const std::string& site, const SystemView& sys) {
+// The libraries a framework's CUDA libraries load, found the way glibc's loader finds them: each
+// DT_NEEDED of an object is searched in the DT_RPATH of that object and of the objects that loaded
+// it (when it has no DT_RUNPATH), then LD_LIBRARY_PATH, then its DT_RUNPATH, then the loader's cache
+// and system folders; a name already loaded is not searched again. The objects are visited breadth
+// first from `roots` (in the order the framework loads them), descending only into the libraries of
+// its own environment (the system's libraries need only the system's). Kept: the CUDA libraries and
+// whatever is missing, each with the library that needs it and, when the environment's wheels hold
+// another copy that lost, that copy.
+std::vector<FrameworkLib> resolve_dependencies(const std::vector<std::string>& roots, const std::string& site,
+                                               const SystemView& sys) {
+  struct Object {
+    std::string path;  // in the view
+    std::vector<std::string> rpaths;  // its DT_RPATH chain (its own, then its loaders'), expanded
+  };
   std::vector<FrameworkLib> out;
-  const auto dyn = read_elf_dynamic(sys.path(lib));
-  if (!dyn) return out;
-  const std::string origin = lib.substr(0, lib.rfind('/'));
-  const auto rpath = dyn->runpath.empty() ? expand_elf_search_path(dyn->rpath, origin) : std::vector<std::string>{};
-  const auto runpath = expand_elf_search_path(dyn->runpath, origin);
+  std::set<std::string> loaded;
   const auto llp = split_path(sys.getenv("LD_LIBRARY_PATH").value_or(""));
   SystemView no_llp = sys;
   no_llp.env.erase("LD_LIBRARY_PATH");
-  for (const auto& soname : dyn->needed) {
-    FrameworkLib l{soname, "", "", false};
-    const auto search = [&](const std::vector<std::string>& dirs, const char* via) {
-      for (const auto& d : dirs)
-        if (l.path.empty() && real_file(sys, d + "/" + soname, &l.path)) l.via = via;
-    };
-    search(rpath, "rpath");
-    search(llp, "ld_library_path");
-    search(runpath, "runpath");
-    if (l.path.empty()) {
-      l.path = find_library_file(soname, no_llp);
-      if (!l.path.empty()) l.via = "loader";
+  const std::string real_site = sys.path(site);
+  const auto view_path = [&](const std::string& real) {
+    return sys.root == "/" || real.rfind(sys.root, 0) != 0 ? real : real.substr(sys.root.size() - (sys.root.back() == '/'));
+  };
+  // The environment's own copies of NVIDIA's libraries: nvidia/<package>/lib/<soname>.
+  const auto own_copy = [&](const std::string& soname) {
+    std::string found;
+    for (const auto& pkg : sys.list_dir(site + "/nvidia"))
+      if (found.empty()) real_file(sys, site + "/nvidia/" + pkg + "/lib/" + soname, &found);
+    return found;
+  };
+  std::vector<Object> queue;
+  for (const auto& r : roots) {
+    std::string real;
+    if (real_file(sys, r, &real) && loaded.insert(r.substr(r.rfind('/') + 1)).second) queue.push_back({r, {}});
+  }
+  for (std::size_t qi = 0; qi < queue.size() && qi < 256; ++qi) {
+    const Object obj = queue[qi];
+    const auto dyn = read_elf_dynamic(sys.path(obj.path));
+    if (!dyn) continue;
+    const std::string origin = obj.path.substr(0, obj.path.rfind('/'));
+    std::vector<std::string> rpaths;
+    if (dyn->runpath.empty()) {
+      rpaths = expand_elf_search_path(dyn->rpath, origin);
+      rpaths.insert(rpaths.end(), obj.rpaths.begin(), obj.rpaths.end());
     }
-    const std::string real_site = sys.path(site);
-    l.in_wheel = !l.path.empty() && l.path.rfind(real_site + "/", 0) == 0;
-    const bool cuda = soname.rfind("libcu", 0) == 0 || soname.rfind("libnv", 0) == 0 || soname.rfind("libnccl", 0) == 0;
-    if (cuda || l.path.empty()) out.push_back(std::move(l));
+    const auto runpath = expand_elf_search_path(dyn->runpath, origin);
+    const std::string requester = obj.path.substr(obj.path.rfind('/') + 1);
+    for (const auto& soname : dyn->needed) {
+      if (!loaded.insert(soname).second) continue;
+      FrameworkLib l{soname, "", "", false, requester, ""};
+      const auto search = [&](const std::vector<std::string>& dirs, const char* via) {
+        for (const auto& d : dirs)
+          if (l.path.empty() && real_file(sys, d + "/" + soname, &l.path)) l.via = via;
+      };
+      search(rpaths, "rpath");
+      search(llp, "ld_library_path");
+      search(runpath, "runpath");
+      if (l.path.empty()) {
+        l.path = find_library_file(soname, no_llp);
+        if (!l.path.empty()) l.via = "loader";
+      }
+      l.in_wheel = !l.path.empty() && l.path.rfind(real_site + "/", 0) == 0;
+      if (!l.path.empty() && !l.in_wheel) {
+        const std::string mine = own_copy(soname);
+        if (!mine.empty() && mine != l.path) l.shadowed = mine;
+      }
+      if (l.in_wheel) queue.push_back({view_path(l.path), rpaths});
+      const bool cuda = soname.rfind("libcu", 0) == 0 || soname.rfind("libnv", 0) == 0 || soname.rfind("libnccl", 0) == 0;
+      if (cuda || l.path.empty()) out.push_back(std::move(l));
+    }
   }
   return out;
 }
@@ -264,9 +304,13 @@ void read_torch(const Site& site, const PythonDistribution& d, FrameworkInstall&
   if (f.build != FrameworkBuild::cuda) return;
   if (const auto ro = read_elf_section(site.real + "/torch/lib/libtorch_python.so", ".rodata"))
     f.archs = arch_list_from_rodata(*ro);
+  // libtorch_cuda.so at import; libtorch_cuda_linalg.so (cuSOLVER, cuBLAS' LAPACK) at the first
+  // linear-algebra call on the GPU.
   f.cuda_library = site.path + "/torch/lib/libtorch_cuda.so";
-  if (sys.exists(f.cuda_library)) f.libs = resolve_dependencies(f.cuda_library, site.path, sys);
-  else f.cuda_library.clear();
+  if (sys.exists(f.cuda_library))
+    f.libs = resolve_dependencies({f.cuda_library, site.path + "/torch/lib/libtorch_cuda_linalg.so"}, site.path, sys);
+  else
+    f.cuda_library.clear();
   f.requirements = wheel_requirements(site, d);
 }
 
@@ -333,7 +377,7 @@ void read_tensorflow(const Site& site, const PythonDistribution& d, FrameworkIns
     if (f.cuda_major() > 0) sonames.push_back("libcudart.so." + std::to_string(f.cuda_major()));
     if (!cudnn.empty()) sonames.push_back("libcudnn.so." + cudnn);
     for (const auto& soname : sonames) {
-      FrameworkLib l{soname, "", "", false};
+      FrameworkLib l{soname, "", "", false, "", ""};
       for (const auto& pkg : sys.list_dir(site.path + "/nvidia"))
         if (l.path.empty() && real_file(sys, site.path + "/nvidia/" + pkg + "/lib/" + soname, &l.path)) l.via = "wheel", l.in_wheel = true;
       if (l.path.empty()) {

@@ -61,6 +61,24 @@ reasons() { json "$TEST_TMP/r.json" "' '.join(f['reason'] for f in r['checks'][0
   echo "# scan_seconds torch: $(json "$TEST_TMP/r.json" "r['checks'][0]['details']['scan_seconds']")" >&3
 }
 
+@test "a CUDA toolkit on LD_LIBRARY_PATH: torch's wheels would load its libnvJitLink instead of their own" {
+  require_env torch
+  local jit
+  jit="$(ls /usr/local/cuda/lib64/libnvJitLink.so.13 /usr/local/cuda-13*/lib*/libnvJitLink.so.13 \
+    /usr/local/cuda-13*/targets/*/lib/libnvJitLink.so.13 2>/dev/null | head -1)"
+  [[ -n "$jit" ]] || skip "no CUDA 13 toolkit with libnvJitLink.so.13 here"
+  fw_check torch env LD_LIBRARY_PATH="$(dirname "$jit")"
+  [ "$(field status)" = warn ]
+  [ "$(field reason)" = framework_lib_shadowed ]
+  [[ "$(field message)" == *"would load libnvJitLink.so.13 (for libcusolver.so.12) from $(dirname "$(readlink -f "$jit")") (LD_LIBRARY_PATH)"* ]]
+  # What glibc's loader itself does with that LD_LIBRARY_PATH, for the wheel's libcusolver.
+  local cusolver
+  cusolver="$(ls "$ENVS"/torch/lib/python3.*/site-packages/nvidia/cu13/lib/libcusolver.so.12)"
+  run env LD_LIBRARY_PATH="$(dirname "$jit")" LD_DEBUG=libs "$ENVS/torch/bin/python" -c \
+    "import ctypes; ctypes.CDLL('$cusolver')"
+  [[ "$output" == *"calling init: $(dirname "$jit")/libnvJitLink.so.13"* ]]
+}
+
 @test "torch installed with --no-deps: libcufile.so.0 and the wheels to install, from torch's own metadata" {
   require_env torch-nodeps
   fw_check torch-nodeps

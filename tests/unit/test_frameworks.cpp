@@ -337,9 +337,9 @@ TEST(FrameworkVerdicts, MissingAndForeignLibraries) {
   f.cuda_library = kSite + "/torch/lib/libtorch_cuda.so";
   f.requirements = {{"cuda-toolkit[cublas,cufile]==13.2.2", "cuda_toolkit", ""},
                     {"nvidia-cudnn-cu13==9.26.0.51", "nvidia_cudnn_cu13", ""}};
-  f.libs = {{"libcufile.so.0", "", "", false},
-            {"libcudnn.so.9", "/usr/lib/x86_64-linux-gnu/libcudnn.so.9.1.0", "loader", false},
-            {"libnccl.so.2", kSite + "/nvidia/nccl/lib/libnccl.so.2", "rpath", true}};
+  f.libs = {{"libcufile.so.0", "", "", false, "libtorch_cuda.so", ""},
+            {"libcudnn.so.9", "/usr/lib/x86_64-linux-gnu/libcudnn.so.9.1.0", "loader", false, "libtorch_cuda.so", ""},
+            {"libnccl.so.2", kSite + "/nvidia/nccl/lib/libnccl.so.2", "rpath", true, "libtorch_cuda.so", ""}};
   auto v = evaluate_framework(f, {}, nullptr);
   const Finding* m = find(v, "framework_libs_missing");
   ASSERT_TRUE(m);
@@ -355,6 +355,22 @@ TEST(FrameworkVerdicts, MissingAndForeignLibraries) {
   v = evaluate_framework(f, {}, nullptr);
   EXPECT_TRUE(has(v, "framework_lib_foreign", Status::warn));
   EXPECT_FALSE(find(v, "framework_libs_missing"));
+}
+
+TEST(FrameworkVerdicts, AnotherCopyBeforeTheWheelsOwn) {
+  auto f = torch_cu132();
+  f.cuda_library = kSite + "/torch/lib/libtorch_cuda.so";
+  f.libs = {{"libnvJitLink.so.13", "/usr/local/cuda-13.0/lib/libnvJitLink.so.13", "ld_library_path", false,
+             "libcusolver.so.12", kSite + "/nvidia/cu13/lib/libnvJitLink.so.13"}};
+  const auto v = evaluate_framework(f, {}, nullptr);
+  const Finding* w = find(v, "framework_lib_shadowed");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->status, Status::warn);
+  EXPECT_NE(w->message.find("would load libnvJitLink.so.13 (for libcusolver.so.12) from /usr/local/cuda-13.0/lib (LD_LIBRARY_PATH)"),
+            std::string::npos)
+      << w->message;
+  EXPECT_NE(w->hint.find("take /usr/local/cuda-13.0/lib off LD_LIBRARY_PATH"), std::string::npos) << w->hint;
+  EXPECT_FALSE(find(v, "framework_lib_foreign"));  // it has its own copy: not a foreign one
 }
 
 TEST(FrameworkVerdicts, CpuBuildWarnsWhereThereIsADriver) {
@@ -410,7 +426,7 @@ TEST(FrameworkVerdicts, LiveAnswers) {
   EXPECT_TRUE(has(evaluate_framework(torch_cu132(), host, &l), "framework_import_failed", Status::fail));
   auto broken = torch_cu132();  // the files explain it already: told once
   broken.cuda_library = kSite + "/torch/lib/libtorch_cuda.so";
-  broken.libs = {{"libcufile.so.0", "", "", false}};
+  broken.libs = {{"libcufile.so.0", "", "", false, "libtorch_cuda.so", ""}};
   v = evaluate_framework(broken, host, &l);
   EXPECT_TRUE(has(v, "framework_libs_missing", Status::fail));
   EXPECT_TRUE(has(v, "framework_import_failed", Status::pass));

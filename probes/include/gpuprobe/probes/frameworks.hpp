@@ -16,14 +16,17 @@
 
 namespace gpuprobe {
 
-// A shared library a framework needs, as the dynamic loader would find it for the framework's
-// CUDA library: DT_RPATH first, then LD_LIBRARY_PATH, then DT_RUNPATH, then the loader's own paths.
+// A shared library a framework's CUDA libraries load (directly or through NVIDIA's libraries of its
+// environment), as the dynamic loader would find it: DT_RPATH first, then LD_LIBRARY_PATH, then
+// DT_RUNPATH, then the loader's own paths.
 struct FrameworkLib {
   std::string soname;   // "libcudnn.so.9"
   std::string path;     // resolved file, "" when not found
   std::string via;      // "rpath", "ld_library_path", "runpath", "loader"; "wheel" (by name from
                         // NVIDIA's wheels, TensorFlow); "" when not found
   bool in_wheel = false;  // the file sits in the framework's own site-packages
+  std::string needed_by;  // the library that loads it: "libtorch_cuda.so", "libcusolver.so.12"
+  std::string shadowed;   // the environment's own copy, when another one is found first; else ""
 };
 
 // A requirement of the framework's metadata on one of NVIDIA's wheels (Requires-Dist), and whether
