@@ -154,7 +154,9 @@ void architectures(const FrameworkInstall& f, const FrameworkHost& host, std::ve
 std::string wheel_for(const std::string& soname, const std::vector<WheelRequirement>& reqs) {
   std::string stem = soname.substr(3, soname.find(".so") - 3);  // "cufile", "cublasLt", "cusparseLt"
   for (char& c : stem) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const std::string& key : {stem, stem.substr(0, stem.size() > 2 && stem.compare(stem.size() - 2, 2, "lt") == 0 ? stem.size() - 2 : stem.size())}) {
+  // "cublaslt" -> "cublas" (cuBLASLt ships in cuBLAS's wheel); "nvshmem_host" -> "nvshmem".
+  const std::string no_lt = stem.size() > 2 && stem.compare(stem.size() - 2, 2, "lt") == 0 ? stem.substr(0, stem.size() - 2) : stem;
+  for (const std::string& key : {stem, no_lt, stem.substr(0, stem.find('_'))}) {
     for (const auto& r : reqs) {
       std::string text = r.requirement;
       for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -6,6 +6,7 @@
 # at empty folders so that only the environment under test and the system's own are searched.
 
 load ../cli/test_helper
+load envs_helper
 bats_require_minimum_version 1.5.0
 
 : "${NVIDIA_DRIVERS_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/gpuprobe/nvidia-drivers}"
@@ -16,17 +17,10 @@ eval "cli_$(declare -f setup)"
 setup() {
   cli_setup
   BASE_PATH="$PATH"
-  ENVS="${GPUPROBE_FRAMEWORK_ENVS:-${FRAMEWORK_ENVS_DEFAULT:?set GPUPROBE_FRAMEWORK_ENVS}}"
+  ENVS="$(framework_envs)"
   unset LD_LIBRARY_PATH VIRTUAL_ENV CONDA_PREFIX PYTHONPATH
 }
 
-# require_env NAME: skips (or with GPUPROBE_REQUIRE_FRAMEWORKS=1 fails) when $ENVS/NAME is not made.
-require_env() {
-  [[ -f "$ENVS/$1/.complete" ]] && return 0
-  local why="framework environment $ENVS/$1 is not made: tests/frameworks/make-envs.sh $ENVS $1"
-  [ "${GPUPROBE_REQUIRE_FRAMEWORKS:-0}" = "1" ] && { echo "$why" >&2; return 1; }
-  skip "$why (GPUPROBE_REQUIRE_FRAMEWORKS=1 makes this a failure)"
-}
 
 # fw_check ENV [CMD-PREFIX...]: gpuprobe check --only frameworks --json $TEST_TMP/r.json, in the
 # virtualenv ENV as `source ENV/bin/activate` leaves it, under `run`.
@@ -85,10 +79,11 @@ reasons() { json "$TEST_TMP/r.json" "' '.join(f['reason'] for f in r['checks'][0
   [ "$status" -eq 1 ]
   [ "$(field status)" = fail ]
   [ "$(field reason)" = framework_libs_missing ]
-  [[ "$(field message)" == *"torch 2.15.0+cu132 cannot load libcufile.so.0"*"(needed by libtorch_cuda.so)"* ]]
+  [[ "$(field message)" == *"torch 2.15.0+cu132 cannot load libcufile.so.0"*"(needed by libtorch_cuda.so"* ]]
   [[ "$(fw "['missing_libraries']")" == *libcufile.so.0* ]]
   [[ "$(field hint)" == *'pip install "cuda-toolkit[cublas,cudart,cufft,cufile,cupti,cusolver,cusparse,nvjitlink,nvrtc,nvtx]==13.2.2"'* ]]
   [[ "$(field hint)" == *'"nvidia-cudnn-cu13==9.26.0.51"'* ]]
+  [[ "$(field hint)" == *'"nvidia-nvshmem-cu13==3.7.2"'* ]]  # libnvshmem_host.so.3, for libtorch_nvshmem.so
   [[ "$(field hint)" == *"pip install --force-reinstall torch==2.15.0"* ]]
   # The import fails as the files said it would: told once, as information.
   [ "$(fw "['live']['outcome']")" = import_failed ]

@@ -8,11 +8,12 @@
 # An environment that was not made skips its tests, unless GPUPROBE_REQUIRE_FRAMEWORKS=1 (CI).
 
 load ../cli/test_helper
+load envs_helper
 bats_require_minimum_version 1.5.0
 
 setup() {
   : "${LIVE_PROBE:?set LIVE_PROBE to gpuprobe_live_probe (ctest does)}"
-  ENVS="${GPUPROBE_FRAMEWORK_ENVS:-${FRAMEWORK_ENVS_DEFAULT:?set GPUPROBE_FRAMEWORK_ENVS}}"
+  ENVS="$(framework_envs)"
   : "${NVIDIA_DRIVERS_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/gpuprobe/nvidia-drivers}"
   export NVIDIA_DRIVERS_DIR
   TEST_TMP="$(mktemp -d "${BATS_TMPDIR:-/tmp}/gpuprobe-frameworks.XXXXXX")"
@@ -21,14 +22,6 @@ setup() {
 
 teardown() {
   rm -rf "$TEST_TMP"
-}
-
-# require_env NAME: skips (or with GPUPROBE_REQUIRE_FRAMEWORKS=1 fails) when $ENVS/NAME is not made.
-require_env() {
-  [[ -f "$ENVS/$1/.complete" ]] && return 0
-  local why="framework environment $ENVS/$1 is not made: tests/frameworks/make-envs.sh $ENVS $1"
-  [ "${GPUPROBE_REQUIRE_FRAMEWORKS:-0}" = "1" ] && { echo "$why" >&2; return 1; }
-  skip "$why (GPUPROBE_REQUIRE_FRAMEWORKS=1 makes this a failure)"
 }
 
 # live [PREFIX...] -- ENV FRAMEWORK: the live probe of FRAMEWORK with $ENVS/ENV's python, run
