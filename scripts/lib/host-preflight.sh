@@ -143,6 +143,18 @@ hp_image_for_driver_cuda() {
   done
 }
 
+# Records the failure of check ID whose error TEXT contains the first PATTERN
+# of the PATTERN REASON MESSAGE HINT rows given, else the fallback.
+hp_fail_matching() { # ID TEXT FALLBACK_REASON FALLBACK_MESSAGE FALLBACK_HINT [PATTERN REASON MESSAGE HINT]...
+  local id=$1 text=$2 reason=$3 msg=$4 hint=$5
+  shift 5
+  while [[ $# -ge 4 ]]; do
+    if [[ $text == *"$1"* ]]; then reason=$2 msg=$3 hint=$4; break; fi
+    shift 4
+  done
+  hp_add FAIL "$id" "$reason" "$msg" "$hint"
+}
+
 # ---- facts shared by the checks ---------------------------------------------------
 DRV_VERSION="" DRV_CUDA="" MOD_VERSION="" GPU_NAMES=() SMI_BRANDS=() FABRIC_STATES=()
 CLI_CUDA="" CLI_NVRM="" CLI_BRANDS=() CLI_ARCHS=()
@@ -189,31 +201,7 @@ hp_check_driver() {
   local out=$HP_OUT first
   first=$(hp_first_line "$out")
   if [[ $HP_RC != 0 ]]; then
-    case $out in
-      *"couldn't communicate with the NVIDIA driver"*)
-        if [[ -z $MOD_VERSION ]]; then
-          hp_add FAIL host-driver kernel_module_missing \
-            "nvidia-smi: $first: the NVIDIA kernel module is not loaded (no /proc/driver/nvidia/version)" \
-            "sudo modprobe nvidia; if that fails, the module is not built for this kernel (uname -r): check \`dkms status\` and reinstall the NVIDIA driver (a kernel upgrade without the driver's DKMS module is the usual cause), or Secure Boot rejects the unsigned module (mokutil --sb-state); then nvidia-smi must list the GPUs"
-        else
-          hp_add FAIL host-driver no_driver "nvidia-smi: $first ($mod_txt)" \
-            "look for NVRM errors in sudo dmesg; sudo nvidia-modprobe -u -c=0 recreates the device nodes; a reboot after a driver install often clears it"
-        fi
-        ;;
-      *"Driver/library version mismatch"*)
-        hp_add FAIL host-driver driver_mismatch \
-          "nvidia-smi: $first: the loaded kernel module ($MOD_VERSION) is not the version of the installed driver libraries" \
-          "the driver was upgraded while the old kernel module stayed loaded: reboot (or stop everything using the GPU and reload the nvidia modules)"
-        ;;
-      *"No devices were found"*)
-        hp_add FAIL host-driver no_device "nvidia-smi: No devices were found ($mod_txt)" \
-          "the driver sees no GPU: check that this machine type has one (lspci -d 10de:), and sudo dmesg for NVRM errors (a GPU that fell off the bus needs a reboot or a new host)"
-        ;;
-      *)
-        hp_add FAIL host-driver no_driver "nvidia-smi failed (exit $HP_RC): $first ($mod_txt)" \
-          "run nvidia-smi on the host and read its message; sudo dmesg for NVRM errors"
-        ;;
-    esac
+    hp_driver_failed "$out" "$first" "$mod_txt"
     return
   fi
   DRV_VERSION=$(hp_values "$out" "Driver Version" | head -n1)
@@ -240,6 +228,31 @@ hp_check_driver() {
     return
   fi
   hp_add PASS host-driver "" "driver ${DRV_VERSION:-?} (CUDA ${DRV_CUDA:-?}), $n GPU(s): $names" "" "$mod_txt"
+}
+
+# nvidia-smi -q failed (HP_RC): the finding for its message OUT.
+hp_driver_failed() { # OUT FIRST-LINE MODULE-TEXT
+  local first=$2 mod_txt=$3 comm_reason=kernel_module_missing comm_msg comm_hint
+  comm_msg="nvidia-smi: $first: the NVIDIA kernel module is not loaded (no /proc/driver/nvidia/version)"
+  comm_hint="sudo modprobe nvidia; if that fails, the module is not built for this kernel (uname -r): check \`dkms status\` and reinstall the NVIDIA driver (a kernel upgrade without the driver's DKMS module is the usual cause), or Secure Boot rejects the unsigned module (mokutil --sb-state); then nvidia-smi must list the GPUs"
+  if [[ -n $MOD_VERSION ]]; then
+    comm_reason=no_driver comm_msg="nvidia-smi: $first ($mod_txt)"
+    comm_hint="look for NVRM errors in sudo dmesg; sudo nvidia-modprobe -u -c=0 recreates the device nodes; a reboot after a driver install often clears it"
+  fi
+  local mismatch="nvidia-smi: $first: the loaded kernel module ($MOD_VERSION) is not the version of the installed driver libraries"
+  hp_fail_matching host-driver "$1" no_driver "nvidia-smi failed (exit $HP_RC): $first ($mod_txt)" "run nvidia-smi on the host and read its message; sudo dmesg for NVRM errors" \
+    "couldn't communicate with the NVIDIA driver" "$comm_reason" "$comm_msg" "$comm_hint" \
+    "Driver/library version mismatch" driver_mismatch "$mismatch" "the driver was upgraded while the old kernel module stayed loaded: reboot (or stop everything using the GPU and reload the nvidia modules)" \
+    "No devices were found" no_device "nvidia-smi: No devices were found ($mod_txt)" "the driver sees no GPU: check that this machine type has one (lspci -d 10de:), and sudo dmesg for NVRM errors (a GPU that fell off the bus needs a reboot or a new host)"
+}
+
+# nvidia-container-cli info failed (HP_RC): the finding for its output OUT.
+hp_toolkit_failed() { # OUT ERROR-LINE
+  local err=$2
+  hp_fail_matching host-toolkit "$1" toolkit_error "nvidia-container-cli info failed (exit $HP_RC): $err" "run sudo nvidia-container-cli -k -d /dev/tty info for details; reinstall nvidia-container-toolkit if it persists" \
+    "load library failed: libnvidia-ml.so.1" no_driver "$err: the toolkit finds no NVIDIA driver library on this host" "install the NVIDIA driver first (see host-driver): the toolkit mounts the host's driver into containers and has none to mount" \
+    "driver not loaded" kernel_module_missing "$err" "the NVIDIA kernel module is not loaded: sudo modprobe nvidia (see host-driver)" \
+    "version mismatch" driver_mismatch "$err" "reboot so that the kernel module matches the installed driver libraries"
 }
 
 # ---- host-toolkit ---------------------------------------------------------------------
@@ -276,25 +289,7 @@ hp_check_toolkit() {
   if [[ $HP_RC != 0 ]]; then
     err=$(printf '%s\n' "$out" | grep -m1 'nvidia-container-cli' || true)
     [[ -n $err ]] || err=$(hp_first_line "$out")
-    case $out in
-      *"load library failed: libnvidia-ml.so.1"*)
-        hp_add FAIL host-toolkit no_driver \
-          "$err: the toolkit finds no NVIDIA driver library on this host" \
-          "install the NVIDIA driver first (see host-driver): the toolkit mounts the host's driver into containers and has none to mount"
-        ;;
-      *"driver not loaded"*)
-        hp_add FAIL host-toolkit kernel_module_missing "$err" \
-          "the NVIDIA kernel module is not loaded: sudo modprobe nvidia (see host-driver)"
-        ;;
-      *"version mismatch"*)
-        hp_add FAIL host-toolkit driver_mismatch "$err" \
-          "reboot so that the kernel module matches the installed driver libraries"
-        ;;
-      *)
-        hp_add FAIL host-toolkit toolkit_error "nvidia-container-cli info failed (exit $HP_RC): $err" \
-          "run sudo nvidia-container-cli -k -d /dev/tty info for details; reinstall nvidia-container-toolkit if it persists"
-        ;;
-    esac
+    hp_toolkit_failed "$out" "$err"
     return
   fi
   CLI_NVRM=$(hp_values "$out" "NVRM version" | head -n1)

@@ -110,6 +110,17 @@ json_reason() { jq -r --arg id "$2" '.checks[] | select(.id == $id) | .reason' "
   assert_equal "$(json_reason "$BATS_TEST_TMPDIR/p.json" host-toolkit)" kernel_module_missing
 }
 
+@test "preflight: driver upgraded without a reboot: NVML's version mismatch, driver_mismatch, exit 1" {
+  full_host
+  export GPA_HOST_DRIVER=mismatch
+  preflight --json "$BATS_TEST_TMPDIR/p.json"
+  assert_equal "$status" 1
+  assert_output_contains "nvidia-smi: Failed to initialize NVML: Driver/library version mismatch: the loaded kernel module (550.127.05)"
+  assert_output_contains "fix: the driver was upgraded while the old kernel module stayed loaded: reboot"
+  assert_equal "$(json_reason "$BATS_TEST_TMPDIR/p.json" host-driver)" driver_mismatch
+  assert_equal "$(json_reason "$BATS_TEST_TMPDIR/p.json" host-toolkit)" driver_mismatch
+}
+
 @test "preflight: a driver but no NVIDIA Container Toolkit: Docker's refusal and the fix, exit 1" {
   host_tools nvidia-smi docker
   export GPA_HOST_DOCKER_RUNTIMES="io.containerd.runc.v2 runc"
@@ -264,4 +275,34 @@ EOF
   preflight --image not-pulled:1 --strict
   assert_equal "$status" 1
   assert_output_contains "FAIL (--strict): warnings in host-image"
+}
+
+@test "check --host: the preflight on this machine, no AWS and no ssh; exit 0 / 1 / 3, usage errors" {
+  full_host
+  run env PATH="$HP_BIN" "$GPA_BIN" check --host --json "$BATS_TEST_TMPDIR/p.json"
+  assert_success
+  assert_row PASS host-driver
+  jq -e '.exit_code == 0' "$BATS_TEST_TMPDIR/p.json" >/dev/null
+  [[ ! -e $GPUPROBE_AWS_STATE_DIR ]] # no state, no instance needed
+
+  export GPA_HOST_DRIVER=unloaded
+  rm -rf "$HP_ROOT/proc/driver/nvidia"
+  run env PATH="$HP_BIN" "$GPA_BIN" check --host
+  assert_equal "$status" 3
+
+  unset GPA_HOST_DRIVER
+  rm -f "$HP_BIN/nvidia-container-cli" "$HP_BIN/nvidia-ctk"
+  export GPA_HOST_DOCKER_RUNTIMES="io.containerd.runc.v2 runc"
+  run env PATH="$HP_BIN" "$GPA_BIN" check --host --image some:image
+  assert_equal "$status" 1
+  assert_row FAIL host-docker
+  assert_row WARN host-image
+
+  run env PATH="$HP_BIN" "$GPA_BIN" check --json x.json
+  assert_equal "$status" 1
+  assert_output_contains "--json and --strict go with --host"
+  preflight --bogus
+  assert_equal "$status" 2
+  preflight --only host-bogus
+  assert_equal "$status" 2
 }
