@@ -23,6 +23,8 @@
 # (warnings allowed); 1 a check failed, or a warning with --strict; 2 usage
 # error; 3 no usable driver (no_driver, kernel_module_missing, no_device).
 #
+# GPUPROBE_HOST_TIMEOUT (default 30): the seconds each tool may take (with
+# coreutils' timeout; nvidia-smi can hang on a GPU that fell off the bus).
 # GPUPROBE_HOST_ROOT (tests only) is put before every absolute path read
 # directly (/proc/driver/..., /etc/cdi, /var/run/cdi); commands come from PATH.
 set -u
