@@ -36,6 +36,14 @@ setup() {
   PROJ="$BATS_FILE_TMPDIR/proj"
   REMOTE_DIR="$GPA_REMOTE_HOME/gpuprobe-remote/default"
   : >"$DOCKER_STUB_DIR/calls.log"
+  rm -f "$DOCKER_STUB_DIR/host.env" # a healthy GPU host unless a test says otherwise
+  rm -rf "$GPA_HOST_ROOT/etc"
+}
+
+# Settings of the instance's GPU host stand-ins (fixtures/gpuhost.sh): NAME=VALUE...
+host_env() {
+  local kv
+  for kv in "$@"; do printf '%s=%q\n' "${kv%%=*}" "${kv#*=}"; done >>"$DOCKER_STUB_DIR/host.env"
 }
 
 # the exit status the real gpuprobe check has on this machine (3 without a GPU driver)
@@ -72,6 +80,15 @@ assert_report() { # FILE: a gpuprobe JSON report
   grep -qx "build -f $REMOTE_DIR/src/Dockerfile -t gpuprobe-aws:check $REMOTE_DIR/src" "$DOCKER_STUB_DIR/calls.log"
   grep -qx "run --rm --gpus all -v $REMOTE_DIR/out:/out --entrypoint gpuprobe gpuprobe-aws:check check --json /out/check.json" \
     "$DOCKER_STUB_DIR/calls.log"
+
+  # the host preflight ran on the instance first, in gpuprobe check's words, and
+  # checked the built image before the run; its JSON came back
+  assert_output_contains "== host preflight on the instance"
+  grep -qE '^PASS  host-driver +[0-9]+ ms  driver 550\.127\.05 \(CUDA 12\.4\)' <<<"$output"
+  [[ -f $REMOTE_DIR/host-preflight.sh ]]
+  jq -e '.exit_code == 0 and .gpu_flags == "--gpus all"' "$BATS_TEST_TMPDIR/out/host-preflight.json" >/dev/null
+  grep -qx "info" "$DOCKER_STUB_DIR/calls.log"
+  assert_output_contains "sets no NVIDIA_REQUIRE_CUDA"
 
   # the real report came back, identical to the one written on the instance
   assert_report "$BATS_TEST_TMPDIR/out/remote-check.json"
@@ -151,5 +168,53 @@ assert_report() { # FILE: a gpuprobe JSON report
   run "$GPA_BIN" check --repo "$PROJ" --source tree --out "$BATS_TEST_TMPDIR/out" --no-gpus --no-bench
   grep -q '^run --rm -v .* check --json /out/check.json$' "$DOCKER_STUB_DIR/calls.log"
   ! grep -q -- '--gpus' "$DOCKER_STUB_DIR/calls.log"
+  assert_report "$BATS_TEST_TMPDIR/out/remote-check.json"
+}
+
+@test "check: an instance that cannot run GPU containers (driver not loaded) stops at the preflight with its fix; nothing is built" {
+  host_env GPA_HOST_DRIVER=unloaded
+  mv "$GPA_HOST_ROOT/proc/driver/nvidia/version" "$BATS_TEST_TMPDIR/version"
+  run "$GPA_BIN" check --repo "$PROJ" --source tree --out "$BATS_TEST_TMPDIR/out"
+  mv "$BATS_TEST_TMPDIR/version" "$GPA_HOST_ROOT/proc/driver/nvidia/version"
+  assert_equal "$status" 3
+  assert_output_contains "FAIL  host-driver"
+  assert_output_contains "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver"
+  assert_output_contains "fix: sudo modprobe nvidia"
+  assert_output_contains "the instance cannot run GPU containers (host preflight exit 3)"
+  ! grep -qE '^(build|run) ' "$DOCKER_STUB_DIR/calls.log"
+  jq -e '.exit_code == 3' "$BATS_TEST_TMPDIR/out/host-preflight.json" >/dev/null
+  [[ ! -e $BATS_TEST_TMPDIR/out/remote-check.json ]]
+}
+
+@test "check: an image whose NVIDIA_REQUIRE_CUDA the driver does not meet is stopped after the build, before docker run" {
+  host_env 'GPA_HOST_IMAGE_ENV=["NVIDIA_REQUIRE_CUDA=cuda\u003e=13.0"]'
+  run "$GPA_BIN" check --repo "$PROJ" --source tree --out "$BATS_TEST_TMPDIR/out" --no-bench
+  assert_equal "$status" 1
+  grep -qx "build -f $REMOTE_DIR/src/Dockerfile -t gpuprobe-aws:check $REMOTE_DIR/src" "$DOCKER_STUB_DIR/calls.log"
+  ! grep -q '^run ' "$DOCKER_STUB_DIR/calls.log"
+  assert_output_contains "nvidia-container-cli: requirement error: unsatisfied condition: cuda>=13.0"
+  assert_output_contains "upgrade the host driver to branch 580 or newer"
+  assert_output_contains "gpuprobe check did not run"
+}
+
+@test "check: on a CDI-only instance the container gets the GPUs with --device nvidia.com/gpu=all" {
+  need_gpuprobe
+  host_env "GPA_HOST_DOCKER_RUNTIMES=io.containerd.runc.v2 runc"
+  mkdir -p "$GPA_HOST_ROOT/etc/cdi"
+  printf 'cdiVersion: 0.5.0\ndevices:\n- name: all\nkind: nvidia.com/gpu\n' >"$GPA_HOST_ROOT/etc/cdi/nvidia.yaml"
+  run "$GPA_BIN" check --repo "$PROJ" --source tree --out "$BATS_TEST_TMPDIR/out" --no-bench
+  assert_output_contains "docker run --device nvidia.com/gpu=all gives containers the GPUs"
+  grep -qx "run --rm --device nvidia.com/gpu=all -v $REMOTE_DIR/out:/out --entrypoint gpuprobe gpuprobe-aws:check check --json /out/check.json" \
+    "$DOCKER_STUB_DIR/calls.log"
+  assert_report "$BATS_TEST_TMPDIR/out/remote-check.json"
+}
+
+@test "check --no-gpus: a failing preflight is printed, and check goes on" {
+  need_gpuprobe
+  host_env "GPA_HOST_DOCKER_RUNTIMES=io.containerd.runc.v2 runc"
+  run "$GPA_BIN" check --repo "$PROJ" --source tree --out "$BATS_TEST_TMPDIR/out" --no-gpus --no-bench
+  assert_output_contains 'could not select device driver "" with capabilities: [[gpu]]'
+  assert_output_contains "going on because of --no-gpus"
+  grep -q '^run --rm -v ' "$DOCKER_STUB_DIR/calls.log"
   assert_report "$BATS_TEST_TMPDIR/out/remote-check.json"
 }

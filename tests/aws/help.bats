@@ -69,7 +69,7 @@ SUBCOMMANDS=(up status ssh list down check jupyter tunnel sweep)
 @test "shellcheck: scripts and test helpers are clean" {
   command -v shellcheck >/dev/null || skip "shellcheck not installed"
   run shellcheck -x "$GPA_REPO_ROOT/scripts/gpuprobe-aws" "$GPA_REPO_ROOT"/scripts/lib/*.sh "$GPA_REPO_ROOT"/scripts/lib/providers/*.sh \
-    "$GPA_TEST_DIR/fixtures/remote-bin/docker" "$GPA_TEST_DIR/stubs/aws" "$GPA_TEST_DIR/stubs/curl" \
+    "$GPA_TEST_DIR"/fixtures/remote-bin/* "$GPA_TEST_DIR/fixtures/gpuhost.sh" "$GPA_TEST_DIR/stubs/aws" "$GPA_TEST_DIR/stubs/curl" \
     "$GPA_TEST_DIR/test_helper.bash" "$GPA_TEST_DIR/run.sh" "$GPA_TEST_DIR/install-deps.sh"
   assert_success
 }

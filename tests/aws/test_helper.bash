@@ -4,7 +4,9 @@
 #    reset before every test (POST /moto-api/reset);
 #  - a real OpenSSH server on 127.0.0.1:random standing in for the instance,
 #    with throwaway host and user keys, its PATH led by fixtures/remote-bin
-#    (the documented docker stand-in) and HOME a sandbox directory;
+#    (the documented docker stand-in and the GPU host's tools), HOME a sandbox
+#    directory and GPUPROBE_HOST_ROOT a sandbox root for the files the host
+#    preflight reads (/proc/driver/nvidia/version, /etc/cdi);
 #  - HOME, the state dir and PATH sandboxed per test; stubs/ first on PATH
 #    (an aws wrapper that logs calls and can inject failures, a curl that
 #    refuses anything but loopback).
@@ -97,7 +99,11 @@ gpa_start_sshd() {
   ssh-keygen -q -t ed25519 -N '' -f "$d/user_key" -C gpa-test-user
   cp "$d/user_key.pub" "$d/authorized_keys"
   export GPA_SSHD_PORT GPA_USER_KEY="$d/user_key" GPA_REMOTE_HOME="$BATS_FILE_TMPDIR/remote-home"
-  export DOCKER_STUB_DIR="$BATS_FILE_TMPDIR/docker-stub"
+  export DOCKER_STUB_DIR="$BATS_FILE_TMPDIR/docker-stub" GPA_HOST_ROOT="$BATS_FILE_TMPDIR/host-root"
+  # the stand-in driver's kernel module (fixtures/gpuhost.sh's default version)
+  mkdir -p "$GPA_HOST_ROOT/proc/driver/nvidia"
+  printf 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.127.05  Tue Oct  8 03:22:07 UTC 2024\n' \
+    >"$GPA_HOST_ROOT/proc/driver/nvidia/version"
   GPA_SSHD_PORT=$(gpa_free_port)
   jup_dir=$(dirname "$(command -v jupyter)")
   mkdir -p /run/sshd 2>/dev/null || true
@@ -116,7 +122,7 @@ AllowTcpForwarding local
 X11Forwarding no
 PrintMotd no
 Subsystem sftp internal-sftp
-SetEnv PATH=$GPA_TEST_DIR/fixtures/remote-bin:$jup_dir:/usr/local/bin:/usr/bin:/bin HOME=$GPA_REMOTE_HOME GPUPROBE_BIN=${GPUPROBE_BIN:-$GPA_REPO_ROOT/build/gpuprobe} DOCKER_STUB_DIR=$DOCKER_STUB_DIR
+SetEnv PATH=$GPA_TEST_DIR/fixtures/remote-bin:$jup_dir:/usr/local/bin:/usr/bin:/bin HOME=$GPA_REMOTE_HOME GPUPROBE_BIN=${GPUPROBE_BIN:-$GPA_REPO_ROOT/build/gpuprobe} DOCKER_STUB_DIR=$DOCKER_STUB_DIR GPUPROBE_HOST_ROOT=$GPA_HOST_ROOT
 EOF
   "$sshd" -f "$d/sshd_config" -E "$d/sshd.log" 3>&-
   gpa_wait_port "$GPA_SSHD_PORT" 100 || { cat "$d/sshd.log" >&2; return 1; }
