@@ -19,10 +19,15 @@ std::string join(const std::vector<std::string>& v, const std::string& sep = ", 
   return out;
 }
 
-std::string format_number(double v, int decimals) {
+// Seconds with `digits` decimals ("2.7"); an error ratio with `digits` significant digits.
+std::string fixed(double v, int digits) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", decimals + 1, v);
-  if (decimals <= 2) std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+std::string significant(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
   return buf;
 }
 
@@ -64,8 +69,11 @@ void cpu_build(const FrameworkInstall& f, const FrameworkHost& host, std::vector
   std::string fix;
   const int major = host.driver_cuda > 0 ? host.driver_cuda / 1000 : 13;
   if (f.name == "torch")
-    fix = "install a CUDA build: pip install --force-reinstall torch==" + public_version(f.version) +
-          " (PyPI's Linux wheels are CUDA builds; a +cpu version comes from PyTorch's cpu index)";
+    // PyPI's Linux wheels are CUDA builds (of CUDA 13 today); an older driver needs PyTorch's index.
+    fix = "install a CUDA build: " +
+          (major >= 13 ? "pip install --force-reinstall torch==" + public_version(f.version) +
+                             " (PyPI's Linux wheels are CUDA builds; a +cpu version comes from PyTorch's cpu index)"
+                       : build_for_driver(f, major));
   else if (f.name == "jax")
     fix = "pip install -U \"jax[cuda" + std::to_string(major) + "]\" (adds the CUDA plugin beside jaxlib)";
   else if (f.name == "tensorflow")
@@ -236,7 +244,7 @@ void libraries(const FrameworkInstall& f, std::vector<Finding>& out) {
   if (!missing.empty())
     out.push_back({Status::fail, "framework_libs_missing",
                    label(f) + " cannot load " + join(missing) + " (needed by " + lib +
-                       "): \"cannot open shared object file\" at import" + (foreign.empty() ? "" : "; " + elsewhere),
+                       "): \"cannot open shared object file\" when " + f.name + " loads it" + (foreign.empty() ? "" : "; " + elsewhere),
                    fix});
   else
     out.push_back({Status::warn, "framework_lib_foreign", label(f) + ": " + elsewhere, fix});
@@ -274,7 +282,7 @@ void wheels(const FrameworkInstall& f, std::vector<Finding>& out) {
 
 void live_answer(const FrameworkInstall& f, const FrameworkHost& host, const LiveResult& l, bool explained,
                  std::vector<Finding>& out) {
-  const std::string seconds = format_number(l.seconds, 1) + " s";
+  const std::string seconds = fixed(l.seconds, 1) + " s";
   switch (l.outcome) {
     case LiveResult::Outcome::not_started:
       out.push_back(info("framework_live_not_run", "import " + f.name + " not tried: " +
@@ -319,7 +327,7 @@ void live_answer(const FrameworkInstall& f, const FrameworkHost& host, const Liv
   if (l.matmul_ok && !*l.matmul_ok)
     out.push_back({Status::fail, "framework_matmul_wrong",
                    f.name + "'s matmul on the GPU disagrees with the CPU" +
-                       (l.matmul_max_rel_error ? " (max relative error " + format_number(*l.matmul_max_rel_error, 6) + ")" : "") +
+                       (l.matmul_max_rel_error ? " (max relative error " + significant(*l.matmul_max_rel_error, 3) + ")" : "") +
                        (l.error.empty() ? "" : ": " + l.error),
                    "run gpuprobe check's kernel and cublas checks and the memory test; a faulty GPU or a broken "
                    "library install"});
