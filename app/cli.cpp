@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
   setup_compare(app);
   setup_report(app);
   setup_instances(app);
+  setup_fleet(app);
   // A first word that names no subcommand is a usage error, also with --help after it: CLI11 would
   // print the top-level help and exit 0, which tells a script that an unknown subcommand worked.
   if (argc > 1 && argv[1][0] != '-') {

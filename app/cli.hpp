@@ -20,5 +20,6 @@ void setup_version(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_instances(CLI::App& app);
+void setup_fleet(CLI::App& app);
 
 }  // namespace gpuprobe::cli

@@ -18,6 +18,7 @@ std::string Sink::render_run(const Report&) const { cannot_render("run report");
 std::string Sink::render_comparison(const ComparisonDoc&) const { cannot_render("comparison"); }
 std::string Sink::render_report_set(const ReportSetDoc&) const { cannot_render("report set"); }
 std::string Sink::render_catalog(const CatalogDoc&) const { cannot_render("catalog"); }
+std::string Sink::render_fleet(const FleetDoc&) const { cannot_render("fleet view"); }
 
 // The factories, one per sink_<name>.cpp.
 std::unique_ptr<Sink> make_text_sink();
@@ -29,11 +30,11 @@ std::unique_ptr<Sink> make_junit_sink();
 // The order of the rows is the order outputs are written and options are listed.
 const std::vector<Format>& formats() {
   static const std::vector<Format> table = {
-      {"text", "the plain-text tables", kComparisonDocument | kCatalogDocument, make_text_sink},
-      {"html", "one self-contained HTML page (inline SVG charts)", kReportSetDocument, make_html_sink},
-      {"markdown", "Markdown (a pull-request comment, $GITHUB_STEP_SUMMARY)", kComparisonDocument | kReportSetDocument,
+      {"text", "the plain-text tables", kComparisonDocument | kCatalogDocument | kFleetDocument, make_text_sink},
+      {"html", "one self-contained HTML page (inline SVG charts)", kReportSetDocument | kFleetDocument, make_html_sink},
+      {"markdown", "Markdown (a pull-request comment, $GITHUB_STEP_SUMMARY)", kComparisonDocument | kReportSetDocument | kFleetDocument,
        make_markdown_sink},
-      {"json", "JSON", kRunDocument | kComparisonDocument | kCatalogDocument, make_json_sink},
+      {"json", "JSON", kRunDocument | kComparisonDocument | kCatalogDocument | kFleetDocument, make_json_sink},
       {"junit", "JUnit XML (one testcase per check and per benchmark)", kRunDocument, make_junit_sink},
   };
   return table;
@@ -82,6 +83,9 @@ std::vector<std::string> SinkMultiplex::write(const ReportSetDoc& doc) const {
 }
 std::vector<std::string> SinkMultiplex::write(const CatalogDoc& doc) const {
   return write_each([&](const Sink& s) { return s.render_catalog(doc); });
+}
+std::vector<std::string> SinkMultiplex::write(const FleetDoc& doc) const {
+  return write_each([&](const Sink& s) { return s.render_fleet(doc); });
 }
 
 }  // namespace gpuprobe

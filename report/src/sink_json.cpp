@@ -1,5 +1,5 @@
 // json: the report (gpuprobe.report/1, docs/report-schema.md), the comparison (gpuprobe.compare/1,
-// docs/compare.md) and the catalog, indented by 2, one trailing newline.
+// docs/compare.md), the catalog and the fleet view (gpuprobe.fleet/1, docs/fleet.md), indented by 2, one trailing newline.
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/sink.hpp"
 
@@ -20,6 +20,7 @@ std::unique_ptr<Sink> make_json_sink() {
     std::string render_catalog(const CatalogDoc& d) const override {
       return dump(instances_to_json(d.catalog, d.cuda_major, d.cuda_version));
     }
+    std::string render_fleet(const FleetDoc& d) const override { return dump(fleet_to_json(d.fleet)); }
   };
   return std::make_unique<JsonSink>();
 }

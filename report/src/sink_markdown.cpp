@@ -1,4 +1,4 @@
-// markdown: a comparison's verdict and tables (`compare`), or N reports side by side (`report`),
+// markdown: a comparison's verdict and tables (`compare`), N reports side by side (`report`) or a fleet (`fleet`),
 // for a pull-request comment or $GITHUB_STEP_SUMMARY.
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/report_doc.hpp"
@@ -14,6 +14,7 @@ std::unique_ptr<Sink> make_markdown_sink() {
     std::string render_report_set(const ReportSetDoc& d) const override {
       return render_reports_markdown(d.reports, d.comparison);
     }
+    std::string render_fleet(const FleetDoc& d) const override { return render_fleet_markdown(d.fleet); }
   };
   return std::make_unique<MarkdownSink>();
 }

@@ -1,4 +1,4 @@
-// text: the terminal's tables, of a comparison (`compare`) and of the catalog (`instances`).
+// text: the terminal's tables, of a comparison (`compare`), the catalog (`instances`) and a fleet (`fleet`).
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/sink.hpp"
 
@@ -12,6 +12,7 @@ std::unique_ptr<Sink> make_text_sink() {
     std::string render_catalog(const CatalogDoc& d) const override {
       return render_instances_text(d.catalog, d.cuda_major, d.cuda_version);
     }
+    std::string render_fleet(const FleetDoc& d) const override { return render_fleet_text(d.fleet); }
   };
   return std::make_unique<TextSink>();
 }

@@ -41,6 +41,12 @@ struct Documents {
   }();
   CompareOutcome outcome = compare_outcome(comparison, CompareOptions{});
   Catalog catalog = builtin_catalog();
+  Fleet fleet = [this] {
+    FleetInput in;
+    in.reports = reports;
+    in.origins.assign(reports.size(), "fleet.jsonl");
+    return analyze_fleet(in);
+  }();
 
   // Renders the document kind `doc` with `s`.
   std::string render(const Sink& s, Document doc) const {
@@ -49,12 +55,14 @@ struct Documents {
       case kComparisonDocument: return s.render_comparison({comparison, outcome});
       case kReportSetDocument: return s.render_report_set({reports, comparison});
       case kCatalogDocument: return s.render_catalog({catalog, 13, "13.0.88"});
+      case kFleetDocument: return s.render_fleet({fleet});
     }
     return "";
   }
 };
 
-const Document kAllDocuments[] = {kRunDocument, kComparisonDocument, kReportSetDocument, kCatalogDocument};
+const Document kAllDocuments[] = {kRunDocument, kComparisonDocument, kReportSetDocument, kCatalogDocument,
+                                  kFleetDocument};
 
 TEST(Sinks, RegistryRowsAreWellFormed) {
   std::set<std::string_view> names;
@@ -98,6 +106,10 @@ TEST(Sinks, RenderWhatTheirRenderersRender) {
             slurp(data_dir() / "golden" / "report.html"));
   EXPECT_EQ(find_format("markdown")->make()->render_report_set({docs.reports, docs.comparison}),
             slurp(data_dir() / "golden" / "report.md"));
+  EXPECT_EQ(find_format("text")->make()->render_fleet({docs.fleet}), render_fleet_text(docs.fleet));
+  EXPECT_EQ(find_format("markdown")->make()->render_fleet({docs.fleet}), render_fleet_markdown(docs.fleet));
+  EXPECT_EQ(find_format("html")->make()->render_fleet({docs.fleet}), render_fleet_html(docs.fleet));
+  EXPECT_EQ(find_format("json")->make()->render_fleet({docs.fleet}), fleet_to_json(docs.fleet).dump(2) + "\n");
 }
 
 class SinkMultiplexTest : public ::testing::Test {

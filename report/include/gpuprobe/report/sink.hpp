@@ -18,6 +18,7 @@
 
 #include "gpuprobe/report/catalog.hpp"
 #include "gpuprobe/report/compare.hpp"
+#include "gpuprobe/report/fleet.hpp"
 #include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe {
@@ -29,6 +30,7 @@ enum Document : unsigned {
   kComparisonDocument = 1u << 1,  // the verdict on N reports against the first: `compare`
   kReportSetDocument = 1u << 2,   // N reports side by side (checks grid, charts): `report`
   kCatalogDocument = 1u << 3,     // the instance types with prices: `instances`
+  kFleetDocument = 1u << 4,       // many nodes' reports as one view: `fleet`
 };
 
 struct ComparisonDoc {
@@ -39,6 +41,10 @@ struct ComparisonDoc {
 struct ReportSetDoc {
   const std::vector<Report>& reports;
   const Comparison& comparison;
+};
+
+struct FleetDoc {
+  const Fleet& fleet;
 };
 
 struct CatalogDoc {
@@ -56,6 +62,7 @@ class Sink {
   virtual std::string render_comparison(const ComparisonDoc& doc) const;
   virtual std::string render_report_set(const ReportSetDoc& doc) const;
   virtual std::string render_catalog(const CatalogDoc& doc) const;
+  virtual std::string render_fleet(const FleetDoc& doc) const;
 };
 
 // A row of the registry table.
@@ -95,6 +102,7 @@ class SinkMultiplex {
   std::vector<std::string> write(const ComparisonDoc& doc) const;
   std::vector<std::string> write(const ReportSetDoc& doc) const;
   std::vector<std::string> write(const CatalogDoc& doc) const;
+  std::vector<std::string> write(const FleetDoc& doc) const;
 
  private:
   template <class Render>
