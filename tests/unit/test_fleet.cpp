@@ -204,6 +204,25 @@ TEST(Fleet, JsonLinesWithTableLinesAndMalformedLines) {
   EXPECT_NE(in.problems[1].message.find("not valid JSON"), std::string::npos) << in.problems[1].message;
 }
 
+TEST(Fleet, ManyLinesParsedInParallelKeepTheInputOrder) {
+  Report r = fixture("g5");
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    r.label = "node-" + std::to_string(i);
+    text += (i == 500 ? std::string("{truncated") : to_json(r).dump()) + "\n";
+  }
+  FleetInput in;
+  read_fleet_text(text, "-", in);
+  ASSERT_EQ(in.reports.size(), 999u);
+  for (std::size_t i = 0; i < in.reports.size(); ++i) {
+    const std::size_t n = i < 500 ? i : i + 1;
+    ASSERT_EQ(in.reports[i].label, "node-" + std::to_string(n));
+    ASSERT_EQ(in.origins[i], "-:" + std::to_string(n + 1));
+  }
+  ASSERT_EQ(in.problems.size(), 1u);
+  EXPECT_EQ(in.problems[0].line, 501u);
+}
+
 TEST(Fleet, AnIndentedReportFileIsOneReport) {
   FleetInput in;
   read_fleet_text(to_json(fixture("p5")).dump(2) + "\n", "p5.json", in);
