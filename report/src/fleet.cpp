@@ -145,13 +145,7 @@ FleetInput load_fleet(const std::vector<std::string>& paths) {
   FleetInput in;
   for (const auto& p : paths) {
     if (p == "-") {
-      std::string text;
-      try {
-        text = read_capped_file("/dev/stdin", kMaxFleetBytes);
-      } catch (const ReportError& e) {
-        throw ReportError(std::string("stdin") + (std::string(e.what()).substr(std::string("/dev/stdin").size())));
-      }
-      read_fleet_text(text, "-", in);
+      read_fleet_text(read_capped_stream(stdin, "stdin", kMaxFleetBytes), "-", in);
     } else {
       read_fleet_text(read_capped_file(p, kMaxFleetBytes), p, in);
     }

@@ -74,15 +74,19 @@ std::string read_capped_file(const std::string& path, std::uint64_t max_bytes) {
   }
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) throw ReportError(path + ": cannot open: " + std::strerror(errno));
+  return read_capped_stream(f.get(), path, max_bytes);
+}
+
+std::string read_capped_stream(std::FILE* f, const std::string& name, std::uint64_t max_bytes) {
   std::string text;
   char buf[1 << 16];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
     if (text.size() + n > max_bytes)
-      throw ReportError(path + ": larger than the " + cap_text(max_bytes) + " a report may have");
+      throw ReportError(name + ": larger than the " + cap_text(max_bytes) + " a report may have");
     text.append(buf, n);
   }
-  if (std::ferror(f.get())) throw ReportError(path + ": read error: " + std::strerror(errno));
+  if (std::ferror(f)) throw ReportError(name + ": read error: " + std::strerror(errno));
   return text;
 }
 

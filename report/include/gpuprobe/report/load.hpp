@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,7 @@ Report load_report_file(const std::string& path, std::uint64_t max_bytes = kMaxR
 
 // Reads a whole text file with the same cap (the --prices file uses it). Throws ReportError.
 std::string read_capped_file(const std::string& path, std::uint64_t max_bytes);
+// Reads an open stream (stdin) to its end with the cap; `name` prefixes the messages. Throws ReportError.
+std::string read_capped_stream(std::FILE* f, const std::string& name, std::uint64_t max_bytes);
 
 }  // namespace gpuprobe
