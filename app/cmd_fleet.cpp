@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 
 #include "cli.hpp"
 #include "gpuprobe/report/compare.hpp"
@@ -31,7 +32,12 @@ int run_fleet(const FleetCliOptions& o) {
   }
   FleetOptions opts;
   opts.mad_k = o.mad_k;
-  opts.min_deviation = parse_tolerance(o.min_deviation);  // validated at parse time
+  try {
+    opts.min_deviation = parse_tolerance(o.min_deviation);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "gpuprobe fleet: --min-deviation: %s\n", e.what());
+    return kExitUsage;
+  }
   FleetInput in;
   try {
     in = load_fleet(o.files);
@@ -69,16 +75,6 @@ void setup_fleet(CLI::App& app) {
       ->type_name("K");
   sub->add_option("--min-deviation", o->min_deviation,
                   "And beyond this fraction of the median, so a uniform fleet flags none: 5% or 0.05 (default 5%)")
-      ->check(CLI::Validator(
-          [](std::string& s) -> std::string {
-            try {
-              parse_tolerance(s);
-              return "";
-            } catch (const std::exception& e) {
-              return e.what();
-            }
-          },
-          "", "tolerance"))
       ->type_name("TOL");
   sub->footer("Exit codes: 0 every node passed and no result is an outlier, 1 a node failed a check or a benchmark "
               "or a result is slower than the fleet, 2 usage error or no readable report, 5 cannot write output.");
