@@ -165,7 +165,7 @@ std::string histogram(const FleetBench& b) {
   std::vector<Bar> bars;
   for (std::size_t i = 0; i < n; ++i) {
     const double lo = b.min + w * static_cast<double>(i), hi = n == 1 ? b.max : lo + w;
-    const bool beyond = b.count >= 3 && (b.higher_better ? hi <= b.threshold : lo >= b.threshold);
+    const bool beyond = b.count >= 3 && b.bins[i] > 0 && (b.higher_better ? hi <= b.threshold : lo >= b.threshold);
     bars.push_back({n == 1 ? format_value(lo) : format_value(lo) + " to " + format_value(hi), static_cast<double>(b.bins[i]),
                     std::to_string(b.bins[i]) + (beyond ? " (beyond the threshold)" : ""), beyond ? 3 : 0});
   }
