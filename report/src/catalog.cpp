@@ -141,6 +141,8 @@ void attach_prices(Comparison& comparison, const Catalog& c) {
   for (auto& col : comparison.columns) {
     if (col.instance_type.empty() && (find_instance(c, col.label) || price_of(c, col.label))) col.instance_type = col.label;
     col.price_per_hour = col.instance_type.empty() ? std::nullopt : price_of(c, col.instance_type);
+    const InstanceType* known = col.instance_type.empty() ? nullptr : find_instance(c, col.instance_type);
+    col.instance_gpus = known ? std::optional<int>(known->gpu_count) : std::nullopt;
   }
 }
 

@@ -25,7 +25,7 @@ struct GpuModel {
 struct InstanceType {
   std::string name;    // "g5.xlarge"
   std::string family;  // "g5"
-  int gpu_count = 1;
+  int gpu_count = 1;   // GPUs of the whole instance
   GpuModel gpu;
 };
 
@@ -65,7 +65,8 @@ int cuda_major_of(const std::string& version);
 // Throws std::invalid_argument naming the field. The table replaces the built-in one entirely.
 PriceTable prices_from_json(const nlohmann::json& j);
 
-// Fills columns' instance types (a label that names a known instance type counts) and prices.
+// Fills columns' instance types (a label that names a known instance type counts), prices and the
+// instance's GPU count (catalog types only: a type priced by --prices alone has an unknown count).
 void attach_prices(Comparison& comparison, const Catalog& c);
 
 // `gpuprobe instances` output.
