@@ -31,7 +31,7 @@ const std::vector<Format>& formats() {
   static const std::vector<Format> table = {
       {"text", "the plain-text tables", kComparisonDocument | kCatalogDocument, make_text_sink},
       {"html", "one self-contained HTML page (inline SVG charts)", kReportSetDocument, make_html_sink},
-      {"markdown", "Markdown (a pull-request comment, $GITHUB_STEP_SUMMARY)", kComparisonDocument | kReportSetDocument,
+      {"markdown", "Markdown (a pull-request comment, $GITHUB_STEP_SUMMARY)", kComparisonDocument | kReportSetDocument | kCatalogDocument,
        make_markdown_sink},
       {"json", "JSON", kRunDocument | kComparisonDocument | kCatalogDocument, make_json_sink},
       {"junit", "JUnit XML (one testcase per check and per benchmark)", kRunDocument, make_junit_sink},

@@ -1,5 +1,6 @@
-// markdown: a comparison's verdict and tables (`compare`), or N reports side by side (`report`),
-// for a pull-request comment or $GITHUB_STEP_SUMMARY.
+// markdown: a comparison's verdict and tables (`compare`), N reports side by side (`report`), or the
+// instance catalog (`instances`), for a pull-request comment or $GITHUB_STEP_SUMMARY.
+#include "gpuprobe/report/catalog.hpp"
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/report_doc.hpp"
 #include "gpuprobe/report/sink.hpp"
@@ -13,6 +14,9 @@ std::unique_ptr<Sink> make_markdown_sink() {
     }
     std::string render_report_set(const ReportSetDoc& d) const override {
       return render_reports_markdown(d.reports, d.comparison);
+    }
+    std::string render_catalog(const CatalogDoc& d) const override {
+      return render_instances_markdown(d.catalog, d.cuda_major, d.cuda_version);
     }
   };
   return std::make_unique<MarkdownSink>();
