@@ -1,5 +1,6 @@
 // gpuprobe instances: the built-in catalog of AWS GPU instance types, whether this binary's CUDA
-// supports their GPUs, and on-demand prices with the region and date they were taken.
+// supports their GPUs, their interconnect (NVLink, PCIe, EFA) with its sources, and on-demand prices
+// with the region and date they were taken.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -40,7 +41,7 @@ int run_instances(const InstancesOptions& o) {
 void setup_instances(CLI::App& app) {
   auto o = std::make_shared<InstancesOptions>();
   auto* sub = app.add_subcommand("instances", "List AWS GPU instance types: GPUs, memory, compute capability, "
-                                              "support by this build's CUDA, on-demand price");
+                                              "support by this build's CUDA, interconnect, on-demand price");
   add_output_options(*sub, kCatalogDocument, o->outputs, "; text to stdout when no output is named", true);
   sub->add_option("--prices", o->prices,
                   "JSON price table replacing the built-in one: {\"region\", \"date\", \"source\", \"prices\": {TYPE: $/h}}")

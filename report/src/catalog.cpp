@@ -26,20 +26,42 @@ GpuModel h100() { return {"H100 SXM 80GB", 9, 0, 80, 67, 494.5, 989, 3350}; }
 GpuModel h200() { return {"H200 141GB", 9, 0, 141, 67, 494.5, 989, 4800}; }
 GpuModel b200() { return {"B200", 10, 0, nullopt, nullopt, nullopt, nullopt, nullopt}; }
 
+// Interconnects. NVLink: NVIDIA's datasheets give the per-GPU total of both directions (A100 SXM
+// 600 GB/s, H100 SXM and H200 900 GB/s, B200 1.8 TB/s); PCIe: each GPU's host interface as its
+// datasheet states it. EFA: AWS's instance pages and the EC2 User Guide ("Maximize network bandwidth
+// … with multiple network cards": 32 EFA interfaces for P5 and P5e); EFA exists only on larger sizes
+// of the g families and on p3dn, not on the one-GPU sizes listed here.
+constexpr const char* kAsOf = "2026-12";
+Interconnect one_gpu(const char* pcie, const char* source) {
+  return {"none (one GPU)", nullopt, pcie, 0, nullopt, source, kAsOf};
+}
+Interconnect nvswitch(const char* link, std::optional<double> nvlink, const char* pcie, std::optional<int> efa,
+                      std::optional<double> efa_gbps, const char* source) {
+  return {link, nvlink, pcie, efa, efa_gbps, source, kAsOf};
+}
+
 Catalog make_builtin() {
   Catalog c;
   c.instances = {
-      {"p2.xlarge", "p2", 1, k80()},
-      {"p3.2xlarge", "p3", 1, v100()},
-      {"g4dn.xlarge", "g4dn", 1, t4()},
-      {"g5.xlarge", "g5", 1, a10g()},
-      {"g6.xlarge", "g6", 1, l4()},
-      {"g6e.xlarge", "g6e", 1, l40s()},
-      {"p4d.24xlarge", "p4d", 8, a100_40()},
-      {"p5.48xlarge", "p5", 8, h100()},
-      {"p5e.48xlarge", "p5e", 8, h200()},
-      {"p5en.48xlarge", "p5en", 8, h200()},
-      {"p6-b200.48xlarge", "p6-b200", 8, b200()},
+      {"p2.xlarge", "p2", 1, k80(), one_gpu("PCIe 3.0 x16", "Tesla K80 datasheet (the board's link); AWS EFA instance types")},
+      {"p3.2xlarge", "p3", 1, v100(), one_gpu("PCIe 3.0 x16", "Tesla V100 datasheet; AWS EFA instance types (p3dn only)")},
+      {"g4dn.xlarge", "g4dn", 1, t4(), one_gpu("PCIe 3.0 x16", "T4 datasheet; AWS EFA instance types (8xlarge and up)")},
+      // A10G is AWS's variant of the A10: no NVIDIA datasheet gives its host link.
+      {"g5.xlarge", "g5", 1, a10g(), one_gpu("unknown", "AWS EFA instance types (8xlarge and up)")},
+      {"g6.xlarge", "g6", 1, l4(), one_gpu("PCIe 4.0 x16", "L4 datasheet; AWS EFA instance types (8xlarge and up)")},
+      {"g6e.xlarge", "g6e", 1, l40s(), one_gpu("PCIe 4.0 x16", "L40S datasheet; AWS EFA instance types (8xlarge and up)")},
+      {"p4d.24xlarge", "p4d", 8, a100_40(),
+       nvswitch("NVLink 3 through NVSwitch", 600, "PCIe 4.0 x16", 4, 400, "A100 datasheet; AWS P4 instance page")},
+      {"p5.48xlarge", "p5", 8, h100(),
+       nvswitch("NVLink 4 through NVSwitch", 900, "PCIe 5.0 x16", 32, 3200,
+                "H100 SXM datasheet; AWS P5 instance page; EC2 User Guide, EFA configuration for P5")},
+      {"p5e.48xlarge", "p5e", 8, h200(),
+       nvswitch("NVLink 4 through NVSwitch", 900, "PCIe 5.0 x16", 32, 3200,
+                "H200 datasheet; AWS P5 instance page; EC2 User Guide, EFA configuration for P5e")},
+      {"p5en.48xlarge", "p5en", 8, h200(),
+       nvswitch("NVLink 4 through NVSwitch", 900, "PCIe 5.0 x16", 16, 3200, "H200 datasheet; AWS P5en instance page")},
+      {"p6-b200.48xlarge", "p6-b200", 8, b200(),
+       nvswitch("NVLink 5 through NVSwitch", 1800, "unknown", nullopt, 3200, "HGX B200 datasheet; AWS P6 instance page")},
   };
   c.prices.region = "us-east-1";
   c.prices.date = "2025-06";
@@ -62,6 +84,17 @@ std::string num(const std::optional<double>& v, const char* fmt = "%g") {
 }
 
 json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+// instance, GPU link, NVLink GB/s, PCIe, EFA: the interconnect table's row.
+std::vector<std::string> interconnect_cells(const InstanceType& i) {
+  const Interconnect& x = i.interconnect;
+  std::string efa = "unknown";
+  if (x.efa_interfaces && *x.efa_interfaces == 0) efa = "none";
+  else if (x.efa_interfaces) efa = std::to_string(*x.efa_interfaces) + " × EFA, " + num(x.efa_gbps) + " Gbps";
+  else if (x.efa_gbps) efa = num(x.efa_gbps) + " Gbps (interfaces unknown)";
+  return {i.name, x.gpu_link, x.nvlink_gb_s ? num(x.nvlink_gb_s) : (x.gpu_link.rfind("NVLink", 0) == 0 ? "unknown" : "—"),
+          x.pcie, efa};
+}
 
 }  // namespace
 
@@ -141,10 +174,15 @@ void attach_prices(Comparison& comparison, const Catalog& c) {
   for (auto& col : comparison.columns) {
     if (col.instance_type.empty() && (find_instance(c, col.label) || price_of(c, col.label))) col.instance_type = col.label;
     col.price_per_hour = col.instance_type.empty() ? std::nullopt : price_of(c, col.instance_type);
+    const InstanceType* known = col.instance_type.empty() ? nullptr : find_instance(c, col.instance_type);
+    col.instance_gpus = known ? std::optional<int>(known->gpu_count) : std::nullopt;
   }
 }
 
-std::string render_instances_text(const Catalog& c, int cuda_major, const std::string& cuda_version) {
+namespace {
+
+// The instances table: GPUs, memory, cc, price, peaks, support by this build's CUDA.
+Table instance_rows(const Catalog& c, int cuda_major, const std::string& cuda_version) {
   Table t{{"instance", "GPUs", "memory", "cc", "$/hour", "FP32 TF", "BF16 TF", "GB/s",
            "CUDA " + (cuda_version.empty() ? std::to_string(cuda_major) : cuda_version)}};
   for (const auto& i : c.instances) {
@@ -156,12 +194,47 @@ std::string render_instances_text(const Catalog& c, int cuda_major, const std::s
                  price ? num(price, "%.3f") : "unknown", num(i.gpu.peak_fp32_tflops), num(i.gpu.peak_fp16_tflops),
                  num(i.gpu.peak_mem_gb_s), s.supported ? "yes" : "no: " + s.note});
   }
+  return t;
+}
+
+Table interconnect_rows(const Catalog& c) {
+  Table links{{"instance", "GPU link", "NVLink GB/s (both ways)", "PCIe", "EFA"}};
+  for (const auto& i : c.instances) links.push_back(interconnect_cells(i));
+  return links;
+}
+
+std::string prices_line(const Catalog& c) {
+  std::string line = c.prices.region + ", on-demand $/hour, taken " + c.prices.date;
+  if (!c.prices.source.empty()) line += " (" + c.prices.source + ")";
+  return line + "; check before publishing, override with --prices FILE";
+}
+
+constexpr const char* kPeaksLine =
+    "datasheet, dense, per GPU; BF16 column is FP16 for V100 and T4; unknown where not confirmed";
+
+}  // namespace
+
+std::string render_instances_text(const Catalog& c, int cuda_major, const std::string& cuda_version) {
   std::ostringstream os;
-  os << text_table(t) << "\nprices: " << c.prices.region << ", on-demand $/hour, taken " << c.prices.date;
-  if (!c.prices.source.empty()) os << " (" << c.prices.source << ")";
-  os << "; check before publishing, override with --prices FILE\n"
-     << "peaks: datasheet, dense, per GPU; BF16 column is FP16 for V100 and T4; unknown where not confirmed\n";
+  os << text_table(instance_rows(c, cuda_major, cuda_version))
+     << "\ninterconnect (nominal, per GPU; EFA per instance):\n" << text_table(interconnect_rows(c), "  ")
+     << "\nprices: " << prices_line(c) << "\npeaks: " << kPeaksLine << "\n"
+     << "interconnect sources (recorded " << kAsOf << "; unknown where not confirmed):\n";
+  for (const auto& i : c.instances) os << "  " << i.name << ": " << i.interconnect.source << "\n";
   return printable(os.str(), true);
+}
+
+std::string render_instances_markdown(const Catalog& c, int cuda_major, const std::string& cuda_version) {
+  std::ostringstream os;
+  os << "### gpuprobe instances\n\n" << markdown_table(instance_rows(c, cuda_major, cuda_version))
+     << "\nPrices: " << md_escape(prices_line(c)) << ".\n\nPeaks: " << md_escape(kPeaksLine) << ".\n\n"
+     << "#### Interconnect\n\nNominal, per GPU; EFA per instance; recorded " << kAsOf
+     << ", unknown where not confirmed.\n\n";
+  Table links = interconnect_rows(c);
+  links[0].push_back("source");
+  for (std::size_t r = 1; r < links.size(); ++r) links[r].push_back(c.instances[r - 1].interconnect.source);
+  os << markdown_table(links);
+  return os.str();
 }
 
 json instances_to_json(const Catalog& c, int cuda_major, const std::string& cuda_version) {
@@ -181,6 +254,14 @@ json instances_to_json(const Catalog& c, int cuda_major, const std::string& cuda
         {"peak_fp16_tflops", opt_json(i.gpu.peak_fp16_tflops)},
         {"peak_memory_gb_per_s", opt_json(i.gpu.peak_mem_gb_s)},
         {"price_per_hour", opt_json(price)},
+        {"interconnect",
+         {{"gpu_link", i.interconnect.gpu_link},
+          {"nvlink_gb_per_s", opt_json(i.interconnect.nvlink_gb_s)},
+          {"pcie", i.interconnect.pcie},
+          {"efa_interfaces", i.interconnect.efa_interfaces ? json(*i.interconnect.efa_interfaces) : json(nullptr)},
+          {"efa_gbps", opt_json(i.interconnect.efa_gbps)},
+          {"source", i.interconnect.source},
+          {"as_of", i.interconnect.as_of}}},
         {"supported_by_this_build", s.supported},
         {"support_note", s.note},
     });

@@ -394,10 +394,17 @@ Comparison compare_reports(const std::vector<Report>& reports, const std::vector
 
 std::optional<double> perf_per_dollar(const BenchRow& row, std::size_t column, const Comparison& c) {
   if (!row.higher_better || column >= c.columns.size() || column >= row.cells.size()) return std::nullopt;
-  const auto& price = c.columns[column].price_per_hour;
   const auto& b = row.cells[column].bench;
-  if (!price || *price <= 0 || !b || !b->value || b->status != BenchStatus::ok) return std::nullopt;
-  return *b->value / *price;
+  if (!b || !b->value || b->status != BenchStatus::ok) return std::nullopt;
+  const auto& col = c.columns[column];
+  const auto divisor = b->scope == BenchScope::node ? col.price_per_hour : price_per_gpu_hour(col);
+  if (!divisor || *divisor <= 0) return std::nullopt;
+  return *b->value / *divisor;
+}
+
+std::optional<double> price_per_gpu_hour(const Column& col) {
+  if (!col.price_per_hour || !col.instance_gpus || *col.instance_gpus <= 0) return std::nullopt;
+  return *col.price_per_hour / *col.instance_gpus;
 }
 
 std::string format_percent(double fraction) {

@@ -104,23 +104,67 @@ Table bench_table_rows(const Comparison& c) {
   return rows;
 }
 
+namespace {
+
+bool node_scope(const BenchRow& row, std::size_t column) {
+  const auto& b = row.cells[column].bench;
+  return b && b->scope == BenchScope::node;
+}
+
+// The divisor of a one-GPU value in one column: "6.880 = 55.040 ÷ 8 GPUs", or why it is unknown.
+std::string gpu_hour_text(const Column& col) {
+  if (!col.price_per_hour) return "unknown: no price";
+  if (!col.instance_gpus)
+    return "unknown: GPUs of " + (col.instance_type.empty() ? std::string("this instance") : col.instance_type) +
+           " not in the catalog";
+  const auto per_gpu = price_per_gpu_hour(col);
+  if (!per_gpu) return "unknown";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.3f = %.3f ÷ %d GPU%s", *per_gpu, *col.price_per_hour, *col.instance_gpus,
+                *col.instance_gpus == 1 ? "" : "s");
+  return buf;
+}
+
+}  // namespace
+
 Table per_dollar_rows(const Comparison& c) {
   std::vector<std::vector<std::string>> rows;
   auto h = header_row(c, "benchmark");
-  h.insert(h.begin() + 1, "unit per $/hour");
+  h.insert(h.begin() + 1, "unit");
   rows.push_back(h);
+  bool any_gpu_scope = false;
   for (const auto& row : c.benchmarks) {
     if (!row.higher_better) continue;
-    std::vector<std::string> r{bench_title(row), row.unit};
+    // The unit names the divisor of the row's first measured cell; a cell of the other scope says its own.
+    std::optional<bool> row_node;
+    for (std::size_t i = 0; i < row.cells.size() && !row_node; ++i)
+      if (row.cells[i].bench) row_node = node_scope(row, i);
+    std::vector<std::string> r{bench_title(row), row.unit + (row_node.value_or(false) ? " per $/hour (node)" : " per $/GPU-hour")};
     bool any = false;
     for (std::size_t i = 0; i < row.cells.size(); ++i) {
       const auto v = perf_per_dollar(row, i, c);
       any = any || v.has_value();
-      r.push_back(v ? format_value(*v) : "—");
+      std::string cell = v ? format_value(*v) : "—";
+      if (v && node_scope(row, i) != row_node.value_or(false))
+        cell += node_scope(row, i) ? " (per $/hour, node)" : " (per $/GPU-hour)";
+      const auto& b = row.cells[i].bench;
+      if (b && b->value && b->status == BenchStatus::ok && !node_scope(row, i) && c.columns[i].price_per_hour)
+        any_gpu_scope = true;  // a one-GPU value with a price: its divisor, or why it is unknown, is shown
+      r.push_back(cell);
     }
     if (any) rows.push_back(r);
   }
+  if (any_gpu_scope) {
+    std::vector<std::string> d{"$/GPU-hour", "$/hour ÷ GPUs"};
+    for (const auto& col : c.columns) d.push_back(gpu_hour_text(col));
+    rows.insert(rows.begin() + 1, d);
+  }
   return rows;
+}
+
+std::string per_dollar_note() {
+  return "value ÷ $/GPU-hour (on-demand $/hour ÷ the instance's GPUs) for a one-GPU benchmark, ÷ the "
+         "instance's $/hour for a node aggregate";
 }
 
 std::string format_value(double v) {
@@ -263,7 +307,7 @@ std::string render_compare_text(const Comparison& c, const CompareOutcome& o) {
     os << c.benchmarks.size() << " (" << note_line(c) << ")\n" << text_table(bench_table_rows(c), "  ");
     if (any_price(c)) {
       const auto pd = per_dollar_rows(c);
-      if (pd.size() > 1) os << "\nperf per dollar (value / on-demand $/hour)\n" << text_table(pd, "  ");
+      if (pd.size() > 1) os << "\nperf per dollar (" << per_dollar_note() << ")\n" << text_table(pd, "  ");
     }
   }
   os << "\n" << o.line << " [exit " << o.exit_code << "]\n";
@@ -285,7 +329,9 @@ std::string render_compare_markdown(const Comparison& c, const CompareOutcome& o
     os << md_escape(note_line(c)) << ".\n\n" << markdown_table(bench_table_rows(c));
     if (any_price(c)) {
       const auto pd = per_dollar_rows(c);
-      if (pd.size() > 1) os << "\n#### Perf per dollar\n\nValue / on-demand $/hour.\n\n" << markdown_table(pd);
+      if (pd.size() > 1)
+        os << "\n#### Perf per dollar\n\n" << md_escape("Perf per dollar = " + per_dollar_note()) << ".\n\n"
+           << markdown_table(pd);
     }
   }
   return os.str();
@@ -297,7 +343,9 @@ nlohmann::json comparison_to_json(const Comparison& c, const CompareOutcome& o) 
   json cols = json::array();
   for (const auto& col : c.columns)
     cols.push_back({{"label", col.label}, {"instance_type", col.instance_type}, {"gpus", col.gpus},
-                    {"price_per_hour", opt(col.price_per_hour)}});
+                    {"price_per_hour", opt(col.price_per_hour)},
+                    {"instance_gpu_count", col.instance_gpus ? json(*col.instance_gpus) : json(nullptr)},
+                    {"price_per_gpu_hour", opt(price_per_gpu_hour(col))}});
   json env = json::array();
   for (const auto& e : c.env)
     env.push_back({{"field", e.field}, {"values", e.values}, {"severity", to_string(e.severity)}, {"note", e.note}});
@@ -307,13 +355,17 @@ nlohmann::json comparison_to_json(const Comparison& c, const CompareOutcome& o) 
     for (std::size_t i = 0; i < row.cells.size(); ++i) {
       const auto& cell = row.cells[i];
       const bool has = cell.bench.has_value();
+      const auto per_dollar = perf_per_dollar(row, i, c);
       cells.push_back({{"value", has ? opt(cell.bench->value) : json(nullptr)},
                        {"status", has ? json(to_string(cell.bench->status)) : json(nullptr)},
                        {"ratio", cell.ratio > 0 ? json(cell.ratio) : json(nullptr)},
                        {"noise", cell.noise},
                        {"verdict", to_string(cell.verdict)},
                        {"regression", cell.regression},
-                       {"perf_per_dollar", opt(perf_per_dollar(row, i, c))}});
+                       {"perf_per_dollar", opt(per_dollar)},
+                       {"perf_per_dollar_divisor",
+                        per_dollar ? json(cell.bench->scope == BenchScope::node ? "price_per_hour" : "price_per_gpu_hour")
+                            : json(nullptr)}});
     }
     benches.push_back({{"name", row.name}, {"params", row.params}, {"unit", row.unit},
                        {"higher_is_better", row.higher_better}, {"cells", cells}});

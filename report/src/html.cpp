@@ -225,7 +225,9 @@ std::string render_reports_html(const std::vector<Report>& reports, const Compar
     os << "<h3>Table</h3>\n" << table_html(bench_table_rows(c));
     if (any_price(c)) {
       const auto pd = per_dollar_rows(c);
-      if (pd.size() > 1) os << "<h3>Perf per dollar (value / $/hour)</h3>\n" << table_html(pd);
+      if (pd.size() > 1)
+        os << "<h3>Perf per dollar</h3>\n<p class=\"muted\">Perf per dollar = " << esc(per_dollar_note()) << ".</p>\n"
+           << table_html(pd);
     }
   }
   os << "<h2>Checks</h2>\n" << checks_table(reports, c);

@@ -99,7 +99,7 @@ std::string render_reports_markdown(const std::vector<Report>& reports, const Co
     if (peaks.size() > 1) os << "% of datasheet peak:\n\n" << markdown_table(peaks) << "\n";
     if (any_price(c)) {
       const auto pd = per_dollar_rows(c);
-      if (pd.size() > 1) os << "Perf per dollar (value / $/hour):\n\n" << markdown_table(pd) << "\n";
+      if (pd.size() > 1) os << "Perf per dollar (" << md_escape(per_dollar_note()) << "):\n\n" << markdown_table(pd) << "\n";
     }
   }
   if (c.columns.size() > 1) {

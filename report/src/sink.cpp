@@ -32,7 +32,8 @@ const std::vector<Format>& formats() {
   static const std::vector<Format> table = {
       {"text", "the plain-text tables", kComparisonDocument | kCatalogDocument | kFleetDocument, make_text_sink},
       {"html", "one self-contained HTML page (inline SVG charts)", kReportSetDocument | kFleetDocument, make_html_sink},
-      {"markdown", "Markdown (a pull-request comment, $GITHUB_STEP_SUMMARY)", kComparisonDocument | kReportSetDocument | kFleetDocument,
+      {"markdown", "Markdown (a pull-request comment, $GITHUB_STEP_SUMMARY)",
+       kComparisonDocument | kReportSetDocument | kCatalogDocument | kFleetDocument,
        make_markdown_sink},
       {"json", "JSON", kRunDocument | kComparisonDocument | kCatalogDocument | kFleetDocument, make_json_sink},
       {"junit", "JUnit XML (one testcase per check and per benchmark)", kRunDocument, make_junit_sink},

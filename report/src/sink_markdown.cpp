@@ -1,5 +1,6 @@
-// markdown: a comparison's verdict and tables (`compare`), N reports side by side (`report`) or a fleet (`fleet`),
-// for a pull-request comment or $GITHUB_STEP_SUMMARY.
+// markdown: a comparison's verdict and tables (`compare`), N reports side by side (`report`), a fleet
+// (`fleet`) or the instance catalog (`instances`), for a pull-request comment or $GITHUB_STEP_SUMMARY.
+#include "gpuprobe/report/catalog.hpp"
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/report_doc.hpp"
 #include "gpuprobe/report/sink.hpp"
@@ -15,6 +16,9 @@ std::unique_ptr<Sink> make_markdown_sink() {
       return render_reports_markdown(d.reports, d.comparison);
     }
     std::string render_fleet(const FleetDoc& d) const override { return render_fleet_markdown(d.fleet); }
+    std::string render_catalog(const CatalogDoc& d) const override {
+      return render_instances_markdown(d.catalog, d.cuda_major, d.cuda_version);
+    }
   };
   return std::make_unique<MarkdownSink>();
 }

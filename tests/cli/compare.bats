@@ -42,6 +42,24 @@ DATA="$BATS_TEST_DIRNAME/../data/reports"
   [[ "$stderr" == *"OK: no regression beyond 5% (6 faster, 0 slower, 0 same"* ]]
 }
 
+# Every fixture benchmark ran on one GPU, so it is divided by the price of one GPU of its instance:
+# p5.48xlarge $55.04/hour ÷ 8 GPUs = $6.88/GPU-hour; GEMM 760 / 6.88 = 110.465… → "110.5", copy
+# 2950 / 6.88 = 428.779… → "428.8"; g6.xlarge (1 GPU) 100 / 0.805 = 124.22… → "124.2".
+@test "perf per dollar divides a one-GPU benchmark by the price of one GPU (p5: \$/hour ÷ 8), and says so" {
+  run --separate-stderr "$GPUPROBE" compare "$DATA/g4dn.json" "$DATA/g5.json" "$DATA/g6.json" "$DATA/p5.json"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"perf per dollar (value ÷ \$/GPU-hour (on-demand \$/hour ÷ the instance's GPUs) for a one-GPU benchmark"* ]]
+  [[ "$output" == *"\$/GPU-hour"*"0.526 = 0.526 ÷ 1 GPU"*"6.880 = 55.040 ÷ 8 GPUs"* ]]
+  [[ "$output" == *"TFLOP/s per \$/GPU-hour  76.05"*"124.2"*"110.5"* ]]
+  [[ "$output" == *"GB/s per \$/GPU-hour"*"428.8"* ]]
+  [[ "$output" != *"13.81"* ]]
+  run "$GPUPROBE" compare "$DATA/g6.json" "$DATA/p5.json" --format json -o "$TEST_TMP/c.json"
+  [ "$(json "$TEST_TMP/c.json" "r['columns'][1]['instance_gpu_count']")" = "8" ]
+  [ "$(json "$TEST_TMP/c.json" "r['columns'][1]['price_per_gpu_hour']")" = "6.88" ]
+  [ "$(json "$TEST_TMP/c.json" "round(r['benchmarks'][0]['cells'][1]['perf_per_dollar'], 3)")" = "110.465" ]
+  [ "$(json "$TEST_TMP/c.json" "r['benchmarks'][0]['cells'][1]['perf_per_dollar_divisor']")" = "price_per_gpu_hour" ]
+}
+
 @test "--label names the columns; --strict fails on warnings; --format json" {
   run "$GPUPROBE" compare "$DATA/g5.json" --label mine,theirs "$DATA/g6.json" --format json -o "$TEST_TMP/c.json"
   [ "$status" -eq 0 ]

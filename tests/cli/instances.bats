@@ -31,6 +31,27 @@ bats_require_minimum_version 1.5.0
   [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p5e.48xlarge'][0]['price_per_hour']")" = "null" ]
 }
 
+@test "shows each type's interconnect with its sources, unknown where not confirmed" {
+  run "$GPUPROBE" instances
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"p5.48xlarge"*"NVLink 4 through NVSwitch"*"900"*"PCIe 5.0 x16"*"32 × EFA, 3200 Gbps"* ]]
+  [[ "$output" == *"p4d.24xlarge"*"NVLink 3 through NVSwitch"*"600"*"4 × EFA, 400 Gbps"* ]]
+  [[ "$output" == *"g4dn.xlarge"*"none (one GPU)"*"PCIe 3.0 x16"*"none"* ]]
+  [[ "$output" == *"p6-b200.48xlarge"*"3200 Gbps (interfaces unknown)"* ]]
+  [[ "$output" == *"interconnect sources (recorded 2026-12"*"p5.48xlarge: H100 SXM datasheet"* ]]
+  run "$GPUPROBE" instances --json "$TEST_TMP/i.json"
+  [ "$status" -eq 0 ]
+  [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p5.48xlarge'][0]['interconnect']['nvlink_gb_per_s']")" = "900.0" ]
+  [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p5.48xlarge'][0]['interconnect']['efa_interfaces']")" = "32" ]
+  [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='g5.xlarge'][0]['interconnect']['pcie']")" = "unknown" ]
+  [ "$(json "$TEST_TMP/i.json" "[i for i in r['instances'] if i['instance_type']=='p6-b200.48xlarge'][0]['interconnect']['efa_interfaces']")" = "null" ]
+  run "$GPUPROBE" instances --markdown -
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"#### Interconnect"* ]]
+  [[ "$output" == *"| p5.48xlarge | NVLink 4 through NVSwitch | 900 | PCIe 5.0 x16 | 32 × EFA, 3200 Gbps | H100 SXM datasheet"* ]]
+  [[ "$output" == *"| p5.48xlarge | 8× H100 SXM 80GB | 80 GB | 9.0 | 55.040 |"* ]]
+}
+
 @test "--prices replaces the price table (region and date printed); a bad file is exit 2" {
   cat > "$TEST_TMP/p.json" <<'JSON'
 {"region": "eu-west-1", "date": "2026-11-01", "source": "test", "prices": {"g5.xlarge": 1.234}}

@@ -93,6 +93,56 @@ TEST(Catalog, PerfPerDollarInAComparison) {
   EXPECT_FALSE(perf_per_dollar(c.benchmarks[0], 0, c).has_value());
 }
 
+// The interconnect of each type with its source and date; unknown where no source confirmed it.
+TEST(Catalog, InterconnectWithSourcesUnknownWhereNotConfirmed) {
+  const Catalog& c = builtin_catalog();
+  for (const auto& i : c.instances) {
+    EXPECT_FALSE(i.interconnect.source.empty()) << i.name;
+    EXPECT_FALSE(i.interconnect.as_of.empty()) << i.name;
+    // One-GPU types have no GPU-to-GPU link; eight-GPU types go through NVSwitch.
+    if (i.gpu_count == 1) EXPECT_EQ(i.interconnect.gpu_link, "none (one GPU)") << i.name;
+    else EXPECT_NE(i.interconnect.gpu_link.find("NVSwitch"), std::string::npos) << i.name;
+  }
+  const Interconnect& p5 = find_instance(c, "p5.48xlarge")->interconnect;
+  EXPECT_EQ(p5.gpu_link, "NVLink 4 through NVSwitch");
+  EXPECT_EQ(*p5.nvlink_gb_s, 900);  // H100 SXM datasheet, per GPU, both directions
+  EXPECT_EQ(*p5.efa_interfaces, 32);
+  EXPECT_EQ(*p5.efa_gbps, 3200);
+  const Interconnect& p4d = find_instance(c, "p4d.24xlarge")->interconnect;
+  EXPECT_EQ(p4d.gpu_link, "NVLink 3 through NVSwitch");
+  EXPECT_EQ(*p4d.nvlink_gb_s, 600);
+  EXPECT_EQ(*p4d.efa_gbps, 400);
+  EXPECT_EQ(find_instance(c, "g5.xlarge")->interconnect.pcie, "unknown");  // A10G: no NVIDIA datasheet
+  EXPECT_FALSE(find_instance(c, "p6-b200.48xlarge")->interconnect.efa_interfaces.has_value());
+  EXPECT_EQ(*find_instance(c, "g4dn.xlarge")->interconnect.efa_interfaces, 0);
+}
+
+TEST(Catalog, GpuCountReachesTheComparison) {
+  Report r;
+  r.label = "p5.48xlarge";
+  Comparison c = compare_reports({r}, {}, 0.05);
+  attach_prices(c, builtin_catalog());
+  EXPECT_EQ(c.columns[0].instance_gpus, 8);
+  EXPECT_NEAR(*price_per_gpu_hour(c.columns[0]), 55.04 / 8, 1e-12);
+  Catalog priced_only = builtin_catalog();  // priced by a --prices file, not in the catalog: count unknown
+  priced_only.prices.per_hour = {{"g5.12xlarge", 5.672}};
+  Report g;
+  g.label = "g5.12xlarge";
+  Comparison d = compare_reports({g}, {}, 0.05);
+  attach_prices(d, priced_only);
+  EXPECT_TRUE(d.columns[0].price_per_hour.has_value());
+  EXPECT_FALSE(d.columns[0].instance_gpus.has_value());
+  EXPECT_FALSE(price_per_gpu_hour(d.columns[0]).has_value());
+}
+
+TEST(Catalog, InstancesMarkdownHasTheInterconnectWithItsSources) {
+  const std::string md = render_instances_markdown(builtin_catalog(), 13, "13.0.88");
+  EXPECT_NE(md.find("| p4d.24xlarge | NVLink 3 through NVSwitch | 600 | PCIe 4.0 x16 | 4 × EFA, 400 Gbps | A100 datasheet"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("taken 2025-06"), std::string::npos);
+}
+
 TEST(Catalog, InstancesJson) {
   const json j = instances_to_json(builtin_catalog(), 13, "13.0.88");
   EXPECT_EQ(j["prices"]["region"], "us-east-1");
@@ -100,6 +150,14 @@ TEST(Catalog, InstancesJson) {
   for (const auto& i : j["instances"])
     if (i["instance_type"] == "p3.2xlarge") {
       EXPECT_FALSE(i["supported_by_this_build"].get<bool>());
+    }
+  for (const auto& i : j["instances"])
+    if (i["instance_type"] == "p5.48xlarge") {
+      EXPECT_EQ(i["gpu_count"], 8);
+      EXPECT_EQ(i["interconnect"]["gpu_link"], "NVLink 4 through NVSwitch");
+      EXPECT_EQ(i["interconnect"]["nvlink_gb_per_s"], 900.0);
+      EXPECT_EQ(i["interconnect"]["efa_interfaces"], 32);
+      EXPECT_FALSE(i["interconnect"]["source"].get<std::string>().empty());
     }
 }
 

@@ -8,7 +8,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "gpuprobe/report/catalog.hpp"
 #include "gpuprobe/report/compare.hpp"
+#include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/load.hpp"
 #include "fixture_reports.hpp"
 
@@ -285,6 +287,67 @@ TEST(NWay, OneColumnPerReportAgainstTheFirst) {
   for (const auto& row : c.benchmarks) EXPECT_EQ(row.cells.size(), 4u);
   EXPECT_NEAR(c.benchmarks[0].cells[3].ratio, 19.0, 1e-9);
   EXPECT_EQ(row_of(c, "gpus.count")->severity, Severity::info);  // more GPUs than the base
+}
+
+// --- perf per dollar ---------------------------------------------------------------------------
+
+// `gpuprobe compare g4dn.json g5.json g6.json p5.json`: every benchmark there ran on one GPU, so each
+// is divided by the price of one GPU. p5.48xlarge: $55.04/hour ÷ 8 GPUs = $6.88 per GPU-hour;
+// BF16 GEMM 760 / 6.88 = 110.465… TFLOP/s per $/GPU-hour and d2d copy 2950 / 6.88 = 428.779… GB/s
+// (not 760 / 55.04 = 13.81, the price of eight GPUs for the work of one). g6.xlarge (1 GPU, $0.805):
+// 100 / 0.805 = 124.22…; g4dn.xlarge (1 GPU, $0.526): 40 / 0.526 = 76.05….
+TEST(PerfPerDollar, OneGpuBenchmarkIsDividedByThePriceOfOneGpu) {
+  Comparison c = compare_reports({fixture("g4dn"), fixture("g5"), fixture("g6"), fixture("p5")}, {}, 0.05);
+  attach_prices(c, builtin_catalog());
+  ASSERT_EQ(c.columns[3].instance_gpus, 8);
+  EXPECT_EQ(c.columns[2].instance_gpus, 1);
+  EXPECT_NEAR(*price_per_gpu_hour(c.columns[3]), 6.88, 1e-12);
+  const BenchRow& mm = c.benchmarks[0];
+  ASSERT_EQ(mm.name, "matmul/cublas/bf16");
+  EXPECT_NEAR(*perf_per_dollar(mm, 3, c), 110.4651, 1e-4);
+  EXPECT_NEAR(*perf_per_dollar(c.benchmarks[1], 3, c), 428.7791, 1e-4);
+  EXPECT_NEAR(*perf_per_dollar(mm, 2, c), 124.2236, 1e-4);
+  EXPECT_NEAR(*perf_per_dollar(mm, 0, c), 76.0456, 1e-4);
+
+  const Table t = per_dollar_rows(c);
+  ASSERT_EQ(t.size(), 4u);  // header, $/GPU-hour, two benchmarks
+  EXPECT_EQ(t[1][0], "$/GPU-hour");
+  EXPECT_EQ(t[1][5], "6.880 = 55.040 ÷ 8 GPUs");
+  EXPECT_EQ(t[1][2], "0.526 = 0.526 ÷ 1 GPU");
+  EXPECT_EQ(t[2][1], "TFLOP/s per $/GPU-hour");
+  EXPECT_EQ(t[2][5], "110.5");
+  EXPECT_EQ(t[3][5], "428.8");
+}
+
+// A node aggregate is divided by the whole instance's price: 760 / 55.04 = 13.808…
+TEST(PerfPerDollar, NodeAggregateIsDividedByTheInstancePrice) {
+  Comparison c = compare_reports({fixture("g6"), fixture("p5")}, {}, 0.05);
+  attach_prices(c, builtin_catalog());
+  c.benchmarks[0].cells[1].bench->scope = BenchScope::node;
+  EXPECT_NEAR(*perf_per_dollar(c.benchmarks[0], 1, c), 13.8081, 1e-4);
+  const Table t = per_dollar_rows(c);
+  EXPECT_EQ(t[2][1], "TFLOP/s per $/GPU-hour");   // the row's first cell (g6) is one GPU
+  EXPECT_EQ(t[2][3], "13.81 (per $/hour, node)");  // this cell says its own divisor
+}
+
+// A type priced by --prices but outside the catalog: its GPU count is unknown, and so is the price
+// of one of its GPUs; the table says why rather than dividing by a guess.
+TEST(PerfPerDollar, UnknownGpuCountIsSaid) {
+  Report r = fixture("g5");
+  r.host.cloud->instance_type = "g5.12xlarge";
+  Comparison c = compare_reports({r}, {"g5.12xlarge"}, 0.05);
+  Catalog cat = builtin_catalog();
+  cat.prices.per_hour = {{"g5.12xlarge", 5.672}};
+  attach_prices(c, cat);
+  ASSERT_TRUE(c.columns[0].price_per_hour.has_value());
+  EXPECT_FALSE(c.columns[0].instance_gpus.has_value());
+  EXPECT_FALSE(perf_per_dollar(c.benchmarks[0], 0, c).has_value());
+  c.benchmarks[0].cells[0].bench->scope = BenchScope::node;  // the instance's price is known
+  EXPECT_NEAR(*perf_per_dollar(c.benchmarks[0], 0, c), 62.0 / 5.672, 1e-12);
+  c.benchmarks[0].cells[0].bench->scope = BenchScope::gpu;
+  const Table t = per_dollar_rows(c);
+  ASSERT_EQ(t.size(), 2u);  // header and the divisor row: no benchmark has a value per dollar
+  EXPECT_EQ(t[1][1 + 1], "unknown: GPUs of g5.12xlarge not in the catalog");
 }
 
 TEST(Format, Percent) {

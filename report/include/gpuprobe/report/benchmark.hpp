@@ -23,6 +23,13 @@ namespace gpuprobe {
 
 enum class BenchStatus { ok, failed, skipped };
 
+// What a value measured: one GPU, or the whole node (an aggregate over all its GPUs). Perf per dollar
+// divides a one-GPU value by the price of one GPU of the instance and a node value by the instance's
+// price. Every entry gpuprobe bench writes measures one GPU, and reports of schema 1.2 have no field
+// for it: read entries are one-GPU. A writer of node aggregates serializes it (report_json.cpp) as a
+// new field of the next schema minor.
+enum class BenchScope { gpu, node };
+
 const char* to_string(BenchStatus s);
 
 struct Benchmark {
@@ -35,6 +42,7 @@ struct Benchmark {
   std::optional<double> peak_percent;  // value as % of the GPU's datasheet peak, when known
   std::optional<bool> verified;        // result checked against a reference
   BenchStatus status = BenchStatus::ok;
+  BenchScope scope = BenchScope::gpu;  // not in the JSON (see BenchScope)
 
   std::optional<std::string> label;           // what the shape is, for people: "square", "resnet50 conv3_x"
   std::optional<std::string> implementation;  // "library" or "hand-written"

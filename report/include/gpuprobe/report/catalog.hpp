@@ -22,11 +22,25 @@ struct GpuModel {
   std::optional<double> peak_fp32_tflops, peak_tf32_tflops, peak_fp16_tflops, peak_mem_gb_s;  // dense
 };
 
+// How an instance type's GPUs reach each other, the host and other nodes: nominal figures from the
+// datasheets and AWS pages named in `source`, as recorded on `as_of`; unknown (nullopt, "unknown")
+// where no source confirmed them.
+struct Interconnect {
+  std::string gpu_link = "unknown";   // "none (one GPU)", "PCIe only", "NVLink 4 through NVSwitch"
+  std::optional<double> nvlink_gb_s;  // NVLink per GPU, both directions together, GB/s
+  std::string pcie = "unknown";       // each GPU's host link: "PCIe 4.0 x16"
+  std::optional<int> efa_interfaces;  // EFA interfaces the type takes; 0: no EFA
+  std::optional<double> efa_gbps;     // all of them together, Gbit/s
+  std::string source;
+  std::string as_of;
+};
+
 struct InstanceType {
   std::string name;    // "g5.xlarge"
   std::string family;  // "g5"
-  int gpu_count = 1;
+  int gpu_count = 1;   // GPUs of the whole instance
   GpuModel gpu;
+  Interconnect interconnect;
 };
 
 struct PriceTable {
@@ -65,11 +79,13 @@ int cuda_major_of(const std::string& version);
 // Throws std::invalid_argument naming the field. The table replaces the built-in one entirely.
 PriceTable prices_from_json(const nlohmann::json& j);
 
-// Fills columns' instance types (a label that names a known instance type counts) and prices.
+// Fills columns' instance types (a label that names a known instance type counts), prices and the
+// instance's GPU count (catalog types only: a type priced by --prices alone has an unknown count).
 void attach_prices(Comparison& comparison, const Catalog& c);
 
 // `gpuprobe instances` output.
 std::string render_instances_text(const Catalog& c, int cuda_major, const std::string& cuda_version);
+std::string render_instances_markdown(const Catalog& c, int cuda_major, const std::string& cuda_version);
 nlohmann::json instances_to_json(const Catalog& c, int cuda_major, const std::string& cuda_version);
 
 }  // namespace gpuprobe

@@ -91,7 +91,11 @@ struct Column {
   std::string instance_type;            // EC2 instance type from DMI, else the label if it is one
   std::string gpus;                     // "8× NVIDIA H100 80GB HBM3", "none"
   std::optional<double> price_per_hour;  // from the catalog / --prices; nullopt: unknown
+  std::optional<int> instance_gpus;      // GPUs of the instance type (catalog); nullopt: unknown
 };
+
+// The price of one GPU of the column's instance: $/hour ÷ its GPUs; nullopt when either is unknown.
+std::optional<double> price_per_gpu_hour(const Column& col);
 
 struct Comparison {
   std::vector<Column> columns;  // [0] is the base
@@ -109,7 +113,9 @@ std::vector<EnvRow> environment_rows(const std::vector<Report>& reports, bool al
 Comparison compare_reports(const std::vector<Report>& reports, const std::vector<std::string>& labels,
                            double tolerance);
 
-// Perf per dollar of one cell: value / price per hour, for higher-is-better units with a known price.
+// Perf per dollar of one cell, for higher-is-better units: a one-GPU value / price_per_gpu_hour (a
+// single GPU's result divided by the price of all eight of a p5 would rank it 8× too low), a node
+// value / the instance's $/hour; nullopt when that divisor is unknown.
 std::optional<double> perf_per_dollar(const BenchRow& row, std::size_t column, const Comparison& c);
 
 struct CompareOptions {

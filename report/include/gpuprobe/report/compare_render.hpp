@@ -30,7 +30,11 @@ using Table = std::vector<std::vector<std::string>>;  // rows of cells; the firs
 Table report_rows(const Comparison& c);               // instance, GPUs, $/hour
 Table env_table_rows(const Comparison& c, bool tag);  // severity, field, values, why (tag: FAIL/WARN/info)
 Table bench_table_rows(const Comparison& c);          // benchmark, unit, a cell per report
-Table per_dollar_rows(const Comparison& c);           // value / $/hour, rows with a known price only
+// Perf per dollar: a "$/GPU-hour" row (each column's divisor of one-GPU values, or why it is unknown),
+// then value / divisor per benchmark (perf_per_dollar), rows with a known divisor only.
+Table per_dollar_rows(const Comparison& c);
+// What perf per dollar divides by, for the table's heading: "value ÷ $/GPU-hour (…) for a one-GPU benchmark, …".
+std::string per_dollar_note();
 std::string bench_title(const BenchRow& row);         // "name (m=8192 n=8192)"
 bool any_price(const Comparison& c);
 
