@@ -250,16 +250,11 @@ void libraries(const FrameworkInstall& f, std::vector<Finding>& out) {
     out.push_back({Status::warn, "framework_lib_foreign", label(f) + ": " + elsewhere, fix});
 }
 
-// Frameworks that load their CUDA libraries by name at run time (JAX, TensorFlow, CuPy): the NVIDIA
-// wheels their metadata requires here. torch's are judged through the libraries it links.
+// Frameworks that load their CUDA libraries by name at run time: TensorFlow through the two
+// libraries frameworks.cpp looked up for it, JAX and CuPy through the NVIDIA wheels their metadata
+// requires here. torch's are judged through the libraries it links.
 void wheels(const FrameworkInstall& f, std::vector<Finding>& out) {
   if (f.name == "torch") return;
-  std::vector<std::string> missing;
-  for (const auto& r : f.requirements)
-    if (r.installed.empty()) missing.push_back(r.requirement);
-  if (missing.empty()) return;
-  std::string fix;
-  for (const auto& m : missing) fix += " \"" + m + "\"";
   if (f.name == "tensorflow") {
     // Without the wheels TensorFlow takes CUDA's libraries from the system, when it has them.
     std::vector<std::string> absent;
@@ -268,12 +263,16 @@ void wheels(const FrameworkInstall& f, std::vector<Finding>& out) {
     if (!absent.empty())
       out.push_back({Status::warn, "framework_wheels_missing",
                      label(f) + " is a CUDA " + f.cuda + " build without NVIDIA's wheels (the and-cuda extra), and " +
-                         join(absent) + (absent.size() == 1 ? " is" : " are") + " not on the loader's paths either: it runs on the CPU (\"Cannot dlopen "
-                         "some GPU libraries\")",
+                         join(absent) + (absent.size() == 1 ? " is" : " are") +
+                         " not on the loader's paths either: it runs on the CPU (\"Cannot dlopen some GPU libraries\")",
                      "pip install \"tensorflow[and-cuda]==" + f.version + "\""});
     return;
   }
-  else
+  std::vector<std::string> missing;
+  std::string fix;
+  for (const auto& r : f.requirements)
+    if (r.installed.empty()) missing.push_back(r.requirement), fix += " \"" + r.requirement + "\"";
+  if (!missing.empty())
     out.push_back({Status::warn, "framework_wheels_missing",
                    label(f) + ": " + std::to_string(missing.size()) + " of the NVIDIA wheels it requires are missing (" +
                        join(missing) + ")",

@@ -216,6 +216,15 @@ std::vector<std::string> split_path(const std::string& s) {
   return out;
 }
 
+// The copy of a library that NVIDIA's wheels of one site-packages hold (nvidia/<package>/lib/<soname>),
+// resolved; "" when none does.
+std::string wheel_copy(const SystemView& sys, const std::string& site, const std::string& soname) {
+  std::string found;
+  for (const auto& pkg : sys.list_dir(site + "/nvidia"))
+    if (found.empty()) real_file(sys, site + "/nvidia/" + pkg + "/lib/" + soname, &found);
+  return found;
+}
+
 // The libraries a framework's CUDA libraries load, found the way glibc's loader finds them: each
 // DT_NEEDED of an object is searched in the DT_RPATH of that object and of the objects that loaded
 // it (when it has no DT_RUNPATH), then LD_LIBRARY_PATH, then its DT_RUNPATH, then the loader's cache
@@ -238,13 +247,6 @@ std::vector<FrameworkLib> resolve_dependencies(const std::vector<std::string>& r
   const std::string real_site = sys.path(site);
   const auto view_path = [&](const std::string& real) {
     return sys.root == "/" || real.rfind(sys.root, 0) != 0 ? real : real.substr(sys.root.size() - (sys.root.back() == '/'));
-  };
-  // The environment's own copies of NVIDIA's libraries: nvidia/<package>/lib/<soname>.
-  const auto own_copy = [&](const std::string& soname) {
-    std::string found;
-    for (const auto& pkg : sys.list_dir(site + "/nvidia"))
-      if (found.empty()) real_file(sys, site + "/nvidia/" + pkg + "/lib/" + soname, &found);
-    return found;
   };
   std::vector<Object> queue;
   for (const auto& r : roots) {
@@ -279,7 +281,7 @@ std::vector<FrameworkLib> resolve_dependencies(const std::vector<std::string>& r
       }
       l.in_wheel = !l.path.empty() && l.path.rfind(real_site + "/", 0) == 0;
       if (!l.path.empty() && !l.in_wheel) {
-        const std::string mine = own_copy(soname);
+        const std::string mine = wheel_copy(sys, site, soname);
         if (!mine.empty() && mine != l.path) l.shadowed = mine;
       }
       if (l.in_wheel) queue.push_back({view_path(l.path), rpaths});
@@ -377,20 +379,13 @@ void read_tensorflow(const Site& site, const PythonDistribution& d, FrameworkIns
     if (f.cuda_major() > 0) sonames.push_back("libcudart.so." + std::to_string(f.cuda_major()));
     if (!cudnn.empty()) sonames.push_back("libcudnn.so." + cudnn);
     for (const auto& soname : sonames) {
-      FrameworkLib l{soname, "", "", false, "", ""};
-      for (const auto& pkg : sys.list_dir(site.path + "/nvidia"))
-        if (l.path.empty() && real_file(sys, site.path + "/nvidia/" + pkg + "/lib/" + soname, &l.path)) l.via = "wheel", l.in_wheel = true;
+      FrameworkLib l{soname, wheel_copy(sys, site.path, soname), "", false, "", ""};
+      if (!l.path.empty()) l.via = "wheel", l.in_wheel = true;
       if (l.path.empty()) {
         l.path = find_library_file(soname, sys);
         if (!l.path.empty()) l.via = "loader";
       }
       f.libs.push_back(l);
-    }
-    const auto meta = site.metadata(d).value_or("");
-    for (const auto& r : requirements(meta, "and-cuda")) {
-      if (!is_cuda_wheel(r.name)) continue;
-      const PythonDistribution* have = site.find(r.name);
-      f.requirements.push_back({r.text, r.name, have ? have->version : ""});
     }
   }
 }
