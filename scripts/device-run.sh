@@ -35,6 +35,7 @@ bundle() {
   cp "$b/gpuprobe" "$b/gpuprobe_gpu_tests" "$b/gpuprobe_gpu_kernel_tests" "$b/gpuprobe_gpu_bench_tests" \
     "$b/gpuprobe_unit_tests" "$BUNDLE/"
   [[ -x "$b/gpuprobe_cublas_reference" ]] && cp "$b/gpuprobe_cublas_reference" "$BUNDLE/"
+  cp "$b/gpuprobe_gpu_burn_load_tests" "$BUNDLE/"
   # Google Benchmark is a shared library on Debian/Ubuntu: carry it (LD_LIBRARY_PATH in run()).
   mkdir -p "$BUNDLE/lib"
   ldd "$b/gpuprobe" | awk '/libbenchmark/ {print $3}' | xargs -r -I{} cp -L {} "$BUNDLE/lib/"
@@ -135,6 +136,7 @@ for f in r["software"].get("frameworks", []):
   gpu_tests kernel "$BUNDLE/gpuprobe_gpu_kernel_tests" "-$wgmma_tests"
   gpu_tests kernel-wgmma "$BUNDLE/gpuprobe_gpu_kernel_tests" "$wgmma_tests"
   gpu_tests bench "$BUNDLE/gpuprobe_gpu_bench_tests"  # every smoke benchmark at 512, wgmma included (a lost context skips the rest, naming it)
+  gpu_tests burn-load "$BUNDLE/gpuprobe_gpu_burn_load_tests"  # burn's loads: a few clean steps each, then a planted error counted
   bench_stage() {  # NAME ESTIMATE [gpuprobe bench arguments...]
     local name=$1 est=$2
     shift 2

@@ -221,6 +221,13 @@ struct PatternCheck {
     return __float_as_uint(got) != random_pattern(Elem::f32, seed, i) ? 1u : 0u;
   }
 };
+// Against a reference buffer, read with the same streaming loads (each word is read once).
+struct BufferCheck {
+  const float* ref;
+  __device__ __forceinline__ unsigned bad(float got, std::size_t i) const {
+    return __float_as_uint(got) != __float_as_uint(__ldcs(ref + i)) ? 1u : 0u;
+  }
+};
 
 // Counts the elements of x that `check` rejects. The hash is the bottleneck here, not memory, so
 // one float4 per trip is enough.
@@ -349,6 +356,11 @@ cudaError_t stream_verify(StreamOp op, std::size_t n, const float* a, std::uint6
 cudaError_t count_pattern_mismatches(std::size_t n, const float* x, std::uint64_t seed,
                                      unsigned long long* mismatches, cudaStream_t stream) {
   return launch_count(n, x, PatternCheck{seed}, mismatches, stream);
+}
+
+cudaError_t count_word_mismatches(std::size_t n, const void* x, const void* ref, unsigned long long* mismatches,
+                                  cudaStream_t stream) {
+  return launch_count(n, static_cast<const float*>(x), BufferCheck{static_cast<const float*>(ref)}, mismatches, stream);
 }
 
 }  // namespace gpuprobe::kernels

@@ -3,12 +3,31 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
 #include "gpuprobe/gpu/gpu_libs.hpp"
+#include "gpuprobe/report/report.hpp"
 
 namespace gpuprobe::testing {
+// Device `index` as the GPU tests need it (name, compute capability, SMs, L2, bus id), from the
+// CUDA runtime.
+inline GpuInfo describe_device(int index) {
+  cudaDeviceProp p{};
+  EXPECT_EQ(cudaGetDeviceProperties(&p, index), cudaSuccess);
+  GpuInfo g;
+  g.index = index;
+  g.name = p.name;
+  g.cc_major = p.major;
+  g.cc_minor = p.minor;
+  g.sm_count = p.multiProcessorCount;
+  g.l2_cache_bytes = static_cast<std::uint64_t>(p.l2CacheSize);
+  char bus[32] = {};
+  if (cudaDeviceGetPCIBusId(bus, sizeof bus, index) == cudaSuccess) g.pci_bus_id = bus;
+  return g;
+}
+
 // Set (to anything but "0") where a GPU must be there, as scripts/device-run.sh does on the GPU
 // machine: then a driver that cannot be loaded or a GPU CUDA cannot use fails the test instead of
 // skipping it, so a broken GPU machine cannot report all green.

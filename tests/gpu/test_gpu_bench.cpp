@@ -11,20 +11,7 @@ using namespace gpuprobe::bench;
 
 namespace {
 
-gpuprobe::GpuInfo describe_device0() {
-  cudaDeviceProp p{};
-  EXPECT_EQ(cudaGetDeviceProperties(&p, 0), cudaSuccess);
-  gpuprobe::GpuInfo g;
-  g.index = 0;
-  g.name = p.name;
-  g.cc_major = p.major;
-  g.cc_minor = p.minor;
-  g.sm_count = p.multiProcessorCount;
-  g.l2_cache_bytes = static_cast<std::uint64_t>(p.l2CacheSize);
-  char bus[32] = {};
-  if (cudaDeviceGetPCIBusId(bus, sizeof bus, 0) == cudaSuccess) g.pci_bus_id = bus;
-  return g;
-}
+gpuprobe::GpuInfo describe_device0() { return gpuprobe::testing::describe_device(0); }
 
 MeasureOptions short_rule() {
   MeasureOptions o;

@@ -4,11 +4,13 @@
 // fails. Convolutions are checked at every output element, at odd sizes and with every
 // stride / padding / dilation feature; memory kernels at sizes that are not multiples of 4 and with
 // misaligned pointers, which take the scalar paths.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpu_test_util.hpp"
@@ -401,6 +403,53 @@ TEST(KernelsMemory, PatternMismatchesAreCountedExactly) {
       EXPECT_GE(read_count(count), n - n / 1000);
     }
   }
+}
+
+// count_word_mismatches against a copy: 0 for an identical buffer, exactly the planted words after
+// single-bit flips (first, middle and last word, and a NaN whose payload differs), with both buffers
+// 16-byte aligned, both one float off (scalar head, float4 body) and only the reference off.
+TEST(KernelsMemory, WordMismatchesAgainstAReferenceAreCountedExactly) {
+  GPUPROBE_REQUIRE_GPU();
+  DeviceBuffer dcount(sizeof(unsigned long long));
+  ASSERT_TRUE(dcount.ok());
+  // One comparison's count; ~0 when a call failed.
+  const auto mismatches = [&](std::size_t n, const float* x, const float* ref) -> unsigned long long {
+    if (gk::count_word_mismatches(n, x, ref, dcount.as<unsigned long long>(), nullptr) != cudaSuccess ||
+        cudaDeviceSynchronize() != cudaSuccess)
+      return ~0ull;
+    return read_count(dcount.as<unsigned long long>());
+  };
+  const auto put = [](float* p, std::uint32_t bits) { return cudaMemcpy(p, &bits, sizeof bits, cudaMemcpyHostToDevice); };
+  for (const std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{1000003}}) {
+    DeviceBuffer dx((n + 1) * sizeof(float)), dref((n + 1) * sizeof(float));
+    ASSERT_TRUE(dx.ok() && dref.ok());
+    for (const auto& [off_x, off_ref] : {std::pair{0, 0}, std::pair{1, 1}, std::pair{0, 1}}) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " offsets " + std::to_string(off_x) + "," + std::to_string(off_ref));
+      float* x = dx.as<float>() + off_x;
+      float* ref = dref.as<float>() + off_ref;
+      ASSERT_EQ(gk::fill_random(x, n, Elem::f32, kSeedB, nullptr), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(ref, x, n * sizeof(float), cudaMemcpyDeviceToDevice), cudaSuccess);
+      EXPECT_EQ(mismatches(n, x, ref), 0u);
+
+      std::vector<std::size_t> at = {0, n / 2, n - 1};
+      at.erase(std::unique(at.begin(), at.end()), at.end());
+      for (std::size_t i : at) {  // the sign bit of the first word, the lowest mantissa bit of the others
+        const float v = gk::random_value(Elem::f32, kSeedB, i);
+        std::uint32_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        ASSERT_EQ(put(x + i, bits ^ (i == 0 ? 0x80000000u : 1u)), cudaSuccess);
+      }
+      EXPECT_EQ(mismatches(n, x, ref), at.size());
+
+      // NaNs that differ only in their payload are different words; equal ones are equal.
+      ASSERT_EQ(put(x + n / 2, 0x7FC00001u), cudaSuccess);
+      ASSERT_EQ(put(ref + n / 2, 0x7FC00002u), cudaSuccess);
+      EXPECT_EQ(mismatches(n, x, ref), at.size());  // the NaN took the place of one planted flip
+      ASSERT_EQ(put(ref + n / 2, 0x7FC00001u), cudaSuccess);
+      EXPECT_EQ(mismatches(n, x, ref), at.size() - 1);
+    }
+  }
+  EXPECT_EQ(mismatches(0, nullptr, nullptr), 0u);
 }
 
 }  // namespace

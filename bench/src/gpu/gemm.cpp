@@ -41,7 +41,7 @@ GemmTypes types_for(Dtype d) {
 }
 
 // Buffers, stream, timer and verification shared by every GEMM; subclasses enqueue the GEMM.
-class GemmBase : public Workload {
+class GemmBase : public GemmWorkload {
  public:
   GemmBase(const GpuInfo& gpu, const BenchSpec& spec)
       : spec_(spec), t_(types_for(*spec.dtype)), work_(gpu.l2_cache_bytes) {
@@ -80,9 +80,10 @@ class GemmBase : public Workload {
     return {r.ok, "Freivalds: " + r.summary()};
   }
 
+  cudaStream_t stream() const override { return work_.stream(); }
+  const DeviceBuffer& output() const override { return C_; }
+
  protected:
-  virtual void enqueue() = 0;
-  cudaStream_t stream() const { return work_.stream(); }
 
   BenchSpec spec_;
   GemmTypes t_;
@@ -253,7 +254,7 @@ class HandTensorCore : public GemmBase {
 
 }  // namespace
 
-std::unique_ptr<Workload> make_gemm(const GpuInfo& gpu, const BenchSpec& spec) {
+std::unique_ptr<GemmWorkload> make_gemm(const GpuInfo& gpu, const BenchSpec& spec) {
   if (!spec.dtype) throw Skip("a GEMM benchmark without a dtype");
   require_dtype_hardware(gpu, *spec.dtype, spec.name());
   if (spec.impl == "cublas") return std::make_unique<CublasGemm>(gpu, spec);

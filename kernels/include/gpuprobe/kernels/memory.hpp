@@ -46,5 +46,10 @@ cudaError_t stream_verify(StreamOp op, std::size_t n, const float* a, std::uint6
 // Counts elements of x (n 32-bit words) whose bits differ from fill_random(f32, seed)'s.
 cudaError_t count_pattern_mismatches(std::size_t n, const float* x, std::uint64_t seed,
                                      unsigned long long* mismatches, cudaStream_t stream);
+// Counts the 32-bit words of x[0..n) whose bits differ from ref[0..n)'s, into *mismatches (zeroed
+// here): the bitwise comparison of a recomputed result with a kept reference copy (any element type,
+// its buffer seen as n words).
+cudaError_t count_word_mismatches(std::size_t n, const void* x, const void* ref, unsigned long long* mismatches,
+                                  cudaStream_t stream);
 
 }  // namespace gpuprobe::kernels
