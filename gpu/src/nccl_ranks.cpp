@@ -29,9 +29,14 @@ NcclRanks::NcclRanks(const NcclLib& lib, std::vector<int> devices) : lib_(lib), 
     comms_.clear();  // nothing to destroy: ncclCommInitAll frees what it made when it fails
     throw NcclError("ncclCommInitAll over " + std::to_string(devices_.size()) + " GPU(s): " + lib_.error(r));
   }
-  for (int d : devices_) {
-    GPUPROBE_CUDA_CALL(cudaSetDevice(d));
-    streams_.push_back(std::make_unique<Stream>());
+  try {
+    for (int d : devices_) {
+      GPUPROBE_CUDA_CALL(cudaSetDevice(d));
+      streams_.push_back(std::make_unique<Stream>());
+    }
+  } catch (...) {  // no destructor runs for an object whose constructor threw
+    for (ncclComm_t c : comms_) lib_.comm_destroy(c);
+    throw;
   }
 }
 
