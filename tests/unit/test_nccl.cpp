@@ -3,6 +3,10 @@
 // the transport verdict, where libnccl.so.2 is found (fake roots), and what the efa check sees on
 // fake roots.
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "fake_root.hpp"
 #include "gpuprobe/gpu/nccl_lib.hpp"
@@ -204,6 +208,32 @@ TEST(NcclLoad, NotALibraryIsAFindingNotACrash) {
   NcclLib n = load_nccl_file("/nonexistent/libnccl.so.2");
   EXPECT_FALSE(n.probe.usable());
   EXPECT_FALSE(n.probe.missing.empty());
+}
+
+// NCCL reads NCCL_DEBUG* once: the capture sets them for its lifetime, to a file whose name NCCL's
+// %h/%p expansion leaves alone, and puts back what was there.
+TEST(NcclDebugCapture, SetsReadsAndRestores) {
+  ::setenv("NCCL_DEBUG", "WARN", 1);
+  ::unsetenv("NCCL_DEBUG_FILE");
+  ::unsetenv("NCCL_DEBUG_SUBSYS");
+  std::string dir;
+  {
+    NcclDebugCapture c;
+    ASSERT_FALSE(c.file().empty());
+    EXPECT_STREQ(::getenv("NCCL_DEBUG"), "INFO");
+    EXPECT_STREQ(::getenv("NCCL_DEBUG_SUBSYS"), "INIT,P2P,SHM,NET");
+    EXPECT_EQ(std::string(::getenv("NCCL_DEBUG_FILE")), c.file());
+    EXPECT_EQ(c.file().find('%'), std::string::npos);
+    EXPECT_EQ(c.text(), "");
+    std::ofstream(c.file()) << "h:1:2 [0] NCCL INFO Using network Socket\n";
+    EXPECT_EQ(parse_nccl_log(c.text()).network, "Socket");
+    dir = c.file().substr(0, c.file().rfind('/'));
+  }
+  EXPECT_STREQ(::getenv("NCCL_DEBUG"), "WARN");
+  EXPECT_EQ(::getenv("NCCL_DEBUG_FILE"), nullptr);
+  EXPECT_EQ(::getenv("NCCL_DEBUG_SUBSYS"), nullptr);
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  ::unsetenv("NCCL_DEBUG");
 }
 
 // ---- efa ---------------------------------------------------------------------------------------
