@@ -105,10 +105,12 @@ TEST(GpuBench, NcclCollectivesOverEveryGpu) {
     EXPECT_EQ(e.details.value("ranks", 0), gpus);
     EXPECT_FALSE(e.peak_percent.has_value());  // no link peak is claimed
     ASSERT_TRUE(e.details.contains("busbw_gb_s"));
+    ASSERT_TRUE(e.details.contains("transports"));  // empty for one rank
     if (gpus == 1) {
       EXPECT_EQ(e.details["busbw_gb_s"].get<double>(), 0.0);
     }
-    std::printf("%-50s algbw %8.2f GB/s  busbw %8.2f GB/s  %s\n", s.gb_name().c_str(), e.value.value_or(-1.0),
-                e.details["busbw_gb_s"].get<double>(), m.verification.detail.c_str());
+    std::printf("%-50s algbw %8.2f GB/s  busbw %8.2f GB/s  %s  %s\n", s.gb_name().c_str(), e.value.value_or(-1.0),
+                e.details["busbw_gb_s"].get<double>(), e.details["transports"].dump().c_str(),
+                m.verification.detail.c_str());
   }
 }

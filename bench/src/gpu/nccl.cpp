@@ -1,8 +1,8 @@
 // The nccl family: all-reduce, all-gather and reduce-scatter over every GPU of the process (one rank
 // each, ncclCommInitAll), at nccl-tests' sizes. One sample = the wall-clock time of one collective
 // (the average of a batch of them for the small sizes, as nccl-tests times its iterations); the value
-// is nccl-tests' algbw (S / time), the details carry the ranks and busbw's factor (to_entry adds the
-// busbw). The output of the last run is verified element by element (exact integers in float32).
+// is nccl-tests' algbw (S / time), the details carry the ranks, busbw's factor (to_entry adds the
+// busbw) and the transports NCCL joined the ranks with (its NCCL_DEBUG=INFO log). The output of the last run is verified element by element (exact integers in float32).
 //
 // The collective spans every GPU whichever GPU the bench measures: when several GPUs are benchmarked
 // in one process, the first to reach a benchmark runs it and the others skip it, naming that GPU.
@@ -30,10 +30,23 @@ int iterations_for(std::uint64_t bytes) {
   return static_cast<int>(n > 20 ? 20 : n);
 }
 
+// NCCL's log for the whole process (NCCL reads NCCL_DEBUG* once, at its first line): the lines of
+// communicator set-up only (INIT, P2P, SHM, NET; none per collective, which would cost time in the
+// samples), so that each benchmark can say which transport joined its ranks.
+const NcclDebugCapture& nccl_log() {
+  static const NcclDebugCapture capture;
+  return capture;
+}
+
 class NcclWorkload : public Workload {
  public:
   NcclWorkload(const NcclLib& lib, std::vector<int> devices, NcclCollective c, std::uint64_t bytes, int home)
-      : lib_(lib), ranks_(lib, std::move(devices)), coll_(c), iterations_(iterations_for(bytes)), home_(home) {
+      : lib_(lib),
+        log_from_(nccl_log().text().size()),
+        ranks_(lib, std::move(devices)),
+        coll_(c),
+        iterations_(iterations_for(bytes)),
+        home_(home) {
     ranks_.prepare(c, bytes);
     GPUPROBE_CUDA_CALL(cudaSetDevice(home_));
   }
@@ -58,11 +71,17 @@ class NcclWorkload : public Workload {
                         {"collectives_per_sample", iterations_},
                         {"busbw_factor", nccl_busbw_factor(coll_, n)}};
     if (n < 2) d["note"] = "one rank: nothing crosses between GPUs; busbw is 0 by nccl-tests' definition, algbw is the figure";
+    // The connections NCCL made for this benchmark's communicators (at set-up or at the first runs).
+    const std::string text = nccl_log().text();
+    const NcclLog log = parse_nccl_log(text.size() > log_from_ ? text.substr(log_from_) : std::string());
+    d["transports"] = log.vias();
+    if (!log.network.empty()) d["network"] = log.network;
     return d;
   }
 
  private:
   const NcclLib& lib_;
+  std::size_t log_from_;  // where this benchmark's lines begin in NCCL's log
   NcclRanks ranks_;
   NcclCollective coll_;
   int iterations_;
@@ -78,6 +97,7 @@ std::map<std::string, int> claims;
 std::unique_ptr<Workload> make_nccl(const GpuInfo& gpu, const BenchSpec& spec) {
   NcclCollective c;
   if (!nccl_collective_from_string(spec.variant, c)) throw Skip("unknown NCCL collective " + spec.variant);
+  (void)nccl_log();  // before anything of NCCL runs
   const NcclLib& lib = nccl_lib();
   if (!lib.probe.usable()) {
     const NcclAdvice a = nccl_missing_advice(false, nccl_build_cuda_major());
