@@ -56,6 +56,8 @@ CheckResult nccl(ProbeContext& ctx) {
   const std::string note = library_source_note(n.probe.lib, ctx.system());
   const std::string where = note.empty() ? n.probe.lib.path() : note;
   const auto env = nccl_transport_env(ctx.system());
+  std::string env_text;  // "; set here: NCCL_P2P_DISABLE=1, NCCL_NET=Socket"
+  for (const auto& kv : env) env_text += (env_text.empty() ? "; set here: " : ", ") + kv;
   auto finish_details = [&](CheckResult& r) {
     r.measured = n.probe.version;
     r.details["version"] = n.probe.version;
@@ -64,7 +66,8 @@ CheckResult nccl(ProbeContext& ctx) {
     r.details["environment"] = env;
   };
   if (!have_gpus) {
-    auto r = skip("NCCL " + n.probe.version + " present (" + where + "); no GPU to run an all-reduce on", "no_gpu");
+    auto r = skip("NCCL " + n.probe.version + " present (" + where + "); no GPU to run an all-reduce on" + env_text,
+                  "no_gpu");
     finish_details(r);
     return r;
   }
@@ -110,7 +113,7 @@ CheckResult nccl(ProbeContext& ctx) {
   }
   warn_if_off_loader_path(fs, "NCCL " + n.probe.version, "libnccl.so.2", n.probe.lib, ctx.system());
   const std::string ok = "NCCL " + n.probe.version + ": all-reduce over " + ranks_text + " verified (" +
-                         std::to_string(v.checked) + " elements); " + nccl_transport_summary(facts) + " (" + where + ")";
+                         std::to_string(v.checked) + " elements); " + nccl_transport_summary(facts) + " (" + where + ")" + env_text;
   CheckResult r = from_findings(fs, ok);
   finish_details(r);
   r.details["ranks"] = devices.size();
