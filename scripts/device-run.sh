@@ -6,7 +6,8 @@
 #   scripts/device-run.sh run      on the GPU machine: run gpuprobe check (cold and warm, timed,
 #                                  per-check durations; nvidia-smi -q beside it), the GPU tests
 #                                  (probes, kernels, benchmarks), gpuprobe bench --suite smoke and
-#                                  standard (timed), the independent cuBLAS timing beside gpuprobe's,
+#                                  standard (timed), the nccl/efa checks and the NCCL benchmarks,
+#                                  the independent cuBLAS timing beside gpuprobe's,
 #                                  the GEMM shapes the library reviews flagged, compute-sanitizer over
 #                                  the kernel tests, the unit tests; logs, JSON, JUnit packed in
 #                                  $OUT/results.tgz
@@ -114,6 +115,10 @@ for f in r["software"].get("frameworks", []):
   LD_LIBRARY_PATH="$PWD/$BUNDLE/lib${orig_llp:+:$orig_llp}" NO_COLOR=1 "$BUNDLE/gpuprobe" check --only cublas,cudnn \
     --json "$work/check-wheels.json" >"$work/check-wheels.txt" 2>&1
   say "check --only cublas,cudnn, loader path without the wheels: exit $? — $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(" | ".join("%s %s: %s" % (c["id"], c["status"], c["message"][:160]) for c in r["checks"]))' "$work/check-wheels.json" 2>/dev/null)"
+  # NCCL (found on the loader's paths or in the wheels) and EFA: an all-reduce over every GPU, one
+  # rank each, and the transport NCCL chose between them.
+  NO_COLOR=1 "$BUNDLE/gpuprobe" check --only nccl,efa --json "$work/check-nccl.json" >"$work/check-nccl.txt" 2>&1
+  say "check --only nccl,efa: exit $? — $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(" | ".join("%s %s: %s" % (c["id"], c["status"], c["message"][:200]) for c in r["checks"]))' "$work/check-nccl.json" 2>/dev/null)"
   # The watchdog on real hardware: a bound far below what cuInit needs must end in exit 4.
   NO_COLOR=1 "$BUNDLE/gpuprobe" check --timeout-scale 0.001 --json "$work/check-watchdog.json" >"$work/check-watchdog.txt" 2>&1
   say "check --timeout-scale 0.001 (driver bound 30 ms; expect exit 4 unless cuInit is faster): exit $?"
@@ -150,6 +155,8 @@ for f in r["software"].get("frameworks", []):
   }
   bench_stage smoke 60 --suite smoke --filter '^(?!matmul/wgmma/)'
   bench_stage smoke-wgmma 40 --suite smoke --filter '^matmul/(cublas/(fp16|bf16)|wgmma)/'  # its % of cuBLAS
+  # NCCL all-reduce / all-gather / reduce-scatter over every GPU (algbw; busbw in the JSON's details).
+  bench_stage nccl 60 --suite standard --filter '^nccl/'
   # Target: hand-written tensor-core BF16 4096^3 >= 70 % of cuBLAS (mma.sync and wgmma beside it).
   grep -hE '^matmul/(cublas|mma_sync|wgmma)/bf16 ' "$work/bench-smoke.txt" "$work/bench-smoke-wgmma.txt" 2>/dev/null | sort -u |
     sed 's/^/  smoke: /' | tee -a "$log"

@@ -145,11 +145,15 @@ Benchmark to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& 
   e.verified = m.verification.ok;
   std::optional<double> peak;
   if (spec.work_kind == Work::flops && spec.dtype) peak = peaks.tflops(*spec.dtype);
-  else if (spec.work_kind == Work::bytes) peak = spec.device_memory_peak ? peaks.mem_gbps : pcie;
+  else if (spec.work_kind == Work::bytes && spec.family != Family::nccl)
+    peak = spec.device_memory_peak ? peaks.mem_gbps : pcie;
   if (peak && *peak > 0) {
     e.peak_percent = 100.0 * value / *peak;
     e.peak = *peak;
   }
+  // NCCL collectives: the value is nccl-tests' algbw; its busbw beside it (bench/nccl_busbw.hpp).
+  if (e.details.is_object() && e.details.contains("busbw_factor") && e.details["busbw_factor"].is_number())
+    e.details["busbw_gb_s"] = value * e.details["busbw_factor"].get<double>();
   e.time_ms = Benchmark::Times{s.median * 1e3, s.min * 1e3, s.max * 1e3};
   e.samples = s.n;
   e.warmup_runs = static_cast<std::uint64_t>(std::max(m.warmup_runs, 0));

@@ -180,6 +180,38 @@ BenchSpec mem_spec(const MemImpl& mi, std::uint64_t bytes, unsigned suites) {
   return b;
 }
 
+// NCCL collectives over every local GPU (one rank each), at nccl-tests' sizes S: algbw = S / time,
+// busbw per nccl-tests (bench/src/nccl_busbw.cpp).
+struct NcclRow {
+  const char* op;
+  std::uint64_t bytes;
+  unsigned suites;
+};
+constexpr std::uint64_t kKiB = 1024, kMiB = 1024 * kKiB, kGiB = 1024 * kMiB;
+constexpr NcclRow kNcclRows[] = {
+    {"all_reduce", 64 * kKiB, kFull},   {"all_reduce", 1 * kMiB, kStdFull}, {"all_reduce", 32 * kMiB, kAll},
+    {"all_reduce", 256 * kMiB, kStdFull}, {"all_reduce", 1 * kGiB, kFull},
+    {"all_gather", 64 * kKiB, kFull},   {"all_gather", 1 * kMiB, kStdFull}, {"all_gather", 32 * kMiB, kStdFull},
+    {"all_gather", 256 * kMiB, kStdFull}, {"all_gather", 1 * kGiB, kFull},
+    {"reduce_scatter", 64 * kKiB, kFull}, {"reduce_scatter", 1 * kMiB, kStdFull},
+    {"reduce_scatter", 32 * kMiB, kStdFull}, {"reduce_scatter", 256 * kMiB, kStdFull},
+    {"reduce_scatter", 1 * kGiB, kFull},
+};
+
+BenchSpec nccl_spec(const NcclRow& row) {
+  BenchSpec b;
+  b.family = Family::nccl;
+  b.impl = "nccl";
+  b.variant = row.op;
+  b.label = "every GPU, one rank each";
+  b.bytes = row.bytes;
+  b.params = {{"bytes", row.bytes}, {"dtype", "fp32"}};
+  b.work_kind = Work::bytes;
+  b.work = static_cast<double>(row.bytes);  // algbw = S / time
+  b.suites = row.suites;
+  return b;
+}
+
 }  // namespace
 
 const char* to_string(Suite s) {
@@ -202,6 +234,7 @@ const char* to_string(Family f) {
     case Family::matmul: return "matmul";
     case Family::conv: return "conv";
     case Family::memory: return "memory";
+    case Family::nccl: return "nccl";
   }
   return "?";
 }
@@ -223,7 +256,8 @@ std::string BenchSpec::gb_name() const {
       if (c.dil_h != 1 || c.dil_w != 1) s += "/dil:" + pair(c.dil_h, c.dil_w);
       break;
     }
-    case Family::memory: s += "/bytes:" + std::to_string(bytes); break;
+    case Family::memory:
+    case Family::nccl: s += "/bytes:" + std::to_string(bytes); break;
   }
   return s;
 }
@@ -269,6 +303,7 @@ std::vector<BenchSpec> all_benchmarks(const SelectOptions& o) {
     out.push_back(mem_spec(mi, base, kAll));
     out.push_back(mem_spec(mi, base * 4, kFull));
   }
+  for (const auto& row : kNcclRows) out.push_back(nccl_spec(row));
   return out;
 }
 

@@ -23,6 +23,9 @@ const std::vector<CheckSpec>& check_table() {
       {"transfer", "H2D/D2H/D2D bandwidth and PCIe link", 30000, checks::transfer},
       {"cublas", "cuBLAS present and GEMMs correct", 60000, checks::cublas},
       {"cudnn", "cuDNN present and convolution correct", 60000, checks::cudnn},
+      // NCCL's first communicator on 8 GPUs takes seconds (topology search, connections).
+      {"nccl", "NCCL present, all-reduce over every GPU verified", 120000, checks::nccl},
+      {"efa", "EFA devices, libfabric and aws-ofi-nccl on EFA types", 5000, checks::efa},
       {"environment", "variables that distort results", 5000, checks::environment},
       {"container", "container limits that break training", 5000, checks::container},
       // Last: it collects what its subprocesses (started with the run) answered meanwhile.

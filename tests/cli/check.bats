@@ -513,3 +513,10 @@ PY
   run timeout 10 "$GPUPROBE" check -q
   [ "$status" -eq 3 ]
 }
+
+@test "nccl: the variables that steer NCCL's transport are named beside the NCCL found" {
+  NCCL_P2P_DISABLE=1 NCCL_NET=Socket NCCL_IB_DISABLE= run "$GPUPROBE" check --only nccl --json "$TEST_TMP/r.json"
+  [[ "$(json "$TEST_TMP/r.json" "r['software']['libraries'].get('nccl', '')")" == /* ]] || skip "no NCCL on this machine"
+  [ "$(json "$TEST_TMP/r.json" "' '.join([c for c in r['checks'] if c['id'] == 'nccl'][0]['details']['environment'])")" = "NCCL_P2P_DISABLE=1 NCCL_NET=Socket" ]
+  [[ "$(check_field "$TEST_TMP/r.json" nccl message)" == *"set here: NCCL_P2P_DISABLE=1, NCCL_NET=Socket"* ]]
+}

@@ -13,6 +13,8 @@
 #   tensorflow    tensorflow without its dependencies (what the static detection reads)
 #   tensorflow-full  tensorflow with its dependencies, without the NVIDIA wheels of its [and-cuda]
 #                 extra: it imports and answers (the live probe's TensorFlow path)
+#   nccl-cu13     nvidia-nccl-cu13 alone: NCCL for CUDA 13 as the wheel installs it (nccl.bats)
+#   nccl-cu12     nvidia-nccl-cu12 alone: NCCL for CUDA 12
 #
 # Usage: make-envs.sh DEST [NAME...]   (no NAME: all of them). Prints DEST.
 set -euo pipefail
@@ -29,9 +31,11 @@ declare -A spec=(
   [cupy]="cupy-cuda13x"
   [tensorflow]="--no-deps tensorflow"
   [tensorflow-full]="tensorflow"
+  [nccl-cu13]="nvidia-nccl-cu13"
+  [nccl-cu12]="nvidia-nccl-cu12"
 )
 names=("$@")
-((${#names[@]})) || names=(torch torch-nodeps jax-cpu jax-cuda13 cupy tensorflow tensorflow-full)
+((${#names[@]})) || names=(torch torch-nodeps jax-cpu jax-cuda13 cupy tensorflow tensorflow-full nccl-cu13 nccl-cu12)
 
 for name in "${names[@]}"; do
   [[ -n "${spec[$name]:-}" ]] || { echo "make-envs.sh: unknown environment '$name'" >&2; exit 2; }

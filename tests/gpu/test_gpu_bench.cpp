@@ -66,3 +66,38 @@ TEST(GpuBench, OutOfMemoryIsASkipNotACrash) {
   EXPECT_EQ(m.status, gpuprobe::BenchStatus::skipped);
   EXPECT_NE(m.reason.find("device memory"), std::string::npos) << m.reason;
 }
+
+// The nccl family at 1 MiB over every GPU of the machine (one rank on a one-GPU machine): each
+// collective verified, algbw the value, busbw beside it with nccl-tests' factor (0 for one rank).
+// Without NCCL in the image each is a skip naming the fix.
+TEST(GpuBench, NcclCollectivesOverEveryGpu) {
+  GPUPROBE_REQUIRE_GPU();
+  const auto gpu = describe_device0();
+  const auto specs = select_benchmarks(Suite::standard, "^nccl/nccl/.*/bytes:1048576$");
+  ASSERT_EQ(specs.size(), 3u);
+  int gpus = 0;
+  ASSERT_EQ(cudaGetDeviceCount(&gpus), cudaSuccess);
+  const WorkloadFactory make = make_gpu_factory(gpu);
+  for (const auto& s : specs) {
+    SCOPED_TRACE(s.gb_name());
+    const Measurement m = measure(s, make, short_rule(), nullptr);
+    if (m.status == gpuprobe::BenchStatus::skipped) {
+      EXPECT_NE(m.reason.find("nccl"), std::string::npos) << m.reason;
+      std::printf("skipped %s: %s\n", s.gb_name().c_str(), m.reason.c_str());
+      continue;
+    }
+    ASSERT_EQ(m.status, gpuprobe::BenchStatus::ok) << m.reason;
+    EXPECT_TRUE(m.verification.ok) << m.verification.detail;
+    const auto e = to_entry(s, m, peaks_of(gpu), pcie_peak_of(gpu));
+    EXPECT_EQ(e.details.value("ranks", 0), gpus);
+    EXPECT_FALSE(e.peak_percent.has_value());  // no link peak is claimed
+    ASSERT_TRUE(e.details.contains("busbw_gb_s"));
+    ASSERT_TRUE(e.details.contains("transports"));  // empty for one rank
+    if (gpus == 1) {
+      EXPECT_EQ(e.details["busbw_gb_s"].get<double>(), 0.0);
+    }
+    std::printf("%-50s algbw %8.2f GB/s  busbw %8.2f GB/s  %s  %s\n", s.gb_name().c_str(), e.value.value_or(-1.0),
+                e.details["busbw_gb_s"].get<double>(), e.details["transports"].dump().c_str(),
+                m.verification.detail.c_str());
+  }
+}

@@ -88,6 +88,10 @@ TEST(BenchSpec, WorkIsCountedPerFamily) {
         EXPECT_GE(b.work, static_cast<double>(b.bytes));
         EXPECT_GE(b.bytes, 256ull << 20) << "memory buffers must dwarf any L2";
         break;
+      case Family::nccl:  // algbw: nccl-tests' size S per collective
+        EXPECT_EQ(b.unit(), "GB/s");
+        EXPECT_DOUBLE_EQ(b.work, static_cast<double>(b.bytes));
+        break;
     }
   }
   // Counting convention: a copy reads and writes, triad reads two arrays and writes one.

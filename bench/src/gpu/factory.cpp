@@ -15,6 +15,7 @@
 #include "gpuprobe/gpu/device.hpp"
 #include "gpuprobe/gpu/gpu_libs.hpp"
 #include "gpuprobe/gpu/lost_context.hpp"
+#include "gpuprobe/gpu/nccl_lib.hpp"
 #include "gpuprobe/gpu/nvml_read.hpp"
 #include "gpuprobe/probes/compat.hpp"
 #include "workloads.hpp"
@@ -44,6 +45,7 @@ WorkloadFactory make_gpu_factory(const GpuInfo& gpu) {
         case Family::matmul: return gpu::make_gemm(gpu, spec);
         case Family::conv: return gpu::make_conv(gpu, spec);
         case Family::memory: return gpu::make_memory(gpu, spec);
+        case Family::nccl: return gpu::make_nccl(gpu, spec);
       }
     } catch (const AllocationFailed& e) {
       throw Skip(e.what());
@@ -65,6 +67,7 @@ void record_libraries(const std::vector<BenchSpec>& ran, SoftwareInfo& sw) {
     if (!c.probe.version.empty()) sw.cublas_version = c.probe.version;
   }
   if (uses("cublaslt")) note("cublasLt", cublaslt_lib().probe);
+  if (uses("nccl")) note("nccl", nccl_lib().probe);
   if (uses("cudnn")) {
     const Cudnn& d = cudnn_lib();
     note("cudnn", d.probe);

@@ -15,6 +15,8 @@ CheckResult memory(ProbeContext&);
 CheckResult transfer(ProbeContext&);
 CheckResult cublas(ProbeContext&);
 CheckResult cudnn(ProbeContext&);
+CheckResult nccl(ProbeContext&);
+CheckResult efa(ProbeContext&);
 CheckResult environment(ProbeContext&);
 CheckResult container(ProbeContext&);
 CheckResult frameworks(ProbeContext&);

@@ -19,7 +19,7 @@ enum class Suite { smoke, standard, full };
 const char* to_string(Suite s);
 std::optional<Suite> suite_from_string(const std::string& s);
 
-enum class Family { matmul, conv, memory };
+enum class Family { matmul, conv, memory, nccl };
 const char* to_string(Family f);
 
 // What a benchmark's work is counted in: FLOPs (TFLOP/s) or bytes moved (GB/s, 1e9 bytes).
@@ -31,8 +31,8 @@ struct GemmShape {
 
 struct BenchSpec {
   Family family = Family::matmul;
-  std::string impl;     // "cublas", "cublaslt", "cudnn", "simt_warp_tiled", "tensorcore", "stream", "memcpy", …
-  std::string variant;  // the dtype ("bf16") or the operation ("copy", "h2d_pinned")
+  std::string impl;     // "cublas", "cublaslt", "cudnn", "simt_warp_tiled", "tensorcore", "stream", "memcpy", "nccl", …
+  std::string variant;  // the dtype ("bf16") or the operation ("copy", "h2d_pinned", "all_reduce")
   std::string label;    // what the shape is, for people: "square", "deepbench train", "resnet50 conv3_x 3x3"
   nlohmann::json params = nlohmann::json::object();  // identity across reports (sizes, dtype)
   Work work_kind = Work::flops;
@@ -44,14 +44,16 @@ struct BenchSpec {
   // Shapes, one of which is used according to the family.
   GemmShape gemm;
   ConvShape conv;
-  std::uint64_t bytes = 0;  // memory: buffer size
+  std::uint64_t bytes = 0;  // memory: buffer size; nccl: nccl-tests' size S of the collective
 
   std::string name() const;     // "matmul/cublas/bf16": the report's `name`
   std::string gb_name() const;  // "matmul/cublas/bf16/m:4096/n:4096/k:4096": Google Benchmark's, what --filter matches
   std::string unit() const { return work_kind == Work::flops ? "TFLOP/s" : "GB/s"; }
   bool in(Suite s) const { return (suites >> static_cast<unsigned>(s)) & 1u; }
   // cuBLAS, cuBLASLt, cuDNN and cudaMemcpy are libraries; the rest is written here (kernels/).
-  bool is_library() const { return impl == "cublas" || impl == "cublaslt" || impl == "cudnn" || impl == "memcpy"; }
+  bool is_library() const {
+    return impl == "cublas" || impl == "cublaslt" || impl == "cudnn" || impl == "memcpy" || impl == "nccl";
+  }
 };
 
 struct SelectOptions {
