@@ -88,6 +88,10 @@ TEST(BenchSpec, WorkIsCountedPerFamily) {
         EXPECT_GE(b.work, static_cast<double>(b.bytes));
         EXPECT_GE(b.bytes, 256ull << 20) << "memory buffers must dwarf any L2";
         break;
+      case Family::p2p:  // bytes over the link (both ways: twice), or the copies of a latency run
+        EXPECT_EQ(b.unit(), b.variant == "latency" ? "us" : "GB/s");
+        EXPECT_DOUBLE_EQ(b.work, b.variant == "latency" ? 100.0 : (b.variant == "bidi" ? 2.0 : 1.0) * static_cast<double>(b.bytes));
+        break;
     }
   }
   // Counting convention: a copy reads and writes, triad reads two arrays and writes one.

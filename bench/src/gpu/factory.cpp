@@ -44,6 +44,7 @@ WorkloadFactory make_gpu_factory(const GpuInfo& gpu) {
         case Family::matmul: return gpu::make_gemm(gpu, spec);
         case Family::conv: return gpu::make_conv(gpu, spec);
         case Family::memory: return gpu::make_memory(gpu, spec);
+        case Family::p2p: return gpu::make_p2p(spec);
       }
     } catch (const AllocationFailed& e) {
       throw Skip(e.what());
