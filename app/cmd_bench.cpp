@@ -5,6 +5,7 @@
 // slower than the node's others; the p2p family on every ordered pair of GPUs after the rest.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -378,6 +379,10 @@ int run_bench(const BenchOptions& o) {
   for (const auto& e : entries)
     if (e.scope == BenchScope::gpu) counted.push_back(e);
   Verdict v = benchmarks_verdict(counted);
+  // Nothing measured for one reason (bench --filter p2p on one GPU): the verdict says it.
+  if (v.passed == 0 && v.failed == 0 && !counted.empty() && counted.front().reason &&
+      std::all_of(counted.begin(), counted.end(), [&](const Benchmark& e) { return e.reason == counted.front().reason; }))
+    v.line += ": " + *counted.front().reason;
   if (const auto slow = bench::node_outliers(counted); !slow.empty())
     v.line += "; " + bench::outliers_text(slow);
   std::vector<bench::BenchSpec> ran = one_gpu;
