@@ -234,6 +234,7 @@ std::vector<JunitCase> benchmark_cases(const std::vector<Benchmark>& benchmarks)
     JunitCase c;
     c.name = e.name.empty() ? "?" : e.name;
     if (const std::string p = e.params_text(); !p.empty()) c.name += " " + p;
+    if (const std::string where = e.where_text(); !where.empty()) c.name += " " + where;  // bench --gpus
     c.seconds = e.wall_seconds.value_or(0.0);
     const std::string reason = e.reason.value_or("");
     char buf[256];

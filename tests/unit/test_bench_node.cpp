@@ -128,3 +128,15 @@ TEST(NodeView, PerBenchmarkAndUnit) {
   EXPECT_EQ(agg[1].name, "memory/memcpy/d2d");
   EXPECT_DOUBLE_EQ(*agg[1].value, 5890);
 }
+
+// The --gpus table: one row per benchmark, the sum, each GPU's value, the slow GPU; the verdict's words.
+TEST(NodeView, TableAndVerdictText) {
+  auto v = node_of({760, 762, 758, 600});
+  const auto node = node_aggregates(v, 4);
+  const std::string t = render_node_table(v, node);
+  EXPECT_NE(t.find("per GPU (0 1 2 3)"), std::string::npos) << t;
+  EXPECT_NE(t.find("matmul/cublas/bf16"), std::string::npos) << t;
+  EXPECT_NE(t.find("8192x8192x8192"), std::string::npos) << t;
+  EXPECT_NE(t.find("2880 TFLOP/s  760 762 758 600  GPU 3 -21%"), std::string::npos) << t;
+  EXPECT_EQ(outliers_text(node_outliers(v)), "slow GPU in the node: GPU 3 (matmul/cublas/bf16 -21%)");
+}
