@@ -7,6 +7,7 @@
 #                                  per-check durations; nvidia-smi -q beside it), the GPU tests
 #                                  (probes, kernels, benchmarks), gpuprobe bench --suite smoke and
 #                                  standard (timed), the nccl/efa checks and the NCCL benchmarks,
+#                                  bench --gpus all and the p2p family,
 #                                  the independent cuBLAS timing beside gpuprobe's,
 #                                  the GEMM shapes the library reviews flagged, compute-sanitizer over
 #                                  the kernel tests, the unit tests; logs, JSON, JUnit packed in
@@ -157,6 +158,10 @@ for f in r["software"].get("frameworks", []):
   bench_stage smoke-wgmma 40 --suite smoke --filter '^matmul/(cublas/(fp16|bf16)|wgmma)/'  # its % of cuBLAS
   # NCCL all-reduce / all-gather / reduce-scatter over every GPU (algbw; busbw in the JSON's details).
   bench_stage nccl 60 --suite standard --filter '^nccl/'
+  # Every GPU at once (per GPU, the node's sum, slow GPUs; one GPU: the sum is its own) and the p2p
+  # matrix (one GPU: skipped, "one GPU: no peer pairs").
+  bench_stage gpus-all 60 --suite smoke --gpus all --filter '^(?!matmul/wgmma/)'
+  bench_stage p2p 40 --filter '^p2p/'
   # Target: hand-written tensor-core BF16 4096^3 >= 70 % of cuBLAS (mma.sync and wgmma beside it).
   grep -hE '^matmul/(cublas|mma_sync|wgmma)/bf16 ' "$work/bench-smoke.txt" "$work/bench-smoke-wgmma.txt" 2>/dev/null | sort -u |
     sed 's/^/  smoke: /' | tee -a "$log"

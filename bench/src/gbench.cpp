@@ -23,7 +23,7 @@ void register_benchmarks(const RunPlan& plan, Collector& out) {
       } else {
         if (s.work_kind == Work::flops)
           state.counters["FLOP/s"] = ::benchmark::Counter(s.work, ::benchmark::Counter::kIsIterationInvariantRate);
-        else
+        else if (s.work_kind == Work::bytes)
           state.SetBytesProcessed(static_cast<std::int64_t>(s.work));
         const Benchmark e = to_entry(s, m, plan.peaks, plan.pcie_gbps);
         if (e.peak_percent) state.counters["peak_%"] = *e.peak_percent;

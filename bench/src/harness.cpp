@@ -136,11 +136,19 @@ Benchmark to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& 
     return e;
   }
   const Summary s = summarize(m.samples);
-  const double scale = spec.work_kind == Work::flops ? 1e12 : 1e9;
-  const double value = spec.work / s.median / scale;
+  double value = 0;
+  if (spec.work_kind == Work::latency) {
+    // µs per operation: the run's time over the operations it made.
+    value = s.median / spec.work * 1e6;
+    e.min = s.min / spec.work * 1e6;
+    e.max = s.max / spec.work * 1e6;
+  } else {
+    const double scale = spec.work_kind == Work::flops ? 1e12 : 1e9;
+    value = spec.work / s.median / scale;
+    e.min = spec.work / s.max / scale;
+    e.max = spec.work / s.min / scale;
+  }
   e.value = value;
-  e.min = spec.work / s.max / scale;
-  e.max = spec.work / s.min / scale;
   e.rel_spread = s.rel_spread;
   e.verified = m.verification.ok;
   std::optional<double> peak;

@@ -212,6 +212,36 @@ BenchSpec nccl_spec(const NcclRow& row) {
   return b;
 }
 
+// Peer-to-peer copies (p2p.hpp): the copy engine (cudaMemcpyPeerAsync) and SM copies (a kernel
+// reading the peer's memory), one direction and both at once, and the latency of small copies.
+// Standard and full: on an 8-GPU node each spec runs on 56 pairs.
+struct P2pImpl {
+  const char* impl;
+  const char* op;
+  const char* label;
+  double traffic;  // bytes moved per byte of buffer (both directions: twice)
+};
+constexpr P2pImpl kP2pImpls[] = {
+    {"memcpy", "uni", "copy engine", 1},
+    {"memcpy", "bidi", "copy engine, both ways", 2},
+    {"sm", "uni", "SM copy", 1},
+    {"sm", "bidi", "SM copy, both ways", 2},
+};
+// Copies a run of the latency benchmark makes (one after the other on one stream).
+constexpr int kP2pLatencyCopies = 100;
+
+BenchSpec p2p_spec(const char* impl, const char* op, const char* label, std::uint64_t bytes) {
+  BenchSpec b;
+  b.family = Family::p2p;
+  b.impl = impl;
+  b.variant = op;
+  b.label = label;
+  b.bytes = bytes;
+  b.params = {{"bytes", bytes}};
+  b.suites = kStdFull;
+  return b;
+}
+
 }  // namespace
 
 const char* to_string(Suite s) {
@@ -235,6 +265,7 @@ const char* to_string(Family f) {
     case Family::conv: return "conv";
     case Family::memory: return "memory";
     case Family::nccl: return "nccl";
+    case Family::p2p: return "p2p";
   }
   return "?";
 }
@@ -258,6 +289,10 @@ std::string BenchSpec::gb_name() const {
     }
     case Family::memory:
     case Family::nccl: s += "/bytes:" + std::to_string(bytes); break;
+    case Family::p2p:
+      s += "/bytes:" + std::to_string(bytes);
+      if (src >= 0) s += "/src:" + std::to_string(src) + "/dst:" + std::to_string(dst);
+      break;
   }
   return s;
 }
@@ -304,6 +339,16 @@ std::vector<BenchSpec> all_benchmarks(const SelectOptions& o) {
     out.push_back(mem_spec(mi, base * 4, kFull));
   }
   for (const auto& row : kNcclRows) out.push_back(nccl_spec(row));
+  for (const auto& pi : kP2pImpls) {
+    BenchSpec b = p2p_spec(pi.impl, pi.op, pi.label, 64 * MiB);
+    b.work_kind = Work::bytes;
+    b.work = pi.traffic * static_cast<double>(b.bytes);
+    out.push_back(std::move(b));
+  }
+  BenchSpec lat = p2p_spec("memcpy", "latency", "copy engine, 4-byte copies", 4);
+  lat.work_kind = Work::latency;
+  lat.work = kP2pLatencyCopies;
+  out.push_back(std::move(lat));
   return out;
 }
 

@@ -11,7 +11,19 @@ const char* to_string(BenchStatus s) {
   return "?";
 }
 
+const char* to_string(BenchScope s) { return s == BenchScope::node ? "node" : "gpu"; }
+
 std::string Benchmark::key() const { return params.empty() ? name : name + " " + params.dump(); }
+
+std::string Benchmark::where_text() const {
+  if (scope == BenchScope::node) return "node";
+  return gpu ? "gpu " + std::to_string(*gpu) : "";
+}
+
+std::string Benchmark::match_key() const {
+  const std::string where = where_text();
+  return where.empty() ? key() : key() + " " + where;
+}
 
 std::string Benchmark::params_text() const {
   std::string out;

@@ -195,13 +195,16 @@ std::vector<BenchRow> bench_rows(const std::vector<Report>& reports, double tole
   std::map<std::string, std::size_t> row_of;  // key → index in rows
   for (std::size_t ri = 0; ri < reports.size(); ++ri) {
     for (const auto& b : reports[ri].benchmarks) {
-      const std::string key = b.key();
+      // GPU 0 with GPU 0, the node aggregate with the node aggregate; a plain run's one GPU as before.
+      const std::string key = b.match_key();
       auto [it, fresh] = row_of.emplace(key, rows.size());
       if (fresh) {
         BenchRow row;
         row.key = key;
         row.name = b.name;
         row.params = b.params_text();
+        if (const std::string where = b.where_text(); !where.empty())
+          row.params += (row.params.empty() ? "" : "; ") + where;
         row.unit = b.unit;
         row.higher_better = higher_is_better(b.unit);
         row.cells.resize(reports.size());

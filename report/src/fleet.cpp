@@ -175,6 +175,7 @@ double outlier_threshold(double median, double mad, bool higher_better, const Fl
 }
 
 std::optional<int> bench_gpu_index(const Benchmark& b) {
+  if (b.gpu) return b.gpu;
   for (const nlohmann::json* j : {&b.extra, &b.params}) {
     if (!j->is_object()) continue;
     const auto it = j->find("gpu");
@@ -244,13 +245,15 @@ Fleet analyze_fleet(const FleetInput& in, const FleetOptions& o) {
         const std::size_t g = static_cast<std::size_t>(std::max(0, gpu.value_or(0)));
         if (g < r.gpus.size()) model = r.gpus[g].name;
         else if (r.host.cloud) model = r.host.cloud->instance_type;
-        const std::string key = id.key() + '\x1f' + b.unit + '\x1f' + model;
+        // A node aggregate (bench --gpus) is a distribution of its own, beside the GPUs'.
+        const bool node_scope = b.scope == BenchScope::node;
+        const std::string key = id.key() + '\x1f' + b.unit + '\x1f' + model + (node_scope ? "\x1fnode" : "");
         auto [bi, added] = bench_index.try_emplace(key, groups.size());
         if (added) {
           BenchGroup grp;
           grp.bench.key = id.key();
           grp.bench.name = b.name;
-          grp.bench.params = id.params_text();
+          grp.bench.params = id.params_text() + (node_scope ? std::string(id.params.empty() ? "" : " ") + "node" : "");
           grp.bench.unit = b.unit;
           grp.bench.gpu_model = model;
           grp.bench.higher_better = higher_is_better(b.unit);

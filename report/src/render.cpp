@@ -135,12 +135,15 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
-namespace {
-
-// "4096x4096x4096" (GEMM), "n32 28x28x128 k128 3x3 /1 p1" (conv), "1 GiB" (memory).
 std::string shape_text(const nlohmann::json& p) {
   auto i = [&](const char* k) { return p.contains(k) && p[k].is_number_integer() ? p[k].get<long long>() : -1; };
   char buf[160];
+  if (i("src") >= 0 && i("dst") >= 0) {  // a GPU pair: "0→1 64 MiB"
+    nlohmann::json rest = p;
+    rest.erase("src");
+    rest.erase("dst");
+    return std::to_string(i("src")) + "→" + std::to_string(i("dst")) + " " + shape_text(rest);
+  }
   if (i("m") >= 0 && i("n") >= 0 && i("k") >= 0 && !p.contains("r")) {
     std::snprintf(buf, sizeof buf, "%lldx%lldx%lld", i("m"), i("n"), i("k"));
     return buf;
@@ -153,11 +156,14 @@ std::string shape_text(const nlohmann::json& p) {
   if (i("bytes") >= 0) {
     const double b = static_cast<double>(i("bytes"));
     if (b >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.0f GiB", b / (1024.0 * 1024 * 1024));
-    else std::snprintf(buf, sizeof buf, "%.0f MiB", b / (1024.0 * 1024));
+    else if (b >= 1024.0 * 1024) std::snprintf(buf, sizeof buf, "%.0f MiB", b / (1024.0 * 1024));
+    else std::snprintf(buf, sizeof buf, "%.0f B", b);
     return buf;
   }
   return p.is_object() ? p.dump() : "";
 }
+
+namespace {
 
 std::string fmt(const std::optional<double>& v, const char* f) {
   if (!v) return "-";
@@ -199,8 +205,10 @@ std::string render_benchmark_table(const std::vector<Benchmark>& entries, const 
     }
     std::optional<double> spread_percent;
     if (e.rel_spread) spread_percent = 100.0 * *e.rel_spread;
-    std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %6s%%  %s%s%s\n", e.name.c_str(),
-                  shape_text(e.params).c_str(), fmt(e.value, "%.2f").c_str(), e.unit.c_str(),
+    std::string shape = shape_text(e.params);
+    if (const std::string where = e.where_text(); !where.empty()) shape += ' ' + where;  // "gpu 3", "node"
+    std::snprintf(buf, sizeof buf, "%-30s %-30s %12s %-7s %7s %8s %6s%%  %s%s%s\n", e.name.c_str(), shape.c_str(),
+                  fmt(e.value, "%.2f").c_str(), e.unit.c_str(),
                   fmt(e.peak_percent, "%.1f").c_str(), fmt(e.baseline_percent, "%.1f").c_str(),
                   fmt(spread_percent, "%.2f").c_str(), col, result.c_str(), reset);
     out += buf;
@@ -226,6 +234,7 @@ std::vector<JunitCase> benchmark_cases(const std::vector<Benchmark>& benchmarks)
     JunitCase c;
     c.name = e.name.empty() ? "?" : e.name;
     if (const std::string p = e.params_text(); !p.empty()) c.name += " " + p;
+    if (const std::string where = e.where_text(); !where.empty()) c.name += " " + where;  // bench --gpus
     c.seconds = e.wall_seconds.value_or(0.0);
     const std::string reason = e.reason.value_or("");
     char buf[256];

@@ -384,6 +384,11 @@ constexpr auto as_number = as<double, &json::is_number>;
 constexpr auto as_count = as<std::uint64_t, &json::is_number_unsigned>;
 constexpr auto as_bool = as<bool, &json::is_boolean>;
 constexpr auto as_string = as<std::string, &json::is_string>;
+// A GPU index: a non-negative integer (up to 2^20).
+std::optional<int> as_index(const json& v) {
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > (1 << 20)) return std::nullopt;
+  return v.get<int>();
+}
 std::optional<std::vector<std::string>> as_strings(const json& v) {
   if (!v.is_array()) return std::nullopt;
   std::vector<std::string> out;
@@ -447,6 +452,9 @@ json benchmark_to_json(const Benchmark& b) {
   put(j, "peak_percent", b.peak_percent);
   put(j, "verified", b.verified);
   j["status"] = to_string(b.status);
+  j["scope"] = to_string(b.scope);
+  put_set(j, "gpu", b.gpu);
+  put_set(j, "gpu_uuid", b.gpu_uuid);
   put_set(j, "label", b.label);
   put_set(j, "implementation", b.implementation);
   if (b.baseline) {
@@ -496,6 +504,12 @@ Benchmark benchmark_from_json(const json& j, const std::string& where) {
 
   json rest = j;
   for (const char* k : kBenchShapeKeys) rest.erase(k);
+  if (auto it = rest.find("scope"); it != rest.end() && (*it == "gpu" || *it == "node")) {
+    b.scope = *it == "node" ? BenchScope::node : BenchScope::gpu;
+    rest.erase(it);
+  }
+  take(rest, "gpu", b.gpu, as_index);
+  take(rest, "gpu_uuid", b.gpu_uuid, as_string);
   take(rest, "label", b.label, as_string);
   take(rest, "implementation", b.implementation, as_string);
   if (take(rest, "baseline", b.baseline, as_string)) {

@@ -55,7 +55,7 @@ local_check_status() {
 
 assert_report() { # FILE: a gpuprobe JSON report
   [[ -s $1 ]]
-  assert_equal "$(jq -r .schema "$1")" "gpuprobe.report/1.2"
+  assert_equal "$(jq -r .schema "$1")" "gpuprobe.report/1.3"
   jq -e 'has("host") and has("software") and has("gpus") and has("checks")' "$1" >/dev/null
 }
 

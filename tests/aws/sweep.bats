@@ -56,7 +56,7 @@ assert_nothing_left() {
     if grep -qE "^$t +ok " <<<"$output"; then
       ok=$((ok + 1))
       [[ -s $BATS_TEST_TMPDIR/sweep/$t/remote-check.json ]]
-      assert_equal "$(jq -r .schema "$BATS_TEST_TMPDIR/sweep/$t/remote-check.json")" gpuprobe.report/1.2
+      assert_equal "$(jq -r .schema "$BATS_TEST_TMPDIR/sweep/$t/remote-check.json")" gpuprobe.report/1.3
       assert_equal "$(cat "$BATS_TEST_TMPDIR/sweep/$t/instance-type")" "$t"
     else
       grep -qE "^$t +FAILED\(up\)" <<<"$output"

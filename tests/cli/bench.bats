@@ -70,6 +70,46 @@ bats_require_minimum_version 1.5.0
   [ "$status" -eq 2 ]
 }
 
+@test "--gpus: a bad list, an index beyond any GPU, --device beside it, Google Benchmark flags: usage errors" {
+  for bad in "" x 0, ,1 0,,1 -1 1.5 all,0; do
+    run "$GPUPROBE" bench --gpus "$bad"
+    [ "$status" -eq 2 ] || { echo "--gpus '$bad' exited $status"; return 1; }
+    [[ "$output" == *"--gpus"* ]]
+  done
+  run "$GPUPROBE" bench --gpus 0,0
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"GPU 0 is named twice"* ]]
+  run "$GPUPROBE" bench --gpus 0,1024
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"index 1024 is beyond 1023"* ]]
+  run "$GPUPROBE" bench --gpus all --device 1
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"excludes"* ]]
+  run "$GPUPROBE" bench --gpus all --suite smoke -- --benchmark_repetitions=2
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"not to --gpus"* ]]
+}
+
+@test "--gpus without a driver: exit 3 like a plain run, nothing measured" {
+  require_no_driver
+  run "$GPUPROBE" bench --gpus 0,3 --suite smoke --json "$TEST_TMP/b.json"
+  [ "$status" -eq 3 ]
+  [ "$(json "$TEST_TMP/b.json" "r['benchmarks']")" = "[]" ]
+  [ "$(json "$TEST_TMP/b.json" "r['schema']")" = "gpuprobe.report/1.3" ]
+}
+
+@test "the p2p family: every pair's copies and latency, in standard and full, not smoke" {
+  run "$GPUPROBE" bench --list --filter p2p
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"p2p/memcpy/uni/bytes:67108864"*"GB/s"*"copy engine"* ]]
+  [[ "$output" == *"p2p/sm/bidi/bytes:67108864"* ]]
+  [[ "$output" == *"p2p/memcpy/latency/bytes:4"*"us"* ]]
+  [ "${lines[-1]}" = "5 benchmarks" ]
+  run "$GPUPROBE" bench --list --suite smoke --filter p2p
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "0 benchmarks" ]
+}
+
 @test "no driver: exit 3, the --gpus all diagnosis, a report with the pre-checks and no benchmark" {
   require_no_driver
   run "$GPUPROBE" bench --suite smoke --json "$TEST_TMP/b.json" --junit "$TEST_TMP/b.xml" -- --benchmark_repetitions=2

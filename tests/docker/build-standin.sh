@@ -208,11 +208,11 @@ check "runtime: check names the missing driver and --gpus all" \
 check "runtime: cuDNN found in the image" bash -c '[[ "$1" == *"cuDNN 9"*"present"* ]]' _ "$out"
 
 json="$(run_in "$img_runtime" gpuprobe check --json - 2>/dev/null)"
-check "runtime: --json - is a gpuprobe.report/1.2 with driver reason no_driver and exit_code 3" python3 -c '
+check "runtime: --json - is a gpuprobe.report/1.3 with driver reason no_driver and exit_code 3" python3 -c '
 import json, sys
 r = json.loads(sys.argv[1])
 d = {c["id"]: c for c in r["checks"]}
-assert r["schema"] == "gpuprobe.report/1.2", r["schema"]
+assert r["schema"] == "gpuprobe.report/1.3", r["schema"]
 assert d["driver"]["reason"] == "no_driver" and d["driver"]["status"] == "fail", d["driver"]
 assert r["exit_code"] == 3, r["exit_code"]
 ' "$json"
@@ -225,7 +225,7 @@ line="$(run_in "$img_runtime" sh -c 'gpuprobe check --json - 2>/dev/null | tr -d
 check "runtime: check --json - | tr -d '\\n' is one valid JSON line (Kubernetes recipe)" python3 -c '
 import json, sys
 s = sys.argv[1]
-assert s.count("\n") == 0 and json.loads(s)["schema"] == "gpuprobe.report/1.2"
+assert s.count("\n") == 0 and json.loads(s)["schema"] == "gpuprobe.report/1.3"
 ' "$line"
 
 ver="$(run_in "$img_runtime" gpuprobe version 2>&1)"

@@ -321,7 +321,7 @@ def t_job_script_real():
     docs = json_lines(p.stdout)
     assert [d.get("command") for d in docs] == ["check", "bench"], p.stdout[:300]
     for d in docs:
-        assert d["schema"] == "gpuprobe.report/1.2" and d["label"] == "node-a", (d["command"], d["label"])
+        assert d["schema"] == "gpuprobe.report/1.3" and d["label"] == "node-a", (d["command"], d["label"])
         assert d["exit_code"] == 3, (d["command"], d["exit_code"])
         drv = {c["id"]: c for c in d["checks"]}["driver"]
         assert drv["reason"] == "no_driver", (d["command"], drv["reason"])

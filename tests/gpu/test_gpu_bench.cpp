@@ -4,14 +4,36 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "gpu_test_util.hpp"
 #include "gpuprobe/bench/gpu.hpp"
+#include "gpuprobe/bench/node.hpp"
+#include "gpuprobe/bench/p2p.hpp"
 
 using namespace gpuprobe::bench;
 
 namespace {
 
+using gpuprobe::testing::describe_device;
 gpuprobe::GpuInfo describe_device0() { return gpuprobe::testing::describe_device(0); }
+
+// A skip must say why (and is printed); anything else must have run and verified. True when it ran.
+bool ran_verified(const BenchSpec& s, const Measurement& m) {
+  if (m.status == gpuprobe::BenchStatus::skipped) {
+    EXPECT_FALSE(m.reason.empty());
+    std::printf("skipped %s: %s\n", s.gb_name().c_str(), m.reason.c_str());
+    return false;
+  }
+  EXPECT_EQ(m.status, gpuprobe::BenchStatus::ok) << m.reason;
+  EXPECT_TRUE(m.verification.ok) << m.verification.detail;
+  return true;
+}
+
+int device_count() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess ? n : 0;
+}
 
 MeasureOptions short_rule() {
   MeasureOptions o;
@@ -35,13 +57,7 @@ TEST(GpuBench, EverySmokeBenchmarkRunsVerifiedOrSkipsWithAReason) {
   for (const auto& s : specs) {
     const Measurement m = measure(s, make, short_rule(), sampler.get());
     SCOPED_TRACE(s.gb_name());
-    if (m.status == gpuprobe::BenchStatus::skipped) {
-      EXPECT_FALSE(m.reason.empty());
-      std::printf("skipped %s: %s\n", s.gb_name().c_str(), m.reason.c_str());
-      continue;
-    }
-    EXPECT_EQ(m.status, gpuprobe::BenchStatus::ok) << m.reason;
-    EXPECT_TRUE(m.verification.ok) << m.verification.detail;
+    if (!ran_verified(s, m)) continue;
     EXPECT_GE(m.samples.size(), 3u);
     const auto e = to_entry(s, m, peaks_of(gpu), pcie_peak_of(gpu));
     std::printf("%-70s %10.2f %s  %s\n", s.gb_name().c_str(), e.value.value_or(-1.0), s.unit().c_str(),
@@ -99,5 +115,53 @@ TEST(GpuBench, NcclCollectivesOverEveryGpu) {
     std::printf("%-50s algbw %8.2f GB/s  busbw %8.2f GB/s  %s  %s\n", s.gb_name().c_str(), e.value.value_or(-1.0),
                 e.details["busbw_gb_s"].get<double>(), e.details["transports"].dump().c_str(),
                 m.verification.detail.c_str());
+  }
+}
+
+// bench --gpus: one benchmark on every GPU at once, one host thread each (on one GPU: that one),
+// then the node's sum over them.
+TEST(GpuBench, EveryGpuAtOnceAndTheNodeSum) {
+  GPUPROBE_REQUIRE_GPU();
+  const int n = device_count();
+  const auto specs = select_benchmarks(Suite::smoke, "^memory/stream/copy/");
+  ASSERT_FALSE(specs.empty());
+  std::vector<Measurement> m(static_cast<std::size_t>(n));
+  std::vector<WorkloadFactory> make;
+  for (int g = 0; g < n; ++g) make.push_back(make_gpu_factory(describe_device(g)));
+  std::vector<std::thread> threads;
+  for (int g = 0; g < n; ++g)
+    threads.emplace_back([&, g] { m[static_cast<std::size_t>(g)] = measure(specs[0], make[static_cast<std::size_t>(g)], short_rule(), nullptr); });
+  for (auto& t : threads) t.join();
+  std::vector<gpuprobe::Benchmark> entries;
+  for (int g = 0; g < n; ++g) {
+    const auto& mg = m[static_cast<std::size_t>(g)];
+    EXPECT_EQ(mg.status, gpuprobe::BenchStatus::ok) << "GPU " << g << ": " << mg.reason;
+    auto e = to_entry(specs[0], mg, peaks_of(describe_device(g)), std::nullopt);
+    e.gpu = g;
+    std::printf("GPU %d: %.1f GB/s\n", g, e.value.value_or(-1));
+    entries.push_back(e);
+  }
+  const auto node = node_aggregates(entries, static_cast<std::size_t>(n));
+  ASSERT_EQ(node.size(), 1u);
+  ASSERT_TRUE(node[0].value);
+  std::printf("node: %.1f GB/s over %d GPU(s)\n", *node[0].value, n);
+}
+
+// The p2p family on the first two GPUs, both orders: each copy runs and every word arrives, or the
+// benchmark is skipped with its reason (SM copies without peer access). One GPU: nothing to pair.
+TEST(GpuBench, P2pPairsRunVerified) {
+  GPUPROBE_REQUIRE_GPU();
+  if (device_count() < 2) GTEST_SKIP() << kP2pOneGpu;
+  const WorkloadFactory make = make_gpu_factory(describe_device(0));
+  const WorkloadFactory make1 = make_gpu_factory(describe_device(1));
+  for (const auto& family : select_benchmarks(Suite::standard, "^p2p/")) {
+    for (const auto& s : p2p_pair_specs(family, {0, 1})) {
+      SCOPED_TRACE(s.gb_name());
+      const Measurement m = measure(s, s.src == 0 ? make : make1, short_rule(), nullptr);
+      if (!ran_verified(s, m)) continue;
+      const auto e = to_entry(s, m, {}, std::nullopt);
+      std::printf("%-50s %10.2f %s  %s  %s\n", s.gb_name().c_str(), e.value.value_or(-1.0), s.unit().c_str(),
+                  m.details.value("path", "").c_str(), m.verification.detail.c_str());
+    }
   }
 }

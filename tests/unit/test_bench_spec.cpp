@@ -92,6 +92,10 @@ TEST(BenchSpec, WorkIsCountedPerFamily) {
         EXPECT_EQ(b.unit(), "GB/s");
         EXPECT_DOUBLE_EQ(b.work, static_cast<double>(b.bytes));
         break;
+      case Family::p2p:  // bytes over the link (both ways: twice), or the copies of a latency run
+        EXPECT_EQ(b.unit(), b.variant == "latency" ? "us" : "GB/s");
+        EXPECT_DOUBLE_EQ(b.work, b.variant == "latency" ? 100.0 : (b.variant == "bidi" ? 2.0 : 1.0) * static_cast<double>(b.bytes));
+        break;
     }
   }
   // Counting convention: a copy reads and writes, triad reads two arrays and writes one.

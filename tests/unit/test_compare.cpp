@@ -330,6 +330,53 @@ TEST(PerfPerDollar, NodeAggregateIsDividedByTheInstancePrice) {
   EXPECT_EQ(t[2][3], "13.81 (per $/hour, node)");  // this cell says its own divisor
 }
 
+// bench --gpus all on the p5 as its report says it: eight per-GPU entries at 760 and the node
+// aggregate 6080, read back from JSON. Each GPU's entry is divided by $/GPU-hour (110.5), the
+// aggregate by the instance's $/hour (6080 / 55.04 = 110.5 as well): the same machine, the same
+// value per dollar, whichever is compared. A plain run's entry (no gpu) stays its own row.
+TEST(PerfPerDollar, P5NodeReportPairsGpusAndAggregate) {
+  Report p5 = fixture("p5");
+  const Benchmark one = p5.benchmarks[0];
+  std::vector<Benchmark> entries;
+  for (int g = 0; g < 8; ++g) {
+    Benchmark b = one;
+    b.gpu = g;
+    entries.push_back(b);
+  }
+  Benchmark node = one;
+  node.scope = BenchScope::node;
+  node.value = 8 * *one.value;
+  node.min = node.max = node.rel_spread = std::nullopt;
+  entries.push_back(node);
+  p5.benchmarks = benchmarks_from_json(to_json(entries));
+  Report again = p5;
+  again.benchmarks[8].value = 7 * *one.value;  // one GPU's worth slower
+  again.benchmarks[3].value = 0.5 * *one.value;
+
+  Comparison c = compare_reports({p5, again}, {"p5", "p5 again"}, 0.05);
+  attach_prices(c, builtin_catalog());
+  ASSERT_EQ(c.benchmarks.size(), 9u);
+  for (int g = 0; g < 8; ++g) {
+    const BenchRow& row = c.benchmarks[static_cast<std::size_t>(g)];
+    EXPECT_EQ(row.params, "k=8192 m=8192 n=8192; gpu " + std::to_string(g));
+    EXPECT_NEAR(*perf_per_dollar(row, 0, c), 110.4651, 1e-4);
+    EXPECT_EQ(row.cells[1].verdict, g == 3 ? BenchVerdict::slower : BenchVerdict::same) << g;
+  }
+  const BenchRow& agg = c.benchmarks[8];
+  EXPECT_EQ(agg.params, "k=8192 m=8192 n=8192; node");
+  EXPECT_NEAR(*perf_per_dollar(agg, 0, c), 110.4651, 1e-4);
+  EXPECT_NEAR(*perf_per_dollar(agg, 1, c), 7 * 760 / 55.04, 1e-9);
+  EXPECT_EQ(agg.cells[1].verdict, BenchVerdict::slower);
+  const Table t = per_dollar_rows(c);
+  EXPECT_EQ(t[2][1], "TFLOP/s per $/GPU-hour");
+  EXPECT_EQ(t[10][1], "TFLOP/s per $/hour (node)");
+  EXPECT_EQ(t[10][2], "110.5");
+
+  // Against a plain single-GPU report (no gpu on its entry), the per-GPU rows do not pair with it.
+  Comparison mixed = compare_reports({fixture("p5"), p5}, {}, 0.05);
+  EXPECT_EQ(mixed.benchmarks[0].cells[1].verdict, BenchVerdict::missing);
+}
+
 // A type priced by --prices but outside the catalog: its GPU count is unknown, and so is the price
 // of one of its GPUs; the table says why rather than dividing by a guess.
 TEST(PerfPerDollar, UnknownGpuCountIsSaid) {

@@ -417,7 +417,7 @@ TEST(ReportJsonBenchmarks, AnEntryOfBenchReadsIntoFieldsAndWritesBackTheSameByte
   const std::string text =
       R"x({"details":{"algorithm":7},"implementation":"library","label":"square","max":137.4,"min":34.3,)x"
       R"x("name":"matmul/cublas/bf16","params":{"k":4096,"m":4096,"n":4096},"peak":989.0,"peak_percent":6.9,)x"
-      R"x("power_capped":true,"rel_spread":0.65,"samples":3,"sm_clock_mhz":{"max":1980,"median":1700.0,"min":1650.5},)x"
+      R"x("power_capped":true,"rel_spread":0.65,"samples":3,"scope":"gpu","sm_clock_mhz":{"max":1980,"median":1700.0,"min":1650.5},)x"
       R"x("status":"ok","stop":"converged","throttle_reasons":["thermal (HW)"],"throttled":true,)x"
       R"x("time_ms":{"max":4.0,"median":2.0,"min":1.0},"unit":"TFLOP/s","value":68.7,"verification":"Freivalds: ok",)x"
       R"x("verified":true,"wall_seconds":0.75,"warmup_runs":4})x";
@@ -448,6 +448,37 @@ TEST(ReportJsonBenchmarks, OtherFieldsAndOddTypesAreKeptAsRead) {
   EXPECT_TRUE(out["value"].is_null());
   EXPECT_EQ(out["status"], "ok");
   EXPECT_EQ(benchmarks_from_json(json::array({out})), b);
+}
+
+// Schema 1.3: what an entry measured (`scope`) and, for one of several GPUs, which one.
+TEST(ReportJsonBenchmarks, ScopeAndGpuRoundTrip) {
+  Benchmark g;
+  g.name = "matmul/cublas/bf16";
+  g.gpu = 3;
+  g.gpu_uuid = "GPU-0d3f";
+  Benchmark n;
+  n.name = "matmul/cublas/bf16";
+  n.scope = BenchScope::node;
+  const json j = to_json(std::vector<Benchmark>{g, n});
+  EXPECT_EQ(j[0]["scope"], "gpu");
+  EXPECT_EQ(j[0]["gpu"], 3);
+  EXPECT_EQ(j[0]["gpu_uuid"], "GPU-0d3f");
+  EXPECT_EQ(j[1]["scope"], "node");
+  EXPECT_FALSE(j[1].contains("gpu"));
+  const auto back = benchmarks_from_json(j);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0], g);
+  EXPECT_EQ(back[1], n);
+  EXPECT_TRUE(back[1].extra.empty());
+  // A report without the field (schema 1.2 and older) holds one-GPU entries; a scope this reader does
+  // not know, or a gpu that is not an index, is kept as read.
+  const auto old = benchmarks_from_json(json::array({json{{"name", "a"}}}));
+  EXPECT_EQ(old[0].scope, BenchScope::gpu);
+  EXPECT_FALSE(old[0].gpu);
+  const auto odd = benchmarks_from_json(json::array({json{{"name", "a"}, {"scope", "rack"}, {"gpu", -1}}}));
+  EXPECT_EQ(odd[0].scope, BenchScope::gpu);
+  EXPECT_FALSE(odd[0].gpu);
+  EXPECT_EQ(odd[0].extra, (json{{"scope", "rack"}, {"gpu", -1}}));
 }
 
 TEST(ReportJsonBenchmarks, ShapeErrorsNameTheEntryAndField) {

@@ -46,6 +46,7 @@ WorkloadFactory make_gpu_factory(const GpuInfo& gpu) {
         case Family::conv: return gpu::make_conv(gpu, spec);
         case Family::memory: return gpu::make_memory(gpu, spec);
         case Family::nccl: return gpu::make_nccl(gpu, spec);
+        case Family::p2p: return gpu::make_p2p(spec);
       }
     } catch (const AllocationFailed& e) {
       throw Skip(e.what());

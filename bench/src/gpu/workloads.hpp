@@ -1,4 +1,5 @@
-// Workload makers per family (gemm.cpp, conv.cpp, memory.cpp, nccl.cpp); make_gpu_factory dispatches.
+// Workload makers per family (gemm.cpp, conv.cpp, memory.cpp, nccl.cpp, p2p.cpp); make_gpu_factory
+// dispatches.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -26,6 +27,8 @@ std::unique_ptr<Workload> make_conv(const GpuInfo& gpu, const BenchSpec& spec);
 std::unique_ptr<Workload> make_memory(const GpuInfo& gpu, const BenchSpec& spec);
 // Spans every GPU of the process (one NCCL rank each), not only `gpu`: see nccl.cpp.
 std::unique_ptr<Workload> make_nccl(const GpuInfo& gpu, const BenchSpec& spec);
+// p2p: the pair is the spec's src and dst (p2p.cpp).
+std::unique_ptr<Workload> make_p2p(const BenchSpec& spec);
 
 // Throws Skip naming the GPU when its compute capability is below major.minor.
 void require_cc(const GpuInfo& gpu, int major, int minor, const std::string& what);

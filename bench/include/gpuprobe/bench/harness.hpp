@@ -104,7 +104,9 @@ Measurement measure(const BenchSpec& spec, const WorkloadFactory& make, const Me
 // Adds the samples of another repetition of the same benchmark (--benchmark_repetitions).
 void merge_repetition(Measurement& into, const Measurement& more);
 
-// The report's benchmarks[] entry. `pcie_gbps`: the link's theoretical rate, the peak of host<->device copies.
+// The report's benchmarks[] entry. `pcie_gbps`: the link's theoretical rate, the peak of host<->device
+// copies (of a p2p pair: the nominal rate of the link between the two GPUs, p2p.hpp). A latency
+// benchmark's value is µs per operation, with no peak.
 Benchmark to_entry(const BenchSpec& spec, const Measurement& m, const GpuPeaks& peaks, std::optional<double> pcie_gbps);
 
 // For every entry with a baseline, sets baseline_percent = value / value of the entry named by the

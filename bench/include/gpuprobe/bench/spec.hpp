@@ -19,11 +19,13 @@ enum class Suite { smoke, standard, full };
 const char* to_string(Suite s);
 std::optional<Suite> suite_from_string(const std::string& s);
 
-enum class Family { matmul, conv, memory, nccl };
+// p2p: copies between two GPUs, one spec measured on every ordered pair (p2p.hpp).
+enum class Family { matmul, conv, memory, nccl, p2p };
 const char* to_string(Family f);
 
-// What a benchmark's work is counted in: FLOPs (TFLOP/s) or bytes moved (GB/s, 1e9 bytes).
-enum class Work { flops, bytes };
+// What a benchmark's work is counted in: FLOPs (TFLOP/s), bytes moved (GB/s, 1e9 bytes), or
+// operations whose time each is the result (latency: µs per operation, lower is better).
+enum class Work { flops, bytes, latency };
 
 struct GemmShape {
   int m = 0, n = 0, k = 0;
@@ -36,7 +38,7 @@ struct BenchSpec {
   std::string label;    // what the shape is, for people: "square", "deepbench train", "resnet50 conv3_x 3x3"
   nlohmann::json params = nlohmann::json::object();  // identity across reports (sizes, dtype)
   Work work_kind = Work::flops;
-  double work = 0;                  // FLOPs or bytes of one run
+  double work = 0;                  // FLOPs, bytes or operations (latency) of one run
   std::optional<Dtype> dtype;       // for the peak rate (nullopt: memory benchmarks use the DRAM peak)
   bool device_memory_peak = false;  // compare with the GPU's DRAM bandwidth
   std::string baseline;             // name() of the library benchmark with the same params, for "% of baseline"
@@ -44,16 +46,18 @@ struct BenchSpec {
   // Shapes, one of which is used according to the family.
   GemmShape gemm;
   ConvShape conv;
-  std::uint64_t bytes = 0;  // memory: buffer size; nccl: nccl-tests' size S of the collective
+  std::uint64_t bytes = 0;  // memory, p2p: buffer size; nccl: nccl-tests' size S of the collective
 
   std::string name() const;     // "matmul/cublas/bf16": the report's `name`
   std::string gb_name() const;  // "matmul/cublas/bf16/m:4096/n:4096/k:4096": Google Benchmark's, what --filter matches
-  std::string unit() const { return work_kind == Work::flops ? "TFLOP/s" : "GB/s"; }
+  std::string unit() const { return work_kind == Work::flops ? "TFLOP/s" : work_kind == Work::bytes ? "GB/s" : "us"; }
   bool in(Suite s) const { return (suites >> static_cast<unsigned>(s)) & 1u; }
-  // cuBLAS, cuBLASLt, cuDNN and cudaMemcpy are libraries; the rest is written here (kernels/).
+  // cuBLAS, cuBLASLt, cuDNN, cudaMemcpy(Peer) and NCCL are libraries; the rest is written here (kernels/).
   bool is_library() const {
     return impl == "cublas" || impl == "cublaslt" || impl == "cudnn" || impl == "memcpy" || impl == "nccl";
   }
+  // p2p: the pair this spec measures (params "src", "dst"); -1 for the family's entry of the table.
+  int src = -1, dst = -1;
 };
 
 struct SelectOptions {

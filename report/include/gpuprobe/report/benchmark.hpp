@@ -23,12 +23,12 @@ namespace gpuprobe {
 
 enum class BenchStatus { ok, failed, skipped };
 
-// What a value measured: one GPU, or the whole node (an aggregate over all its GPUs). Perf per dollar
-// divides a one-GPU value by the price of one GPU of the instance and a node value by the instance's
-// price. Every entry gpuprobe bench writes measures one GPU, and reports of schema 1.2 have no field
-// for it: read entries are one-GPU. A writer of node aggregates serializes it (report_json.cpp) as a
-// new field of the next schema minor.
+// What a value measured: one GPU, or the whole node (an aggregate over all its GPUs, `bench --gpus`).
+// Perf per dollar divides a one-GPU value by the price of one GPU of the instance and a node value by
+// the instance's price. Written as `scope` ("gpu", "node") from schema 1.3; entries of older reports,
+// which have no such field, are one-GPU.
 enum class BenchScope { gpu, node };
+const char* to_string(BenchScope s);
 
 const char* to_string(BenchStatus s);
 
@@ -42,7 +42,11 @@ struct Benchmark {
   std::optional<double> peak_percent;  // value as % of the GPU's datasheet peak, when known
   std::optional<bool> verified;        // result checked against a reference
   BenchStatus status = BenchStatus::ok;
-  BenchScope scope = BenchScope::gpu;  // not in the JSON (see BenchScope)
+  BenchScope scope = BenchScope::gpu;  // `scope`, written always (1.3)
+  // The GPU a one-GPU entry measured, when the report holds entries of several GPUs (`bench --gpus`):
+  // its index and UUID. Unset for the single GPU of a plain `bench` and for node entries. (1.3)
+  std::optional<int> gpu;
+  std::optional<std::string> gpu_uuid;
 
   std::optional<std::string> label;           // what the shape is, for people: "square", "resnet50 conv3_x"
   std::optional<std::string> implementation;  // "library" or "hand-written"
@@ -79,6 +83,11 @@ struct Benchmark {
 
   // Identity used to match benchmarks across reports: the name and the canonical params.
   std::string key() const;
+  // key() and what the entry measured when that is not the one GPU of a plain run: " gpu 3" or
+  // " node". compare pairs entries by it: GPU 0 with GPU 0, the node aggregate with the node aggregate.
+  std::string match_key() const;
+  // "gpu 3", "node" or "" (the one GPU of a plain run).
+  std::string where_text() const;
   // "m=8192 n=8192 k=8192" (params in key order), "" without params.
   std::string params_text() const;
   // Relative noise: rel_spread, else half the (max-min) range over the value, else 0 (unknown).

@@ -113,7 +113,8 @@ MedianMad median_mad(std::vector<double>& values);
 // below for higher-is-better units, above for lower-is-better ones (time).
 double outlier_threshold(double median, double mad, bool higher_better, const FleetOptions& o);
 
-// The GPU index of a benchmark entry: its "gpu" field, else params.gpu; nullopt when neither is an integer.
+// The GPU index of a benchmark entry: its `gpu` (Benchmark::gpu, schema 1.3), else params.gpu;
+// nullopt when neither is an integer.
 std::optional<int> bench_gpu_index(const Benchmark& b);
 
 // The fleet view of the input's reports.

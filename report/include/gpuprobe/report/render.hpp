@@ -26,6 +26,9 @@ std::string render_verdict(const Report& r, const TableStyle& style);
 // The table of a report's benchmarks[] entries (`gpuprobe bench`): shape, value, % of peak, % of
 // the baseline, spread, and verified / FAILED / skipped with the reason (coloured as check rows).
 std::string render_benchmark_table(const std::vector<Benchmark>& entries, const TableStyle& style);
+// A benchmark's params for people: "4096x4096x4096" (GEMM), "n32 28x28x128 k128 3x3 /1 p1" (conv),
+// "1 GiB" (memory), "0→1 64 MiB" (a GPU pair).
+std::string shape_text(const nlohmann::json& params);
 
 std::string render_junit(const Report& r);
 std::string xml_escape(const std::string& s);

@@ -16,7 +16,7 @@ namespace gpuprobe {
 
 // The version this binary writes. It reads every "gpuprobe.report/1" and "gpuprobe.report/1.N":
 // within a major version fields are only added (docs/report-schema.md lists what each minor adds).
-inline constexpr const char* kReportSchema = "gpuprobe.report/1.2";
+inline constexpr const char* kReportSchema = "gpuprobe.report/1.3";
 inline constexpr const char* kReportSchemaMajor = "gpuprobe.report/1";
 
 enum class Status { pass, warn, fail, skip };
