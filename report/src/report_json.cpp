@@ -577,12 +577,144 @@ std::vector<Benchmark> benchmarks_from_json(const nlohmann::json& array) {
   return out;
 }
 
+// --- burn: the shape is described in gpuprobe/report/burn.hpp --------------------------------------
+namespace {
+
+json burn_sample_to_json(const BurnSample& s) {
+  json j{{"t", s.t}};
+  put(j, "sm_clock_mhz", s.sm_clock_mhz);
+  put(j, "mem_clock_mhz", s.mem_clock_mhz);
+  put(j, "power_w", s.power_w);
+  put(j, "power_limit_w", s.power_limit_w);
+  put(j, "temperature_c", s.temperature_c);
+  put(j, "clock_event_reasons", s.clock_event_reasons);
+  put(j, "ecc_corrected", s.ecc_corrected);
+  put(j, "ecc_uncorrected", s.ecc_uncorrected);
+  put(j, "pcie_replays", s.pcie_replays);
+  return j;
+}
+
+BurnSample burn_sample_from_json(const json& j) {
+  if (!j.is_object()) throw ReportError("burn: a telemetry sample must be an object");
+  BurnSample s;
+  get(j, "t", s.t);
+  get(j, "sm_clock_mhz", s.sm_clock_mhz);
+  get(j, "mem_clock_mhz", s.mem_clock_mhz);
+  get(j, "power_w", s.power_w);
+  get(j, "power_limit_w", s.power_limit_w);
+  get(j, "temperature_c", s.temperature_c);
+  get(j, "clock_event_reasons", s.clock_event_reasons);
+  get(j, "ecc_corrected", s.ecc_corrected);
+  get(j, "ecc_uncorrected", s.ecc_uncorrected);
+  get(j, "pcie_replays", s.pcie_replays);
+  return s;
+}
+
+json burn_gpu_to_json(const BurnGpu& g) {
+  json findings = json::array();
+  for (const auto& f : g.findings)
+    findings.push_back({{"severity", f.severity}, {"reason", f.reason}, {"message", f.message}, {"hint", f.hint}});
+  json telemetry = json::array();
+  for (const auto& s : g.telemetry) telemetry.push_back(burn_sample_to_json(s));
+  json series = json::array();
+  for (const auto& p : g.series) series.push_back({{"t", p.t}, {"rate", p.rate}, {"mismatches", p.mismatches}});
+  json xids = json::array();
+  for (const auto& x : g.xids) xids.push_back({{"t", x.t}, {"xid", x.xid}});
+  json j{{"index", g.index},       {"name", g.name},         {"uuid", g.uuid},
+         {"load", g.load},         {"unit", g.unit},         {"verdict", g.verdict},
+         {"findings", findings},   {"steps", g.steps},       {"checked", g.checked},
+         {"mismatches", g.mismatches}, {"error", g.error},   {"hung", g.hung},
+         {"telemetry_note", g.telemetry_note}, {"xid_note", g.xid_note}};
+  put(j, "sm_clock_max_mhz", g.sm_clock_max_mhz);
+  put(j, "peak", g.peak);
+  put(j, "rate_first", g.rate_first);
+  put(j, "rate_last", g.rate_last);
+  j["telemetry"] = std::move(telemetry);
+  j["series"] = std::move(series);
+  j["xids"] = std::move(xids);
+  return j;
+}
+
+BurnGpu burn_gpu_from_json(const json& j) {
+  if (!j.is_object()) throw ReportError("burn: a GPU must be an object");
+  BurnGpu g;
+  get(j, "index", g.index);
+  get(j, "name", g.name);
+  get(j, "uuid", g.uuid);
+  get(j, "load", g.load);
+  get(j, "unit", g.unit);
+  get(j, "verdict", g.verdict);
+  for (const auto& f : array_at(j, "findings")) {
+    if (!f.is_object()) throw ReportError("burn: a finding must be an object");
+    BurnFinding x;
+    get(f, "severity", x.severity);
+    get(f, "reason", x.reason);
+    get(f, "message", x.message);
+    get(f, "hint", x.hint);
+    g.findings.push_back(std::move(x));
+  }
+  get(j, "steps", g.steps);
+  get(j, "checked", g.checked);
+  get(j, "mismatches", g.mismatches);
+  get(j, "error", g.error);
+  get(j, "hung", g.hung);
+  get(j, "telemetry_note", g.telemetry_note);
+  get(j, "xid_note", g.xid_note);
+  get(j, "sm_clock_max_mhz", g.sm_clock_max_mhz);
+  get(j, "peak", g.peak);
+  get(j, "rate_first", g.rate_first);
+  get(j, "rate_last", g.rate_last);
+  for (const auto& s : array_at(j, "telemetry")) g.telemetry.push_back(burn_sample_from_json(s));
+  for (const auto& p : array_at(j, "series")) {
+    if (!p.is_object()) throw ReportError("burn: a series point must be an object");
+    BurnStepPoint x;
+    get(p, "t", x.t);
+    get(p, "rate", x.rate);
+    get(p, "mismatches", x.mismatches);
+    g.series.push_back(x);
+  }
+  for (const auto& e : array_at(j, "xids")) {
+    if (!e.is_object()) throw ReportError("burn: an Xid event must be an object");
+    XidEvent x;
+    get(e, "t", x.t);
+    get(e, "xid", x.xid);
+    g.xids.push_back(x);
+  }
+  return g;
+}
+
+json burn_to_json(const BurnRun& b) {
+  json gpus = json::array();
+  for (const auto& g : b.gpus) gpus.push_back(burn_gpu_to_json(g));
+  return json{{"load", b.load},
+              {"duration_s", b.duration_s},
+              {"elapsed_s", b.elapsed_s},
+              {"interrupted", b.interrupted},
+              {"step_seconds", b.step_seconds},
+              {"hang_bound_s", b.hang_bound_s},
+              {"gpus", gpus}};
+}
+
+BurnRun burn_from_json(const json& j) {
+  BurnRun b;
+  get(j, "load", b.load);
+  get(j, "duration_s", b.duration_s);
+  get(j, "elapsed_s", b.elapsed_s);
+  get(j, "interrupted", b.interrupted);
+  get(j, "step_seconds", b.step_seconds);
+  get(j, "hang_bound_s", b.hang_bound_s);
+  for (const auto& g : array_at(j, "gpus")) b.gpus.push_back(burn_gpu_from_json(g));
+  return b;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const Report& r) {
   json checks = json::array();
   for (const auto& c : r.checks) checks.push_back(check_to_json(c));
   json gpus = json::array();
   for (const auto& g : r.gpus) gpus.push_back(gpu_to_json(g));
-  return json{
+  json out{
       {"schema", r.schema},     {"label", r.label},
       {"created_at", r.created_at}, {"command", r.command},
       {"verdict", r.verdict},   {"exit_code", r.exit_code},
@@ -590,6 +722,8 @@ nlohmann::json to_json(const Report& r) {
       {"gpus", gpus},           {"checks", checks},
       {"benchmarks", to_json(r.benchmarks)},
   };
+  if (r.burn) out["burn"] = burn_to_json(*r.burn);  // only in reports of `gpuprobe burn`
+  return out;
 }
 
 Report report_from_json(const nlohmann::json& j) {
@@ -615,6 +749,7 @@ Report report_from_json(const nlohmann::json& j) {
   }
   for (const auto& c : array_at(j, "checks")) r.checks.push_back(check_from_json(c));
   r.benchmarks = benchmarks_from_json(array_at(j, "benchmarks"));
+  if (const json& b = object_at(j, "burn"); !b.empty()) r.burn = burn_from_json(b);
   return r;
 }
 

@@ -32,7 +32,7 @@ bats_require_minimum_version 1.5.0
   require_no_driver
   container=docker run "$GPUPROBE" check --json "$TEST_TMP/r.json"
   [ "$status" -eq 3 ]
-  [ "$(json "$TEST_TMP/r.json" "r['schema']")" = "gpuprobe.report/1.2" ]
+  [ "$(json "$TEST_TMP/r.json" "r['schema']")" = "gpuprobe.report/1.3" ]
   [ "$(json "$TEST_TMP/r.json" "r['exit_code']")" = "3" ]
   [ "$(check_field "$TEST_TMP/r.json" driver status)" = "fail" ]
   [ "$(check_field "$TEST_TMP/r.json" driver reason)" = "no_driver" ]
@@ -53,7 +53,7 @@ bats_require_minimum_version 1.5.0
   require_no_driver
   run --separate-stderr "$GPUPROBE" check --json -
   [ "$status" -eq 3 ]
-  echo "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["schema"]=="gpuprobe.report/1.2"'
+  echo "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["schema"]=="gpuprobe.report/1.3"'
   [[ "$stderr" == *"FAIL  driver"* ]]
 }
 

@@ -11,12 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "gpuprobe/report/benchmark.hpp"
+#include "gpuprobe/report/burn.hpp"
 
 namespace gpuprobe {
 
 // The version this binary writes. It reads every "gpuprobe.report/1" and "gpuprobe.report/1.N":
 // within a major version fields are only added (docs/report-schema.md lists what each minor adds).
-inline constexpr const char* kReportSchema = "gpuprobe.report/1.2";
+inline constexpr const char* kReportSchema = "gpuprobe.report/1.3";
 inline constexpr const char* kReportSchemaMajor = "gpuprobe.report/1";
 
 enum class Status { pass, warn, fail, skip };
@@ -155,6 +156,7 @@ struct Report {
   std::vector<GpuInfo> gpus;
   std::vector<CheckResult> checks;
   std::vector<Benchmark> benchmarks;  // filled by `gpuprobe bench`
+  std::optional<BurnRun> burn;        // filled by `gpuprobe burn` (schema 1.3)
   int exit_code = 0;
   std::string verdict;  // one line
 };
