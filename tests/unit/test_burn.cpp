@@ -15,6 +15,7 @@
 #include "gpuprobe/gpu/nvml_telemetry.hpp"
 #include "gpuprobe/report/burn_render.hpp"
 #include "gpuprobe/report/compare.hpp"
+#include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/report_doc.hpp"
 #include "gpuprobe/report/verdict.hpp"
 
@@ -550,6 +551,13 @@ TEST(BurnReport, HtmlDrawsFourChartsPerGpuAndEscapes) {
   const std::string md = render_reports_markdown(reports, c);
   EXPECT_NE(md.find("#### Burn"), std::string::npos);
   EXPECT_NE(md.find("| 0 | faulty |"), std::string::npos) << md;
+}
+
+TEST(BurnReport, JunitHasATestcasePerGpuFailedUnlessHealthy) {
+  const std::string x = render_junit(burn_report());
+  EXPECT_NE(x.find("<testsuite name=\"gpuprobe.burn.gpus\" tests=\"2\" failures=\"1\""), std::string::npos) << x;
+  EXPECT_NE(x.find("GPU 0 GPU &lt;A&amp;B&gt;"), std::string::npos);
+  EXPECT_NE(x.find("xid: Xid 79"), std::string::npos);
 }
 
 TEST(BurnReport, LineChartWithoutReadings) {
