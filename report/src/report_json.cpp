@@ -578,132 +578,127 @@ std::vector<Benchmark> benchmarks_from_json(const nlohmann::json& array) {
 }
 
 // --- burn: the shape is described in gpuprobe/report/burn.hpp --------------------------------------
+// Each object's fields are listed once (a *_fields function calling f(key, member)) and that list is
+// both written and read, so the writer and the reader cannot drift apart.
 namespace {
 
-json burn_sample_to_json(const BurnSample& s) {
-  json j{{"t", s.t}};
-  put(j, "sm_clock_mhz", s.sm_clock_mhz);
-  put(j, "mem_clock_mhz", s.mem_clock_mhz);
-  put(j, "power_w", s.power_w);
-  put(j, "power_limit_w", s.power_limit_w);
-  put(j, "temperature_c", s.temperature_c);
-  put(j, "clock_event_reasons", s.clock_event_reasons);
-  put(j, "ecc_corrected", s.ecc_corrected);
-  put(j, "ecc_uncorrected", s.ecc_uncorrected);
-  put(j, "pcie_replays", s.pcie_replays);
+template <class T>
+void put_field(json& j, const char* key, const T& v) {
+  j[key] = v;
+}
+template <class T>
+void put_field(json& j, const char* key, const std::optional<T>& v) {
+  put(j, key, v);
+}
+
+template <class T, class Fields>
+json fields_to_json(const T& x, Fields fields) {
+  json j = json::object();
+  fields(x, [&](const char* key, const auto& v) { put_field(j, key, v); });
   return j;
 }
 
-BurnSample burn_sample_from_json(const json& j) {
-  if (!j.is_object()) throw ReportError("burn: a telemetry sample must be an object");
-  BurnSample s;
-  get(j, "t", s.t);
-  get(j, "sm_clock_mhz", s.sm_clock_mhz);
-  get(j, "mem_clock_mhz", s.mem_clock_mhz);
-  get(j, "power_w", s.power_w);
-  get(j, "power_limit_w", s.power_limit_w);
-  get(j, "temperature_c", s.temperature_c);
-  get(j, "clock_event_reasons", s.clock_event_reasons);
-  get(j, "ecc_corrected", s.ecc_corrected);
-  get(j, "ecc_uncorrected", s.ecc_uncorrected);
-  get(j, "pcie_replays", s.pcie_replays);
-  return s;
+template <class T, class Fields>
+T fields_from_json(const json& j, const char* what, Fields fields) {
+  if (!j.is_object()) throw ReportError(std::string("burn: ") + what + " must be an object");
+  T x;
+  fields(x, [&](const char* key, auto& v) { get(j, key, v); });
+  return x;
 }
 
-json burn_gpu_to_json(const BurnGpu& g) {
-  json findings = json::array();
-  for (const auto& f : g.findings)
-    findings.push_back({{"severity", f.severity}, {"reason", f.reason}, {"message", f.message}, {"hint", f.hint}});
-  json telemetry = json::array();
-  for (const auto& s : g.telemetry) telemetry.push_back(burn_sample_to_json(s));
-  json series = json::array();
-  for (const auto& p : g.series) series.push_back({{"t", p.t}, {"rate", p.rate}, {"mismatches", p.mismatches}});
-  json xids = json::array();
-  for (const auto& x : g.xids) xids.push_back({{"t", x.t}, {"xid", x.xid}});
-  json j{{"index", g.index},       {"name", g.name},         {"uuid", g.uuid},
-         {"load", g.load},         {"unit", g.unit},         {"verdict", g.verdict},
-         {"findings", findings},   {"steps", g.steps},       {"checked", g.checked},
-         {"mismatches", g.mismatches}, {"error", g.error},   {"hung", g.hung},
-         {"telemetry_note", g.telemetry_note}, {"xid_note", g.xid_note}};
-  put(j, "sm_clock_max_mhz", g.sm_clock_max_mhz);
-  put(j, "peak", g.peak);
-  put(j, "rate_first", g.rate_first);
-  put(j, "rate_last", g.rate_last);
-  j["telemetry"] = std::move(telemetry);
-  j["series"] = std::move(series);
-  j["xids"] = std::move(xids);
-  return j;
+template <class T, class Fields>
+json array_to_json(const std::vector<T>& v, Fields fields) {
+  json a = json::array();
+  for (const auto& x : v) a.push_back(fields_to_json(x, fields));
+  return a;
 }
 
-BurnGpu burn_gpu_from_json(const json& j) {
-  if (!j.is_object()) throw ReportError("burn: a GPU must be an object");
-  BurnGpu g;
-  get(j, "index", g.index);
-  get(j, "name", g.name);
-  get(j, "uuid", g.uuid);
-  get(j, "load", g.load);
-  get(j, "unit", g.unit);
-  get(j, "verdict", g.verdict);
-  for (const auto& f : array_at(j, "findings")) {
-    if (!f.is_object()) throw ReportError("burn: a finding must be an object");
-    BurnFinding x;
-    get(f, "severity", x.severity);
-    get(f, "reason", x.reason);
-    get(f, "message", x.message);
-    get(f, "hint", x.hint);
-    g.findings.push_back(std::move(x));
-  }
-  get(j, "steps", g.steps);
-  get(j, "checked", g.checked);
-  get(j, "mismatches", g.mismatches);
-  get(j, "error", g.error);
-  get(j, "hung", g.hung);
-  get(j, "telemetry_note", g.telemetry_note);
-  get(j, "xid_note", g.xid_note);
-  get(j, "sm_clock_max_mhz", g.sm_clock_max_mhz);
-  get(j, "peak", g.peak);
-  get(j, "rate_first", g.rate_first);
-  get(j, "rate_last", g.rate_last);
-  for (const auto& s : array_at(j, "telemetry")) g.telemetry.push_back(burn_sample_from_json(s));
-  for (const auto& p : array_at(j, "series")) {
-    if (!p.is_object()) throw ReportError("burn: a series point must be an object");
-    BurnStepPoint x;
-    get(p, "t", x.t);
-    get(p, "rate", x.rate);
-    get(p, "mismatches", x.mismatches);
-    g.series.push_back(x);
-  }
-  for (const auto& e : array_at(j, "xids")) {
-    if (!e.is_object()) throw ReportError("burn: an Xid event must be an object");
-    XidEvent x;
-    get(e, "t", x.t);
-    get(e, "xid", x.xid);
-    g.xids.push_back(x);
-  }
-  return g;
+template <class T, class Fields>
+std::vector<T> array_from_json(const json& j, const char* key, const char* what, Fields fields) {
+  std::vector<T> out;
+  for (const auto& x : array_at(j, key)) out.push_back(fields_from_json<T>(x, what, fields));
+  return out;
 }
+
+const auto sample_fields = [](auto& s, auto&& f) {
+  f("t", s.t);
+  f("sm_clock_mhz", s.sm_clock_mhz);
+  f("mem_clock_mhz", s.mem_clock_mhz);
+  f("power_w", s.power_w);
+  f("power_limit_w", s.power_limit_w);
+  f("temperature_c", s.temperature_c);
+  f("clock_event_reasons", s.clock_event_reasons);
+  f("ecc_corrected", s.ecc_corrected);
+  f("ecc_uncorrected", s.ecc_uncorrected);
+  f("pcie_replays", s.pcie_replays);
+};
+const auto finding_fields = [](auto& x, auto&& f) {
+  f("severity", x.severity);
+  f("reason", x.reason);
+  f("message", x.message);
+  f("hint", x.hint);
+};
+const auto point_fields = [](auto& p, auto&& f) {
+  f("t", p.t);
+  f("rate", p.rate);
+  f("mismatches", p.mismatches);
+};
+const auto xid_fields = [](auto& x, auto&& f) {
+  f("t", x.t);
+  f("xid", x.xid);
+};
+const auto gpu_fields = [](auto& g, auto&& f) {
+  f("index", g.index);
+  f("name", g.name);
+  f("uuid", g.uuid);
+  f("load", g.load);
+  f("unit", g.unit);
+  f("verdict", g.verdict);
+  f("steps", g.steps);
+  f("checked", g.checked);
+  f("mismatches", g.mismatches);
+  f("error", g.error);
+  f("hung", g.hung);
+  f("sm_clock_max_mhz", g.sm_clock_max_mhz);
+  f("peak", g.peak);
+  f("rate_first", g.rate_first);
+  f("rate_last", g.rate_last);
+  f("telemetry_note", g.telemetry_note);
+  f("xid_note", g.xid_note);
+};
+const auto run_fields = [](auto& b, auto&& f) {
+  f("load", b.load);
+  f("duration_s", b.duration_s);
+  f("elapsed_s", b.elapsed_s);
+  f("interrupted", b.interrupted);
+  f("step_seconds", b.step_seconds);
+  f("hang_bound_s", b.hang_bound_s);
+};
 
 json burn_to_json(const BurnRun& b) {
-  json gpus = json::array();
-  for (const auto& g : b.gpus) gpus.push_back(burn_gpu_to_json(g));
-  return json{{"load", b.load},
-              {"duration_s", b.duration_s},
-              {"elapsed_s", b.elapsed_s},
-              {"interrupted", b.interrupted},
-              {"step_seconds", b.step_seconds},
-              {"hang_bound_s", b.hang_bound_s},
-              {"gpus", gpus}};
+  json j = fields_to_json(b, run_fields);
+  j["gpus"] = json::array();
+  for (const auto& g : b.gpus) {
+    json gj = fields_to_json(g, gpu_fields);
+    gj["findings"] = array_to_json(g.findings, finding_fields);
+    gj["telemetry"] = array_to_json(g.telemetry, sample_fields);
+    gj["series"] = array_to_json(g.series, point_fields);
+    gj["xids"] = array_to_json(g.xids, xid_fields);
+    j["gpus"].push_back(std::move(gj));
+  }
+  return j;
 }
 
 BurnRun burn_from_json(const json& j) {
-  BurnRun b;
-  get(j, "load", b.load);
-  get(j, "duration_s", b.duration_s);
-  get(j, "elapsed_s", b.elapsed_s);
-  get(j, "interrupted", b.interrupted);
-  get(j, "step_seconds", b.step_seconds);
-  get(j, "hang_bound_s", b.hang_bound_s);
-  for (const auto& g : array_at(j, "gpus")) b.gpus.push_back(burn_gpu_from_json(g));
+  BurnRun b = fields_from_json<BurnRun>(j, "'burn'", run_fields);
+  for (const auto& gj : array_at(j, "gpus")) {
+    BurnGpu g = fields_from_json<BurnGpu>(gj, "a GPU", gpu_fields);
+    g.findings = array_from_json<BurnFinding>(gj, "findings", "a finding", finding_fields);
+    g.telemetry = array_from_json<BurnSample>(gj, "telemetry", "a telemetry sample", sample_fields);
+    g.series = array_from_json<BurnStepPoint>(gj, "series", "a series point", point_fields);
+    g.xids = array_from_json<XidEvent>(gj, "xids", "an Xid event", xid_fields);
+    b.gpus.push_back(std::move(g));
+  }
   return b;
 }
 
