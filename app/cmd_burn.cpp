@@ -222,7 +222,7 @@ void setup_burn(CLI::App& app) {
               return e.what();
             }
           },
-          "TIME", "duration"));
+          "", "duration"));
   sub->add_option("--load", o->load,
                   "gemm-fp32, gemm-bf16, memory or mixed (default gemm-bf16 where every selected GPU has BF16 "
                   "tensor cores, else gemm-fp32)")
