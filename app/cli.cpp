@@ -15,7 +15,7 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("gpuprobe ") + build::version + " (" + build::git_revision + ")");
   app.footer(
       "Exit codes: 0 passed, 1 a check or benchmark failed, 2 usage error, 3 no GPU / no driver, 4 a check hung,\n"
-      "5 internal error (e.g. a file could not be written).\n"
+      "5 internal error (e.g. a file could not be written); burn also: 6 a GPU throttled or slow, 7 interrupted.\n"
       "Docs: docs/ in the source tree (report schema, exit codes, checks).");
   setup_check(app);
   setup_bench(app);
@@ -24,6 +24,7 @@ int run(int argc, char** argv) {
   setup_report(app);
   setup_instances(app);
   setup_fleet(app);
+  setup_burn(app);
   // A first word that names no subcommand is a usage error, also with --help after it: CLI11 would
   // print the top-level help and exit 0, which tells a script that an unknown subcommand worked.
   if (argc > 1 && argv[1][0] != '-') {

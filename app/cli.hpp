@@ -21,5 +21,6 @@ void setup_compare(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_instances(CLI::App& app);
 void setup_fleet(CLI::App& app);
+void setup_burn(CLI::App& app);
 
 }  // namespace gpuprobe::cli

@@ -45,9 +45,6 @@ struct BenchOptions {
 
 namespace {
 
-// The checks that tell whether there is a GPU to measure, and what it is.
-const std::vector<std::string> kPreChecks = {"driver", "compat", "devices", "nvml", "environment"};
-
 // The watchdog's bound on one run of one benchmark (workload set-up incl. cuDNN's Find, warm-up,
 // samples up to the suite's budget, verification), before --timeout-scale. The longest legitimate
 // one (the full suite's naive SGEMM at 16384^3: a few seconds a run) stays far below it.
@@ -326,21 +323,12 @@ int run_bench(const BenchOptions& o) {
   RunContext run("bench", host, o.label, std::move(outputs), o.quiet,
                  [](const Report& r, const TableStyle&) { return r.verdict + "\n"; });
   ProbeOptions popts;
-  popts.only = kPreChecks;
+  popts.only = kGpuPreChecks;
   popts.timeout_scale = o.timeout_scale;
   ProbeContext ctx(popts, sys, run.report());
-  // Without a usable GPU there is nothing to benchmark: the pre-checks' verdict, with exit 3 where it
-  // would say 0 or 1 (`hung`: exit 4, a pre-check hung).
-  const auto nothing_to_benchmark = [](bool hung) {
-    return [hung](Report& rep) {
-      const Verdict v = compute_verdict(rep.checks, false);
-      int code = v.exit_code == kExitOk || v.exit_code == kExitCheckFailed ? kExitNoGpu : v.exit_code;
-      if (hung) code = kExitHung;
-      return RunOutcome{code, v.line + " — nothing to benchmark"};
-    };
-  };
-  run_checks(select_checks(runnable_checks(ctx), popts.only, {}), run.hooks(nothing_to_benchmark(true)));
-  if (!ctx.gpus_usable()) return run.finish(nothing_to_benchmark(false));
+  // Without a usable GPU there is nothing to benchmark: the pre-checks' verdict.
+  run_checks(select_checks(runnable_checks(ctx), popts.only, {}), run.hooks(no_gpu_outcome(true, "benchmark")));
+  if (!ctx.gpus_usable()) return run.finish(no_gpu_outcome(false, "benchmark"));
 
   const auto gpus = ctx.gpus();
   std::vector<GpuInfo> selected;

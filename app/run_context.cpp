@@ -113,4 +113,15 @@ int RunContext::finish_locked(Report& rep, const RunOutcome& outcome) {
   return written ? outcome.exit_code : kExitInternal;
 }
 
+const std::vector<std::string> kGpuPreChecks = {"driver", "compat", "devices", "nvml", "environment"};
+
+RunContext::Decide no_gpu_outcome(bool hung, const std::string& what) {
+  return [hung, what](Report& rep) {
+    const Verdict v = compute_verdict(rep.checks, false);
+    int code = v.exit_code == kExitOk || v.exit_code == kExitCheckFailed ? kExitNoGpu : v.exit_code;
+    if (hung) code = kExitHung;
+    return RunOutcome{code, v.line + " — nothing to " + what};
+  };
+}
+
 }  // namespace gpuprobe::cli

@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/probes/host_info.hpp"
@@ -23,6 +24,10 @@ struct RunOutcome {
   int exit_code;
   std::string line;
 };
+
+// The checks that tell whether there is a GPU to measure, and what it is: what `bench` and `burn`
+// run before their work.
+extern const std::vector<std::string> kGpuPreChecks;
 
 class RunContext {
  public:
@@ -79,5 +84,9 @@ class RunContext {
   bool progress_ = false;  // stderr is a terminal and not quiet: the progress line
   std::mutex m_;
 };
+
+// The outcome of a run that found no usable GPU after its pre-checks (`hung`: a pre-check hung,
+// exit 4): the pre-checks' verdict with exit 3 where it would say 0 or 1, and " — nothing to WHAT".
+RunContext::Decide no_gpu_outcome(bool hung, const std::string& what);
 
 }  // namespace gpuprobe::cli

@@ -7,7 +7,7 @@
 #                                  per-check durations; nvidia-smi -q beside it), the GPU tests
 #                                  (probes, kernels, benchmarks), gpuprobe bench --suite smoke and
 #                                  standard (timed), the nccl/efa checks and the NCCL benchmarks,
-#                                  bench --gpus all and the p2p family,
+#                                  bench --gpus all and the p2p family, a 60 s gpuprobe burn,
 #                                  the independent cuBLAS timing beside gpuprobe's,
 #                                  the GEMM shapes the library reviews flagged, compute-sanitizer over
 #                                  the kernel tests, the unit tests; logs, JSON, JUnit packed in
@@ -207,6 +207,15 @@ PY
       say "compute-sanitizer $tool over the kernel tests: exit $? — $(grep -E 'ERROR SUMMARY' "$work/sanitizer-$tool.txt" | tail -1)"
       pack
     done
+  fi
+  # gpuprobe burn: 60 s of the default load on every GPU, its telemetry series and verdicts (docs/burn.md);
+  # the JSON and the HTML charts are packed and also copied beside results.tgz.
+  if fits 90 "burn"; then
+    NO_COLOR=1 timeout 120 "$BUNDLE/gpuprobe" burn --duration 60s --json "$work/burn.json" --html "$work/burn.html" \
+      >"$work/burn.txt" 2>&1
+    say "burn 60s: exit $? — $(tail -1 "$work/burn.txt")"
+    cp "$work/burn.json" "$work/burn.html" "$final/" 2>/dev/null
+    pack
   fi
   bench_stage standard 240 --suite standard
   if fits 15 "check without prefetch"; then GPUPROBE_NO_PREFETCH=1 check_pass noprefetch; fi

@@ -82,6 +82,12 @@ const NvmlLib& nvml_lib() {
     n.lib.bind(n.nvmlDeviceGetCurrPcieLinkWidth, "nvmlDeviceGetCurrPcieLinkWidth");
     n.lib.bind(n.nvmlDeviceGetMaxPcieLinkGeneration, "nvmlDeviceGetMaxPcieLinkGeneration");
     n.lib.bind(n.nvmlDeviceGetMaxPcieLinkWidth, "nvmlDeviceGetMaxPcieLinkWidth");
+    // burn: telemetry (PCIe replays) and Xid events
+    n.lib.bind(n.nvmlDeviceGetPcieReplayCounter, "nvmlDeviceGetPcieReplayCounter");
+    n.lib.bind(n.nvmlEventSetCreate, "nvmlEventSetCreate");
+    n.lib.bind(n.nvmlDeviceRegisterEvents, "nvmlDeviceRegisterEvents");
+    n.lib.bind(n.nvmlEventSetWait_v2, "nvmlEventSetWait_v2");
+    n.lib.bind(n.nvmlEventSetFree, "nvmlEventSetFree");
     n.init_result = n.nvmlInit_v2();
     return n;
   }();

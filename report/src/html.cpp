@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "gpuprobe/report/burn_render.hpp"
 #include "gpuprobe/report/compare_render.hpp"
 #include "gpuprobe/report/render.hpp"
 #include "gpuprobe/report/report_doc.hpp"
@@ -230,6 +231,8 @@ std::string render_reports_html(const std::vector<Report>& reports, const Compar
            << table_html(pd);
     }
   }
+  for (const auto& r : reports)  // `gpuprobe burn`: its time series per GPU
+    if (r.burn) os << (reports.size() > 1 ? "<p class=\"muted\">" + esc(r.label) + "</p>\n" : "") << render_burn_html(*r.burn);
   os << "<h2>Checks</h2>\n" << checks_table(reports, c);
   os << "<h2>Environment</h2>\n";
   if (c.columns.size() > 1)

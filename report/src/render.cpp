@@ -279,6 +279,24 @@ std::string render_junit(const Report& r) {
   std::vector<std::pair<std::string, std::vector<JunitCase>>> suites = {{"gpuprobe." + command, std::move(checks)}};
   auto bench = benchmark_cases(r.benchmarks);
   if (!bench.empty()) suites.emplace_back("gpuprobe." + command + ".benchmarks", std::move(bench));
+  if (r.burn) {  // `burn`: one testcase per GPU, failed when faulty, throttled or slow
+    std::vector<JunitCase> gpus;
+    for (const auto& g : r.burn->gpus) {
+      JunitCase j;
+      j.name = "GPU " + std::to_string(g.index) + " " + g.name;
+      j.seconds = r.burn->elapsed_s;
+      j.kind = g.verdict == "healthy" ? JunitCase::pass : JunitCase::fail;
+      j.type = g.verdict;
+      for (const auto& f : g.findings) {
+        if (f.severity == "info") continue;
+        if (j.message.empty()) j.message = f.reason + ": " + f.message;
+        j.body += f.severity + " (" + f.reason + "): " + f.message + (f.hint.empty() ? "" : "\nfix: " + f.hint) + "\n";
+      }
+      j.out = g.verdict + ": " + std::to_string(g.steps) + " steps, " + std::to_string(g.mismatches) + " wrong";
+      gpus.push_back(std::move(j));
+    }
+    suites.emplace_back("gpuprobe." + command + ".gpus", std::move(gpus));
+  }
 
   auto count = [](const std::vector<JunitCase>& v, int& fails, int& skips, double& secs) {
     for (const auto& c : v) {

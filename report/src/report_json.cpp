@@ -591,12 +591,139 @@ std::vector<Benchmark> benchmarks_from_json(const nlohmann::json& array) {
   return out;
 }
 
+// --- burn: the shape is described in gpuprobe/report/burn.hpp --------------------------------------
+// Each object's fields are listed once (a *_fields function calling f(key, member)) and that list is
+// both written and read, so the writer and the reader cannot drift apart.
+namespace {
+
+template <class T>
+void put_field(json& j, const char* key, const T& v) {
+  j[key] = v;
+}
+template <class T>
+void put_field(json& j, const char* key, const std::optional<T>& v) {
+  put(j, key, v);
+}
+
+template <class T, class Fields>
+json fields_to_json(const T& x, Fields fields) {
+  json j = json::object();
+  fields(x, [&](const char* key, const auto& v) { put_field(j, key, v); });
+  return j;
+}
+
+template <class T, class Fields>
+T fields_from_json(const json& j, const char* what, Fields fields) {
+  if (!j.is_object()) throw ReportError(std::string("burn: ") + what + " must be an object");
+  T x;
+  fields(x, [&](const char* key, auto& v) { get(j, key, v); });
+  return x;
+}
+
+template <class T, class Fields>
+json array_to_json(const std::vector<T>& v, Fields fields) {
+  json a = json::array();
+  for (const auto& x : v) a.push_back(fields_to_json(x, fields));
+  return a;
+}
+
+template <class T, class Fields>
+std::vector<T> array_from_json(const json& j, const char* key, const char* what, Fields fields) {
+  std::vector<T> out;
+  for (const auto& x : array_at(j, key)) out.push_back(fields_from_json<T>(x, what, fields));
+  return out;
+}
+
+const auto sample_fields = [](auto& s, auto&& f) {
+  f("t", s.t);
+  f("sm_clock_mhz", s.sm_clock_mhz);
+  f("mem_clock_mhz", s.mem_clock_mhz);
+  f("power_w", s.power_w);
+  f("power_limit_w", s.power_limit_w);
+  f("temperature_c", s.temperature_c);
+  f("clock_event_reasons", s.clock_event_reasons);
+  f("ecc_corrected", s.ecc_corrected);
+  f("ecc_uncorrected", s.ecc_uncorrected);
+  f("pcie_replays", s.pcie_replays);
+};
+const auto finding_fields = [](auto& x, auto&& f) {
+  f("severity", x.severity);
+  f("reason", x.reason);
+  f("message", x.message);
+  f("hint", x.hint);
+};
+const auto point_fields = [](auto& p, auto&& f) {
+  f("t", p.t);
+  f("rate", p.rate);
+  f("mismatches", p.mismatches);
+};
+const auto xid_fields = [](auto& x, auto&& f) {
+  f("t", x.t);
+  f("xid", x.xid);
+};
+const auto gpu_fields = [](auto& g, auto&& f) {
+  f("index", g.index);
+  f("name", g.name);
+  f("uuid", g.uuid);
+  f("load", g.load);
+  f("unit", g.unit);
+  f("verdict", g.verdict);
+  f("steps", g.steps);
+  f("checked", g.checked);
+  f("mismatches", g.mismatches);
+  f("error", g.error);
+  f("hung", g.hung);
+  f("sm_clock_max_mhz", g.sm_clock_max_mhz);
+  f("peak", g.peak);
+  f("rate_first", g.rate_first);
+  f("rate_last", g.rate_last);
+  f("telemetry_note", g.telemetry_note);
+  f("xid_note", g.xid_note);
+};
+const auto run_fields = [](auto& b, auto&& f) {
+  f("load", b.load);
+  f("duration_s", b.duration_s);
+  f("elapsed_s", b.elapsed_s);
+  f("interrupted", b.interrupted);
+  f("step_seconds", b.step_seconds);
+  f("hang_bound_s", b.hang_bound_s);
+};
+
+json burn_to_json(const BurnRun& b) {
+  json j = fields_to_json(b, run_fields);
+  j["gpus"] = json::array();
+  for (const auto& g : b.gpus) {
+    json gj = fields_to_json(g, gpu_fields);
+    gj["findings"] = array_to_json(g.findings, finding_fields);
+    gj["telemetry"] = array_to_json(g.telemetry, sample_fields);
+    gj["series"] = array_to_json(g.series, point_fields);
+    gj["xids"] = array_to_json(g.xids, xid_fields);
+    j["gpus"].push_back(std::move(gj));
+  }
+  return j;
+}
+
+BurnRun burn_from_json(const json& j) {
+  BurnRun b = fields_from_json<BurnRun>(j, "'burn'", run_fields);
+  for (const auto& gj : array_at(j, "gpus")) {
+    BurnGpu g = fields_from_json<BurnGpu>(gj, "a GPU", gpu_fields);
+    g.findings = array_from_json<BurnFinding>(gj, "findings", "a finding", finding_fields);
+    g.telemetry = array_from_json<BurnSample>(gj, "telemetry", "a telemetry sample", sample_fields);
+    g.series = array_from_json<BurnStepPoint>(gj, "series", "a series point", point_fields);
+    g.xids = array_from_json<XidEvent>(gj, "xids", "an Xid event", xid_fields);
+    b.gpus.push_back(std::move(g));
+  }
+  return b;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const Report& r) {
   json checks = json::array();
   for (const auto& c : r.checks) checks.push_back(check_to_json(c));
   json gpus = json::array();
   for (const auto& g : r.gpus) gpus.push_back(gpu_to_json(g));
-  return json{
+  json out{
       {"schema", r.schema},     {"label", r.label},
       {"created_at", r.created_at}, {"command", r.command},
       {"verdict", r.verdict},   {"exit_code", r.exit_code},
@@ -604,6 +731,8 @@ nlohmann::json to_json(const Report& r) {
       {"gpus", gpus},           {"checks", checks},
       {"benchmarks", to_json(r.benchmarks)},
   };
+  if (r.burn) out["burn"] = burn_to_json(*r.burn);  // only in reports of `gpuprobe burn`
+  return out;
 }
 
 Report report_from_json(const nlohmann::json& j) {
@@ -629,6 +758,7 @@ Report report_from_json(const nlohmann::json& j) {
   }
   for (const auto& c : array_at(j, "checks")) r.checks.push_back(check_from_json(c));
   r.benchmarks = benchmarks_from_json(array_at(j, "benchmarks"));
+  if (const json& b = object_at(j, "burn"); !b.empty()) r.burn = burn_from_json(b);
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "gpuprobe/report/compare_render.hpp"
+#include "gpuprobe/report/burn_render.hpp"
 #include "gpuprobe/report/report_doc.hpp"
 
 namespace gpuprobe {
@@ -89,6 +90,8 @@ std::string render_reports_markdown(const std::vector<Report>& reports, const Co
   t.push_back(verdict);
   os << markdown_table(t) << "\n";
   if (any_price(c)) os << "Prices: " << md_escape(c.prices_note) << ".\n\n";
+  for (const auto& r : reports)  // `gpuprobe burn`: its table per GPU
+    if (r.burn) os << render_burn_markdown(*r.burn) << "\n";
   os << "#### Checks\n\n" << markdown_table(checks_rows(reports, c)) << "\n";
   os << "#### Benchmarks\n\n";
   if (c.benchmarks.empty()) {

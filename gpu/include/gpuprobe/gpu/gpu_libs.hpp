@@ -87,6 +87,18 @@ inline constexpr unsigned long long kClkGpuIdle = 0x1, kClkAppSetting = 0x2, kCl
 // sync boost, display and the SW power cap (a GPU at its power limit under full load) are not.
 inline constexpr unsigned long long kClkThrottling = kClkHwSlowdown | kClkSwThermal | kClkHwThermal | kClkHwPowerBrake;
 
+// Events (nvml.h): an event set, the data of one event, and the Xid event type (burn's telemetry).
+using nvmlEventSet_t = struct nvmlEventSet_st*;
+struct nvmlEventData_t {
+  nvmlDevice_t device;
+  unsigned long long eventType;
+  unsigned long long eventData;  // the Xid, for kNvmlEventTypeXidCriticalError (999: unknown)
+  unsigned gpuInstanceId;
+  unsigned computeInstanceId;
+};
+inline constexpr unsigned long long kNvmlEventTypeXidCriticalError = 0x8;
+inline constexpr int kNvmlErrorTimeout = 10;  // nvmlEventSetWait_v2: no event within the timeout
+
 struct NvmlLib {
   DynLib lib;
   std::string missing;
@@ -121,6 +133,12 @@ struct NvmlLib {
   int (*nvmlDeviceGetCurrPcieLinkWidth)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetMaxPcieLinkGeneration)(nvmlDevice_t, unsigned*) = nullptr;
   int (*nvmlDeviceGetMaxPcieLinkWidth)(nvmlDevice_t, unsigned*) = nullptr;
+  // burn: telemetry (PCIe replays) and Xid events (gpu/nvml_telemetry.hpp)
+  int (*nvmlDeviceGetPcieReplayCounter)(nvmlDevice_t, unsigned*) = nullptr;
+  int (*nvmlEventSetCreate)(nvmlEventSet_t*) = nullptr;
+  int (*nvmlDeviceRegisterEvents)(nvmlDevice_t, unsigned long long, nvmlEventSet_t) = nullptr;
+  int (*nvmlEventSetWait_v2)(nvmlEventSet_t, nvmlEventData_t*, unsigned) = nullptr;
+  int (*nvmlEventSetFree)(nvmlEventSet_t) = nullptr;
   bool usable() const { return missing.empty() && init_result == kNvmlSuccess; }
   std::string error_string(int code) const;
 };

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpuprobe/report/benchmark.hpp"
+#include "gpuprobe/report/burn.hpp"
 
 namespace gpuprobe {
 
@@ -155,6 +156,7 @@ struct Report {
   std::vector<GpuInfo> gpus;
   std::vector<CheckResult> checks;
   std::vector<Benchmark> benchmarks;  // filled by `gpuprobe bench`
+  std::optional<BurnRun> burn;        // filled by `gpuprobe burn` (schema 1.3)
   int exit_code = 0;
   std::string verdict;  // one line
 };

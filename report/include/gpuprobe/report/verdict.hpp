@@ -15,6 +15,8 @@ enum ExitCode : int {
   kExitNoGpu = 3,        // no NVIDIA driver in this container, or no GPU visible
   kExitHung = 4,         // a check did not finish within its time bound (watchdog)
   kExitInternal = 5,     // gpuprobe itself failed (e.g. cannot write the report file)
+  kExitDegraded = 6,     // burn: a GPU throttled or slow, none faulty
+  kExitInterrupted = 7,  // burn: ended early by SIGINT/SIGTERM (a partial report), nothing faulty seen
 };
 
 // Reasons of a failed check that mean "there is no usable GPU here", which map to kExitNoGpu.
