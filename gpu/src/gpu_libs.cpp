@@ -82,6 +82,14 @@ const NvmlLib& nvml_lib() {
     n.lib.bind(n.nvmlDeviceGetCurrPcieLinkWidth, "nvmlDeviceGetCurrPcieLinkWidth");
     n.lib.bind(n.nvmlDeviceGetMaxPcieLinkGeneration, "nvmlDeviceGetMaxPcieLinkGeneration");
     n.lib.bind(n.nvmlDeviceGetMaxPcieLinkWidth, "nvmlDeviceGetMaxPcieLinkWidth");
+    // topology and NVLink (nvml_topology.hpp)
+    n.lib.bind(n.nvmlDeviceGetTopologyCommonAncestor, "nvmlDeviceGetTopologyCommonAncestor");
+    n.lib.bind(n.nvmlDeviceGetP2PStatus, "nvmlDeviceGetP2PStatus");
+    n.lib.bind(n.nvmlDeviceGetNvLinkState, "nvmlDeviceGetNvLinkState");
+    n.lib.bind(n.nvmlDeviceGetNvLinkVersion, "nvmlDeviceGetNvLinkVersion");
+    n.lib.bind(n.nvmlDeviceGetNvLinkRemotePciInfo_v2, "nvmlDeviceGetNvLinkRemotePciInfo_v2");
+    n.lib.bind(n.nvmlDeviceGetNvLinkRemoteDeviceType, "nvmlDeviceGetNvLinkRemoteDeviceType");
+    n.lib.bind(n.nvmlDeviceGetNvLinkErrorCounter, "nvmlDeviceGetNvLinkErrorCounter");
     n.init_result = n.nvmlInit_v2();
     return n;
   }();
