@@ -130,6 +130,16 @@ const Finding* find(const std::vector<Finding>& fs, const std::string& reason) {
   return nullptr;
 }
 
+// The finding with `reason`, which must be there with status `s`.
+const Finding& finding(const std::vector<Finding>& fs, const std::string& reason, Status s) {
+  static const Finding none{Status::pass, "(none)", "", ""};
+  const Finding* f = find(fs, reason);
+  EXPECT_NE(f, nullptr) << reason;
+  if (!f) return none;
+  EXPECT_EQ(f->status, s) << reason;
+  return *f;
+}
+
 class Topology : public ::testing::Test {
  protected:
   void SetUp() override { node = FakeNode{}; }
@@ -255,13 +265,11 @@ TEST_F(Topology, P4dHealthyPasses) {
 TEST_F(Topology, P4dWithOneLinkDownFails) {
   node.down = {{3, 5}};
   const auto fs = evaluate_topology(gather(full_table(), 8, true), type("p4d.24xlarge"));
-  EXPECT_EQ(worst(fs), Status::fail);
-  const Finding* d = find(fs, "topology_nvlink_down");
-  ASSERT_NE(d, nullptr);
-  EXPECT_EQ(d->message,
+  const Finding& d = finding(fs, "topology_nvlink_down", Status::fail);
+  EXPECT_EQ(d.message,
             "GPU 3 (NVIDIA A100-SXM4-40GB): 11 of 12 NVLink links active (link 5 inactive); p4d.24xlarge has 12 "
             "NVLink 3 links per GPU");
-  EXPECT_NE(d->hint.find("nvidia-smi nvlink -s"), std::string::npos);
+  EXPECT_NE(d.hint.find("nvidia-smi nvlink -s"), std::string::npos);
 }
 
 TEST_F(Topology, P5WithAGpuAt17Of18Fails) {
@@ -309,12 +317,11 @@ TEST_F(Topology, G5PcieOnlyWithoutP2PPassesWithTheReason) {
   const TopologyFacts f = gather(full_table(), 4, false, "NVIDIA A10G");
   const auto fs = evaluate_topology(f, type("g5.12xlarge"));
   EXPECT_EQ(worst(fs), Status::pass);
-  const Finding* p = find(fs, "topology_p2p_pcie");
-  ASSERT_NE(p, nullptr);
-  EXPECT_EQ(p->message,
+  const Finding& p = finding(fs, "topology_p2p_pcie", Status::pass);
+  EXPECT_EQ(p.message,
             "no P2P between any GPU pair (NVML P2P read: CHIPSET_NOT_SUPPORTED): normal on g5.12xlarge, PCIe only "
             "(GPU-to-GPU copies go through host memory)");
-  EXPECT_NE(p->hint.find("iommu=pt"), std::string::npos);
+  EXPECT_NE(p.hint.find("iommu=pt"), std::string::npos);
   EXPECT_EQ(describe_topology(f), "4 GPUs, 6 pairs: no P2P; no active NVLink");
   // With P2P allowed over PCIe, nothing to say.
   EXPECT_TRUE(evaluate_topology(gather(full_table(), 4, true), type("g5.12xlarge")).empty());
