@@ -74,6 +74,8 @@ run() {
   # On this machine a GPU is expected: the GPU tests fail, not skip, when CUDA cannot use it.
   export GPUPROBE_EXPECT_GPU=1
   nvidia-smi -q >"$work/nvidia-smi-q.txt" 2>&1  # to compare field by field with check's JSON
+  # How the GPUs reach each other, as nvidia-smi reads it: to compare with the topology check's details.
+  { nvidia-smi topo -m; nvidia-smi topo -p2p r; nvidia-smi nvlink -s; nvidia-smi nvlink -e; } >"$work/nvidia-smi-topo.txt" 2>&1
   nvidia-smi >"$work/nvidia-smi.txt" 2>&1 && say "nvidia-smi: $(nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.max,pcie.link.width.max --format=csv,noheader 2>/dev/null | head -1)"
   if ! "$BUNDLE/gpuprobe" version >"$work/version.txt" 2>&1; then
     say "carried binaries do not start here ($(head -1 "$work/version.txt")): building on the device"
@@ -99,6 +101,11 @@ run() {
   # Per-check durations (compat must stay far below its bound; devices enumerates the GPUs).
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  ".join("%s %.0f ms" % (c["id"], c.get("duration_ms", 0)) for c in r["checks"]))' \
     "$work/check-cold.json" 2>/dev/null | sed 's/^/  cold: /' | tee -a "$log"
+  # The topology check: its verdict (one GPU: "one GPU: no pairs") and each GPU's active NVLink links.
+  python3 -c 'import json,sys
+r=json.load(open(sys.argv[1])); c=[c for c in r["checks"] if c["id"]=="topology"]
+print("%s: %s | active NVLink per GPU: %s" % (c[0]["status"], c[0]["message"][:300], [g.get("nvlink_active") for g in c[0]["details"].get("gpus", [])]) if c else "not run")' \
+    "$work/check-cold.json" 2>/dev/null | sed 's/^/  topology: /' | tee -a "$log"
   # The frameworks check on the image's own PyTorch, JAX, CuPy: the verdict, then what each answered
   # live (GPU, devices, matmul, seconds, its first warning).
   python3 -c 'import json,sys

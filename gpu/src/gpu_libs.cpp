@@ -88,6 +88,14 @@ const NvmlLib& nvml_lib() {
     n.lib.bind(n.nvmlDeviceRegisterEvents, "nvmlDeviceRegisterEvents");
     n.lib.bind(n.nvmlEventSetWait_v2, "nvmlEventSetWait_v2");
     n.lib.bind(n.nvmlEventSetFree, "nvmlEventSetFree");
+    // topology and NVLink (nvml_topology.hpp)
+    n.lib.bind(n.nvmlDeviceGetTopologyCommonAncestor, "nvmlDeviceGetTopologyCommonAncestor");
+    n.lib.bind(n.nvmlDeviceGetP2PStatus, "nvmlDeviceGetP2PStatus");
+    n.lib.bind(n.nvmlDeviceGetNvLinkState, "nvmlDeviceGetNvLinkState");
+    n.lib.bind(n.nvmlDeviceGetNvLinkVersion, "nvmlDeviceGetNvLinkVersion");
+    n.lib.bind(n.nvmlDeviceGetNvLinkRemotePciInfo_v2, "nvmlDeviceGetNvLinkRemotePciInfo_v2");
+    n.lib.bind(n.nvmlDeviceGetNvLinkRemoteDeviceType, "nvmlDeviceGetNvLinkRemoteDeviceType");
+    n.lib.bind(n.nvmlDeviceGetNvLinkErrorCounter, "nvmlDeviceGetNvLinkErrorCounter");
     n.init_result = n.nvmlInit_v2();
     return n;
   }();

@@ -21,6 +21,7 @@ const std::vector<CheckSpec>& check_table() {
       {"kernel", "a kernel computes correctly on every GPU", 20000, checks::kernel},
       {"memory", "device memory pattern test", 60000, checks::memory},
       {"transfer", "H2D/D2H/D2D bandwidth and PCIe link", 30000, checks::transfer},
+      {"topology", "GPU pairs: P2P access, NVLink, topology", 20000, checks::topology},
       {"cublas", "cuBLAS present and GEMMs correct", 60000, checks::cublas},
       {"cudnn", "cuDNN present and convolution correct", 60000, checks::cudnn},
       // NCCL's first communicator on 8 GPUs takes seconds (topology search, connections).

@@ -136,14 +136,9 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
   return out;
 }
 
-// What NVML says about the NVLink fabric registration of the GPUs it could open.
-struct FabricSummary {
-  std::size_t unregistered = 0;  // NOT_STARTED or IN_PROGRESS
-  std::size_t failed = 0;        // COMPLETED with an error
-  std::size_t registered = 0;    // COMPLETED fine
-  std::size_t no_fabric = 0;     // state NOT_SUPPORTED, or the query NOT_SUPPORTED
-  std::string text;              // "registration not started on NVML GPUs 0, 1; ..."
-};
+}  // namespace
+
+const char* fabric_manager_hint() { return kFabricHint; }
 
 FabricSummary summarize_fabric(const std::vector<NvmlGpuSurvey>& gpus) {
   FabricSummary f;
@@ -174,8 +169,6 @@ FabricSummary summarize_fabric(const std::vector<NvmlGpuSurvey>& gpus) {
   f.text = join(parts, "; ");
   return f;
 }
-
-}  // namespace
 
 std::vector<Finding> evaluate_gpu_health(const std::string& gpu, const GpuHealth& h) {
   std::vector<Finding> fs;

@@ -33,11 +33,11 @@ GpuModel b200() { return {"B200", 10, 0, nullopt, nullopt, nullopt, nullopt, nul
 // of the g families and on p3dn, not on the one-GPU sizes listed here.
 constexpr const char* kAsOf = "2026-12";
 Interconnect one_gpu(const char* pcie, const char* source) {
-  return {"none (one GPU)", nullopt, pcie, 0, nullopt, source, kAsOf};
+  return {"none (one GPU)", nullopt, pcie, 0, nullopt, source, kAsOf, nullopt, nullopt, "", false};
 }
 Interconnect nvswitch(const char* link, std::optional<double> nvlink, const char* pcie, std::optional<int> efa,
                       std::optional<double> efa_gbps, const char* source) {
-  return {link, nvlink, pcie, efa, efa_gbps, source, kAsOf};
+  return {link, nvlink, pcie, efa, efa_gbps, source, kAsOf, nullopt, nullopt, "", false};
 }
 
 Catalog make_builtin() {
@@ -63,6 +63,31 @@ Catalog make_builtin() {
       {"p6-b200.48xlarge", "p6-b200", 8, b200(),
        nvswitch("NVLink 5 through NVSwitch", 1800, "unknown", nullopt, 3200, "HGX B200 datasheet; AWS P6 instance page")},
   };
+  // NVLink links per GPU, for the topology check. NVIDIA's NVLink generations: NVLink 3 gives an
+  // A100 12 links (600 GB/s), NVLink 4 an H100/H200 18 (900 GB/s); NVIDIA's NVLink health checks
+  // expect 18 NVLink 5 links per Blackwell GPU. T4, A10G, L4, L40S have no NVLink: every size of
+  // those families is PCIe only (AWS's GPU instance table: g5.12xlarge and g5.24xlarge "PCIe").
+  // p3.2xlarge's one V100 says nothing of p3.16xlarge's NVLink 2 mesh: unknown.
+  const auto links = [&c](const char* name, int count, std::optional<int> version, const char* source,
+                          bool family_wide) {
+    for (auto& i : c.instances)
+      if (i.name == name) {
+        i.interconnect.nvlink_links = count;
+        i.interconnect.nvlink_version = version;
+        i.interconnect.links_source = source;
+        i.interconnect.links_family_wide = family_wide;
+      }
+  };
+  constexpr const char* kNoNvlink = "no NVLink on this family's GPU (datasheet); PCIe only";
+  links("p2.xlarge", 0, nullopt, kNoNvlink, true);
+  links("g4dn.xlarge", 0, nullopt, kNoNvlink, true);
+  links("g5.xlarge", 0, nullopt, "AWS GPU instance table: g5 multi-GPU sizes PCIe only", true);
+  links("g6.xlarge", 0, nullopt, kNoNvlink, true);
+  links("g6e.xlarge", 0, nullopt, kNoNvlink, true);
+  links("p4d.24xlarge", 12, 3, "NVIDIA NVLink generations: A100, NVLink 3, 12 links per GPU", false);
+  for (const char* p5 : {"p5.48xlarge", "p5e.48xlarge", "p5en.48xlarge"})
+    links(p5, 18, 4, "NVIDIA NVLink generations: H100/H200, NVLink 4, 18 links per GPU", false);
+  links("p6-b200.48xlarge", 18, 5, "NVIDIA NVLink health checks: 18 NVLink 5 links per Blackwell GPU", false);
   c.prices.region = "us-east-1";
   c.prices.date = "2025-06";
   c.prices.source =

@@ -479,6 +479,19 @@ PY
   done
 }
 
+@test "topology: listed after transfer; without a usable GPU it skips as the other GPU checks do" {
+  run "$GPUPROBE" check --list
+  [[ "$output" == *"transfer"*"topology         20 s  GPU pairs: P2P access, NVLink, topology"*"cublas"* ]]
+  run with_fake_driver_and_nvml notready fabric "$GPUPROBE" check --only topology --json "$TEST_TMP/r.json"
+  [ "$(check_field "$TEST_TMP/r.json" topology status)" = "skip" ]
+  [ "$(check_field "$TEST_TMP/r.json" topology reason)" = "no_gpu" ]
+  [[ "$output" == *"SKIP  topology"*"no usable CUDA driver: cuInit returned"* ]]
+  require_no_driver
+  run "$GPUPROBE" check --only topology --json "$TEST_TMP/r.json"
+  [ "$status" -eq 3 ]
+  [ "$(check_field "$TEST_TMP/r.json" topology reason)" = "no_gpu" ]
+}
+
 @test "usage errors exit 2 with a message" {
   run "$GPUPROBE" check --min-cc 8.x
   [ "$status" -eq 2 ]

@@ -13,6 +13,7 @@ CheckResult arch(ProbeContext&);
 CheckResult kernel(ProbeContext&);
 CheckResult memory(ProbeContext&);
 CheckResult transfer(ProbeContext&);
+CheckResult topology(ProbeContext&);
 CheckResult cublas(ProbeContext&);
 CheckResult cudnn(ProbeContext&);
 CheckResult nccl(ProbeContext&);

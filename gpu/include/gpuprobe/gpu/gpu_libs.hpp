@@ -79,6 +79,32 @@ struct nvmlGpuFabricInfo_t {
   unsigned char state;
 };
 static_assert(sizeof(nvmlGpuFabricInfo_t) == 28, "nvmlGpuFabricInfo_t layout");
+// Topology and NVLink (nvml_topology.hpp), values of nvml.h.
+inline constexpr unsigned kNvmlNvLinkMaxLinks = 18;  // NVML_NVLINK_MAX_LINKS
+// nvmlGpuTopologyLevel_t: the closest common ancestor of two GPUs on the PCIe tree.
+inline constexpr int kNvmlTopologyInternal = 0, kNvmlTopologySingle = 10, kNvmlTopologyMultiple = 20,
+                     kNvmlTopologyHostbridge = 30, kNvmlTopologyNode = 40, kNvmlTopologySystem = 50;
+// nvmlGpuP2PCapsIndex_t
+inline constexpr int kNvmlP2PCapsRead = 0, kNvmlP2PCapsWrite = 1, kNvmlP2PCapsNvlink = 2, kNvmlP2PCapsAtomics = 3;
+// nvmlGpuP2PStatus_t
+inline constexpr int kNvmlP2PStatusOk = 0, kNvmlP2PStatusChipsetNotSupported = 1, kNvmlP2PStatusGpuNotSupported = 2,
+                     kNvmlP2PStatusIohTopologyNotSupported = 3, kNvmlP2PStatusDisabledByRegkey = 4,
+                     kNvmlP2PStatusNotSupported = 5, kNvmlP2PStatusUnknown = 6;
+// nvmlEnableState_t, as nvmlDeviceGetNvLinkState answers it
+inline constexpr int kNvmlFeatureDisabled = 0, kNvmlFeatureEnabled = 1;
+// nvmlNvLinkErrorCounter_t (the data-link layer's counters)
+inline constexpr int kNvmlNvLinkErrorDlReplay = 0, kNvmlNvLinkErrorDlRecovery = 1, kNvmlNvLinkErrorDlCrcFlit = 2,
+                     kNvmlNvLinkErrorDlCrcData = 3;
+// nvmlIntNvLinkDeviceType_t: what is at the other end of a link
+inline constexpr int kNvmlNvLinkDeviceTypeGpu = 0, kNvmlNvLinkDeviceTypeIbmNpu = 1, kNvmlNvLinkDeviceTypeSwitch = 2,
+                     kNvmlNvLinkDeviceTypeUnknown = 0xFF;
+// nvmlPciInfo_t, as nvmlDeviceGetNvLinkRemotePciInfo_v2 fills it.
+struct nvmlPciInfo_t {
+  char busIdLegacy[16];
+  unsigned domain, bus, device, pciDeviceId, pciSubSystemId;
+  char busId[32];  // "00000000:10:1C.0"
+};
+static_assert(sizeof(nvmlPciInfo_t) == 68, "nvmlPciInfo_t layout");
 // nvmlClocksEventReasons bits
 inline constexpr unsigned long long kClkGpuIdle = 0x1, kClkAppSetting = 0x2, kClkSwPowerCap = 0x4,
                                     kClkHwSlowdown = 0x8, kClkSyncBoost = 0x10, kClkSwThermal = 0x20,
@@ -139,6 +165,14 @@ struct NvmlLib {
   int (*nvmlDeviceRegisterEvents)(nvmlDevice_t, unsigned long long, nvmlEventSet_t) = nullptr;
   int (*nvmlEventSetWait_v2)(nvmlEventSet_t, nvmlEventData_t*, unsigned) = nullptr;
   int (*nvmlEventSetFree)(nvmlEventSet_t) = nullptr;
+  // topology and NVLink (nvml_topology.hpp): P2P between GPU pairs, each GPU's NVLink links
+  int (*nvmlDeviceGetTopologyCommonAncestor)(nvmlDevice_t, nvmlDevice_t, int*) = nullptr;
+  int (*nvmlDeviceGetP2PStatus)(nvmlDevice_t, nvmlDevice_t, int, int*) = nullptr;
+  int (*nvmlDeviceGetNvLinkState)(nvmlDevice_t, unsigned, int*) = nullptr;
+  int (*nvmlDeviceGetNvLinkVersion)(nvmlDevice_t, unsigned, unsigned*) = nullptr;
+  int (*nvmlDeviceGetNvLinkRemotePciInfo_v2)(nvmlDevice_t, unsigned, nvmlPciInfo_t*) = nullptr;
+  int (*nvmlDeviceGetNvLinkRemoteDeviceType)(nvmlDevice_t, unsigned, int*) = nullptr;
+  int (*nvmlDeviceGetNvLinkErrorCounter)(nvmlDevice_t, unsigned, int, unsigned long long*) = nullptr;
   bool usable() const { return missing.empty() && init_result == kNvmlSuccess; }
   std::string error_string(int code) const;
 };

@@ -43,6 +43,18 @@ std::string nvml_pass_message(const std::vector<std::pair<std::string, GpuHealth
 Finding evaluate_nvml_handle_error(const std::string& gpu, const std::string& bus_id, int code,
                                    const std::string& error_text);
 
+// What NVML says about the NVSwitch fabric registration of the GPUs it could open.
+struct FabricSummary {
+  std::size_t unregistered = 0;  // NOT_STARTED or IN_PROGRESS
+  std::size_t failed = 0;        // COMPLETED with an error
+  std::size_t registered = 0;    // COMPLETED fine
+  std::size_t no_fabric = 0;     // state NOT_SUPPORTED, or the query NOT_SUPPORTED
+  std::string text;              // "registration not started on NVML GPUs 0, 1; ..."
+};
+FabricSummary summarize_fabric(const std::vector<NvmlGpuSurvey>& gpus);
+// The fix for a fabric not registered: nvidia-fabricmanager on the host, at the driver's version.
+const char* fabric_manager_hint();
+
 // CUDA sees no GPU but NVML sees nvml_count: MIG on without a visible instance (mig_no_instance),
 // an NVSwitch fabric not initialized (fabric_manager), a lost GPU (gpu_lost); else nvml_only.
 std::vector<Finding> evaluate_cuda_sees_none(const std::vector<NvmlGpuSurvey>& gpus, unsigned nvml_count);

@@ -33,6 +33,15 @@ struct Interconnect {
   std::optional<double> efa_gbps;     // all of them together, Gbit/s
   std::string source;
   std::string as_of;
+  // NVLink links each GPU should have active and their NVLink major version, for the topology
+  // check: 0 links where the type's GPUs have no NVLink (PCIe only); nullopt where no source
+  // confirmed it. `links_source` names the source, recorded on `as_of`.
+  std::optional<int> nvlink_links;
+  std::optional<int> nvlink_version;
+  std::string links_source;
+  // The link figures hold for every size of the family (its GPU model has no NVLink at all), so a
+  // size the catalog does not list (g5.12xlarge beside g5.xlarge) is judged by them too.
+  bool links_family_wide = false;
 };
 
 struct InstanceType {
