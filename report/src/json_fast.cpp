@@ -11,7 +11,8 @@ using nlohmann::json;
 
 class FastParser {
  public:
-  explicit FastParser(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  FastParser(std::string_view text, int max_depth)
+      : p_(text.data()), end_(text.data() + text.size()), depth_left_(max_depth) {}
 
   bool document(json& out) {
     skip_ws();
@@ -23,6 +24,7 @@ class FastParser {
  private:
   const char* p_;
   const char* end_;
+  int depth_left_;  // arrays and objects that may still open inside the current one
 
   void skip_ws() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -37,8 +39,14 @@ class FastParser {
   bool value(json& out) {
     if (p_ == end_) return false;
     switch (*p_) {
-      case '{': return object(out);
-      case '[': return array(out);
+      case '{':
+      case '[': {
+        if (depth_left_ == 0) return false;  // deeper than allowed: nlohmann's side names it
+        --depth_left_;
+        const bool ok = *p_ == '{' ? object(out) : array(out);
+        ++depth_left_;
+        return ok;
+      }
       case '"': {
         std::string s;
         if (!string(s)) return false;
@@ -259,8 +267,8 @@ class FastParser {
 
 }  // namespace
 
-bool parse_json_fast(std::string_view text, nlohmann::json& out) {
-  FastParser p(text);
+bool parse_json_fast(std::string_view text, nlohmann::json& out, int max_depth) {
+  FastParser p(text, max_depth);
   json doc;
   if (!p.document(doc)) return false;
   out = std::move(doc);

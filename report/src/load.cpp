@@ -61,14 +61,17 @@ Report parse_report_text(std::string_view text, const std::string& origin) {
   const std::string where = origin.empty() ? "" : origin + ": ";
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw ReportError(where + "empty file, not a gpuprobe report");
-  if (auto p = json_depth_problem(text); !p.empty()) throw ReportError(where + "not a gpuprobe report: JSON " + p);
+  // The fast reader takes well-formed reports within the depth limit; on anything else the depth
+  // guard runs first (nlohmann's parser recurses), then nlohmann reads the text or names the error.
   nlohmann::json j;
-  try {
-    // The fast reader takes well-formed reports; anything else nlohmann reads or names the error of.
-    if (!parse_json_fast(text, j)) j = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& e) {
-    // e.what() names the byte and what was expected ("unexpected end of input" for a truncated file).
-    throw ReportError(where + "not valid JSON: " + e.what());
+  if (!parse_json_fast(text, j, kMaxJsonDepth)) {
+    if (auto p = json_depth_problem(text); !p.empty()) throw ReportError(where + "not a gpuprobe report: JSON " + p);
+    try {
+      j = nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::exception& e) {
+      // e.what() names the byte and what was expected ("unexpected end of input" for a truncated file).
+      throw ReportError(where + "not valid JSON: " + e.what());
+    }
   }
   try {
     return report_from_json(j);  // schema compatibility, field types and the benchmarks[] shape are checked there

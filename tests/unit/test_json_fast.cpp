@@ -9,6 +9,7 @@
 
 #include "fixture_reports.hpp"
 #include "gpuprobe/report/json_fast.hpp"
+#include "gpuprobe/report/load.hpp"
 
 namespace gpuprobe {
 namespace {
@@ -38,7 +39,7 @@ bool identical(const json& a, const json& b) {
 // The fast reader's verdict on `text`: it gives up, or it builds nlohmann's document.
 ::testing::AssertionResult agrees(const std::string& text) {
   json fast;
-  if (!parse_json_fast(text, fast)) return ::testing::AssertionSuccess();
+  if (!parse_json_fast(text, fast, 64)) return ::testing::AssertionSuccess();
   json slow;
   try {
     slow = json::parse(text);
@@ -63,7 +64,7 @@ TEST(JsonFast, TakesEveryCommittedReportAndBuildsNlohmannsDocument) {
     if (e.path().extension() != ".json") continue;
     const std::string text = read_text(e.path());
     json fast;
-    ASSERT_TRUE(parse_json_fast(text, fast)) << e.path();
+    ASSERT_TRUE(parse_json_fast(text, fast, 64)) << e.path();
     EXPECT_TRUE(identical(fast, json::parse(text))) << e.path();
     ++n;
   }
@@ -83,13 +84,30 @@ TEST(JsonFast, ValueTypesAndEdgesAsNlohmann) {
     EXPECT_TRUE(agrees(t)) << t;
   }
   json j;
-  ASSERT_TRUE(parse_json_fast("[18446744073709551615, -1, 1, 1.5]", j));
+  ASSERT_TRUE(parse_json_fast("[18446744073709551615, -1, 1, 1.5]", j, 64));
   EXPECT_TRUE(j[0].is_number_unsigned());
   EXPECT_TRUE(j[1].is_number_integer() && !j[1].is_number_unsigned());
   EXPECT_TRUE(j[2].is_number_unsigned());
   EXPECT_TRUE(j[3].is_number_float());
-  EXPECT_FALSE(parse_json_fast("[1,]", j));
-  EXPECT_FALSE(parse_json_fast("{\"a\":1} x", j));
+  EXPECT_FALSE(parse_json_fast("[1,]", j, 64));
+  EXPECT_FALSE(parse_json_fast("{\"a\":1} x", j, 64));
+}
+
+TEST(JsonFast, GivesUpPastTheDepthLimitAsTheDepthGuardWould) {
+  json j;
+  for (int depth : {1, 2, 10, 64, 65, 100}) {
+    const std::string arrays = std::string(static_cast<std::size_t>(depth), '[') + std::string(static_cast<std::size_t>(depth), ']');
+    const std::string objects = [&] {
+      std::string t;
+      for (int i = 0; i < depth; ++i) t += "{\"a\":";
+      return t + "1" + std::string(static_cast<std::size_t>(depth), '}');
+    }();
+    for (const auto& t : {arrays, objects}) {
+      const bool within = json_depth_problem(t, 64).empty();
+      EXPECT_EQ(parse_json_fast(t, j, 64), within) << "depth " << depth;
+      EXPECT_TRUE(agrees(t));
+    }
+  }
 }
 
 // Every single-byte change and every truncation of a report line: the fast reader either gives up

@@ -12,8 +12,9 @@
 
 namespace gpuprobe {
 
-// Parses `text` (one JSON value, whitespace around it) into `out`. Recursive: call it on text
-// whose nesting depth json_depth_problem has bounded.
-bool parse_json_fast(std::string_view text, nlohmann::json& out);
+// Parses `text` (one JSON value, whitespace around it) into `out`; gives up on arrays and objects
+// nested deeper than max_depth (json_depth_problem's limit: 1 is a flat array or object), so its
+// recursion is bounded whatever the input.
+bool parse_json_fast(std::string_view text, nlohmann::json& out, int max_depth);
 
 }  // namespace gpuprobe
