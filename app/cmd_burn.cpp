@@ -112,10 +112,6 @@ int run_burn_cmd(const BurnCliOptions& o) {
     std::fprintf(stderr, "gpuprobe burn: only one output can write to stdout\n");
     return kExitUsage;
   }
-  if (!set_outputs.to_stdout().empty()) {  // the run's display goes to stdout unless the JSON does
-    std::fprintf(stderr, "gpuprobe burn: --html and --markdown write to a FILE, not '-'\n");
-    return kExitUsage;
-  }
   const char* fake = std::getenv("GPUPROBE_BURN_FAKE");
   const bool faking = fake && *fake;
   if (faking && !bench::is_fake_burn_mode(fake)) {
@@ -127,7 +123,8 @@ int run_burn_cmd(const BurnCliOptions& o) {
   RunContext run("burn", collect_host_info(sys), o.label, std::move(run_outputs), o.quiet,
                  [](const Report& r, const TableStyle&) {
                    return (r.burn ? "\n" + render_burn_text(*r.burn) : std::string()) + r.verdict + "\n";
-                 });
+                 },
+                 !set_outputs.to_stdout().empty());  // --html - / --markdown -: the display goes to stderr
   std::vector<GpuInfo> all;
   bench::BurnLoadFactory factory;
   std::unique_ptr<bench::BurnTelemetry> telemetry;

@@ -29,13 +29,13 @@ Report new_report(const std::string& command, const HostInfo& host, const std::s
 }  // namespace
 
 RunContext::RunContext(const char* command, const HostInfo& host, const std::string& label, SinkMultiplex outputs,
-                       bool quiet, Summary summary)
+                       bool quiet, Summary summary, bool stdout_taken)
     : command_(command),
       report_(new_report(command, host, label)),
       outputs_(std::move(outputs)),
       quiet_(quiet),
       summary_(std::move(summary)) {
-  display_ = outputs_.to_stdout().empty() ? stdout : stderr;
+  display_ = outputs_.to_stdout().empty() && !stdout_taken ? stdout : stderr;
   style_.color = want_color(fileno(display_));
   live_ = isatty(fileno(display_)) == 1;
   progress_ = !quiet_ && isatty(STDERR_FILENO) == 1;

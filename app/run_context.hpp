@@ -39,9 +39,10 @@ class RunContext {
 
   // Starts the report: `command` ("check", "bench", also the prefix of messages), the host facts,
   // the label (default_label), build info, the time. The display is stdout, or stderr when an
-  // output writes to stdout, so that output stays parseable.
+  // output writes to stdout (or `stdout_taken`: another document of the command does), so that
+  // output stays parseable.
   RunContext(const char* command, const HostInfo& host, const std::string& label, SinkMultiplex outputs, bool quiet,
-             Summary summary);
+             Summary summary, bool stdout_taken = false);
 
   SharedReport& report() { return report_; }
   const TableStyle& style() const { return style_; }

@@ -102,12 +102,17 @@ bats_require_minimum_version 1.5.0
   [ "$(json "$TEST_TMP/t.json" "r['burn']['interrupted']")" = "true" ]
 }
 
-@test "--gpus names GPUs that exist; --html - is refused" {
+@test "--gpus names GPUs that exist; --html - writes the page alone on stdout, the table on stderr" {
   GPUPROBE_BURN_FAKE=ok run "$GPUPROBE" burn --duration 1s --gpus 0,5
   [ "$status" -eq 2 ]
   [[ "$output" == *"this machine has 2 GPU(s)"* ]]
   GPUPROBE_BURN_FAKE=ok run "$GPUPROBE" burn --duration 1s --gpus x
   [ "$status" -eq 2 ]
-  GPUPROBE_BURN_FAKE=ok run "$GPUPROBE" burn --duration 1s --html -
+  GPUPROBE_BURN_FAKE=ok run --separate-stderr "$GPUPROBE" burn --duration 1s --html -
+  [ "$status" -eq 0 ]
+  [[ "$output" == "<!DOCTYPE html>"* ]]
+  [[ "$output" != *"Ctrl-C ends it early"* ]]
+  [[ "$stderr" == *"Ctrl-C ends it early"* && "$stderr" == *"HEALTHY: 2 GPUs"* ]]
+  GPUPROBE_BURN_FAKE=ok run "$GPUPROBE" burn --duration 1s --html - --json -
   [ "$status" -eq 2 ]
 }
