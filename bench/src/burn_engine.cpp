@@ -267,7 +267,7 @@ BurnRun run_burn(const std::vector<GpuInfo>& gpus, const BurnLoadFactory& factor
       rec.telemetry_note = telemetry->note(i);
       rec.xid_note = telemetry->xid_note(i);
     } else {
-      rec.telemetry_note = "no telemetry: NVML not available";
+      rec.telemetry_note = "NVML not available";
       rec.xid_note = "not watched: NVML not available";
     }
     run.gpus.push_back(std::move(rec));
