@@ -351,14 +351,21 @@ int run_bench(const BenchOptions& o) {
     }
   }
   // p2p pairs the GPUs of --gpus, else every GPU of the machine.
-  std::vector<bench::BenchSpec> one_gpu, p2p;
-  for (const auto& s : specs) (s.family == bench::Family::p2p ? p2p : one_gpu).push_back(s);
+  // With --gpus, NCCL's collectives (every GPU of the process, one rank each) run once, after the
+  // per-GPU benchmarks rather than beside them.
+  std::vector<bench::BenchSpec> one_gpu, p2p, nccl;
+  for (const auto& s : specs)
+    (s.family == bench::Family::p2p                        ? p2p
+     : s.family == bench::Family::nccl && !o.gpus.empty() ? nccl
+                                                           : one_gpu)
+        .push_back(s);
 
   Done done;
   std::vector<Rig> rigs = rigs_of(o.gpus.empty() && !p2p.empty() ? gpus : selected);
   if (!one_gpu.empty())
     done.add(o.gpus.empty() ? measure_one(run, o, suite, one_gpu, selected.front(), done)
                             : measure_node(run, o, suite, one_gpu, rigs, done));
+  if (!nccl.empty()) done.add(measure_one(run, o, suite, nccl, selected.front(), done));
   if (!p2p.empty()) done.add(measure_p2p(run, o, p2p, rigs, host, done));
 
   std::vector<Benchmark> entries = done.copy();
