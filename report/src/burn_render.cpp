@@ -38,11 +38,12 @@ std::vector<std::string> gpu_row(const BurnGpu& g) {
   std::string rate = "-";
   if (g.rate_first && g.rate_last) rate = num(*g.rate_first) + " -> " + num(*g.rate_last) + " " + g.unit;
   std::string clk = clock ? num(*clock, "%.0f") : "-";
-  if (clock && g.sm_clock_max_mhz) clk += "/" + std::to_string(*g.sm_clock_max_mhz);
+  // Appended piece by piece: "literal" + std::string&& trips GCC 12's -Wrestrict (a false positive).
+  if (clock && g.sm_clock_max_mhz) clk.append("/").append(std::to_string(*g.sm_clock_max_mhz));
   std::string pw = power ? num(*power, "%.0f") : "-";
-  if (power && limit) pw += "/" + num(*limit, "%.0f");
+  if (power && limit) pw.append("/").append(num(*limit, "%.0f"));
   std::string xids;
-  for (const auto& x : g.xids) xids += (xids.empty() ? "" : ",") + std::to_string(x.xid);
+  for (const auto& x : g.xids) xids.append(xids.empty() ? "" : ",").append(std::to_string(x.xid));
   return {std::to_string(g.index), g.verdict, std::to_string(g.steps), std::to_string(g.mismatches), rate,
           clk, pw, temps.empty() ? "-" : num(*std::max_element(temps.begin(), temps.end()), "%.0f"),
           xids.empty() ? "-" : xids};
@@ -135,7 +136,7 @@ std::string svg_line_chart(const std::string& title, const std::vector<double>& 
        << "\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>";
   std::string points;
   for (std::size_t i = 0; i < t.size() && i < values.size(); ++i)
-    if (values[i]) points += (points.empty() ? "" : " ") + num(x(t[i]), "%.1f") + "," + num(y(*values[i]), "%.1f");
+    if (values[i]) points.append(points.empty() ? "" : " ").append(num(x(t[i]), "%.1f")).append(",").append(num(y(*values[i]), "%.1f"));
   if (!points.empty())
     os << "<polyline fill=\"none\" stroke=\"" << xml_escape(color) << "\" stroke-width=\"1.5\" points=\"" << points << "\"/>";
   else
