@@ -20,7 +20,7 @@ mkdir -p "$dir/corpus"
 
 srcs=(report/src/report_json.cpp report/src/render.cpp report/src/load.cpp report/src/json_fast.cpp report/src/benchmark.cpp
       report/src/compare.cpp report/src/compare_render.cpp report/src/catalog.cpp report/src/html.cpp
-      report/src/report_markdown.cpp tests/fuzz/fuzz_report.cpp)
+      report/src/report_markdown.cpp report/src/burn_render.cpp tests/fuzz/fuzz_report.cpp)
 bin="$dir/fuzz_report"
 newest=$(ls -t "${srcs[@]}" report/include/gpuprobe/report/*.hpp "$0" | head -1)
 if [[ ! -x "$bin" || "$newest" -nt "$bin" ]]; then
