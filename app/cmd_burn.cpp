@@ -15,11 +15,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <set>
-#include <sstream>
 
 #include "cli.hpp"
 #include "gpuprobe/bench/burn.hpp"
+#include "gpuprobe/bench/node.hpp"
 #include "gpuprobe/probes/check_table.hpp"
 #include "gpuprobe/probes/context.hpp"
 #include "gpuprobe/probes/runner.hpp"
@@ -59,24 +58,13 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// "all" or "0,3": the indices asked for, checked against those present. Throws std::invalid_argument.
+// The GPUs of --gpus ("all" or "0,3", bench's syntax and checks) among those present.
+// Throws std::invalid_argument naming what is wrong.
 std::vector<GpuInfo> select_gpus(const std::string& spec, const std::vector<GpuInfo>& all) {
-  if (spec == "all") return all;
-  std::set<int> want;
-  std::stringstream ss(spec);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 4)
-      throw std::invalid_argument("--gpus '" + spec + "': expected 'all' or indices like 0,3");
-    want.insert(std::stoi(item));
-  }
-  if (want.empty()) throw std::invalid_argument("--gpus '" + spec + "': expected 'all' or indices like 0,3");
   std::vector<GpuInfo> out;
-  for (const auto& g : all)
-    if (want.count(g.index)) out.push_back(g);
-  if (out.size() != want.size())
-    throw std::invalid_argument("--gpus " + spec + ": this machine has " + std::to_string(all.size()) +
-                                " GPU(s) (0.." + std::to_string(static_cast<int>(all.size()) - 1) + ")");
+  for (int i : bench::resolve_gpu_list(spec, static_cast<int>(all.size())))
+    for (const auto& g : all)
+      if (g.index == i) out.push_back(g);
   return out;
 }
 
@@ -225,7 +213,9 @@ void setup_burn(CLI::App& app) {
                   "tensor cores, else gemm-fp32)")
       ->type_name("LOAD")
       ->check(CLI::IsMember({"gemm-fp32", "gemm-bf16", "memory", "mixed"}));
-  sub->add_option("--gpus", o->gpus, "Which GPUs: all, or indices like 0,3 (default all)")->type_name("all|N,N");
+  sub->add_option("--gpus", o->gpus, "Which GPUs: all, or indices like 0,3 (default all)")
+      ->type_name("all|N,N")
+      ->check(CLI::Validator([](std::string& s) { return bench::check_gpu_list(s); }, "", "gpus"));
   add_output_options(*sub, kBurnDocuments, o->outputs, "; the table then goes to stderr");
   sub->add_option("--label", o->label, "Label of this machine in comparisons (default: EC2 instance type, else hostname)");
   sub->add_option("--timeout-scale", o->timeout_scale, "Multiply the time bounds of the pre-checks (default 1)")

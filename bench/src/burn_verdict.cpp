@@ -76,12 +76,7 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+double median_of(std::vector<double> v) { return median_mad(v).median; }
 
 // Seconds each sample stands for: the gap to the next one (the last: the median gap; 1 s alone).
 std::vector<double> sample_spans(const std::vector<BurnSample>& s) {

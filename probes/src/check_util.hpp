@@ -55,6 +55,11 @@ inline CheckResult skip_no_gpu(ProbeContext& ctx) {
   return skip("no usable GPU (see the devices check)", "no_gpu");
 }
 
+// The EC2 instance type the host facts found ("" when not on EC2 or not known).
+inline std::string instance_type_of(ProbeContext& ctx) {
+  return ctx.report().with([](Report& r) { return r.host.cloud ? r.host.cloud->instance_type : std::string(); });
+}
+
 inline std::string gpu_label(const GpuInfo& g) { return "GPU " + std::to_string(g.index) + " (" + g.name + ")"; }
 
 // GPUs whose CUDA context an earlier check lost (ProbeContext::note_lost_contexts) are not tested

@@ -20,10 +20,6 @@ namespace {
 // 4 MiB and 3 floats: every rank's buffers, an odd count so no size is a multiple of anything.
 constexpr std::size_t kAllReduceBytes = (std::size_t{1} << 22) + 12;
 
-std::string instance_type_of(ProbeContext& ctx) {
-  return ctx.report().with([](Report& r) { return r.host.cloud ? r.host.cloud->instance_type : std::string(); });
-}
-
 }  // namespace
 
 CheckResult nccl(ProbeContext& ctx) {

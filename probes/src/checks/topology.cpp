@@ -34,9 +34,7 @@ CheckResult topology(ProbeContext& ctx) {
   if (!ctx.gpus_usable()) return skip_no_gpu(ctx);
   const std::vector<GpuInfo> gpus = ctx.gpus();
   if (gpus.empty()) return skip_no_gpu(ctx);
-  const std::string instance_type = ctx.report().with([](Report& r) {
-    return r.host.cloud ? r.host.cloud->instance_type : std::string();
-  });
+  const std::string instance_type = instance_type_of(ctx);
   const TopologyExpectation expected = expected_topology(builtin_catalog(), instance_type);
 
   TopologyFacts f;
